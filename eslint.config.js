@@ -1,0 +1,40 @@
+// @ts-check
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+
+export default tseslint.config(
+  { ignores: ['dist/**', 'node_modules/**', 'coverage/**'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    files: ['**/*.ts'],
+    rules: {
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      '@typescript-eslint/consistent-type-imports': 'error',
+      'no-restricted-imports': ['error', {
+        paths: [{ name: 'koffi', message: 'Only src/kernel/sys/ffi.ts loads koffi; import its wrappers instead.' }],
+      }],
+    },
+  },
+  {
+    files: ['src/kernel/sys/ffi.ts'],
+    rules: { 'no-restricted-imports': 'off' },
+  },
+  {
+    // The pure layers: no node modules, no clock. Time arrives through the Clock port.
+    files: ['src/model/**/*.ts', 'src/policy/**/*.ts', 'src/engine/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [
+        { group: ['node:*'], message: 'model/policy/engine are pure: no node modules (see docs/architecture.md).' },
+        { group: ['**/kernel/**', '**/daemon/**', '**/sim/**', '**/cli/**', '**/control/**'], message: 'Dependency arrows point inward: model <- policy <- engine <- (kernel, sim) <- daemon <- cli.' },
+      ] }],
+      'no-restricted-properties': ['error',
+        { object: 'Date', property: 'now', message: 'Use the Clock port.' },
+        { object: 'performance', property: 'now', message: 'Use the Clock port.' }],
+    },
+  },
+  {
+    files: ['scripts/**/*.mjs', 'eslint.config.js'],
+    languageOptions: { globals: { process: 'readonly', console: 'readonly' } },
+  },
+);

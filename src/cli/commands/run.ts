@@ -1,0 +1,13 @@
+import type { Command } from 'commander';
+import { CliError, EXIT } from '../exit-codes.js';
+
+// Placeholder until its issue lands: says so instead of pretending to work.
+export function register(program: Command): void {
+  program
+    .command('run')
+    .description('(not yet implemented)')
+    .allowUnknownOption()
+    .action(() => {
+      throw new CliError('reapd run is not implemented yet', EXIT.FAILURE);
+    });
+}

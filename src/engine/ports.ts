@@ -1,0 +1,76 @@
+// The ports the engine runs against. The daemon plugs in kernel adapters (src/kernel),
+// the simulator plugs in a virtual kernel (src/sim): same engine, same policies.
+import type { KillRecord } from '../model/kill-record.js';
+import type { Decision, Victim } from '../model/decision.js';
+import type { Snapshot } from '../model/snapshot.js';
+import type { MemoryView } from '../policy/types.js';
+
+/** Time. The one place Date.now()/performance.now() live is the real adapter. */
+export interface Clock {
+  /** Monotonic milliseconds (any origin). */
+  nowMs(): number;
+  /** Wall-clock milliseconds since the epoch, for journal timestamps. */
+  wallMs(): number;
+}
+
+/** Reads one memory domain: the whole machine or one cgroup. */
+export interface ProcessSource {
+  /** Full snapshot: memory state plus every candidate process in the domain. */
+  scan(): Promise<Snapshot>;
+  /** Memory only (cheap): for re-checking before a kill. */
+  readMemory(): Promise<MemoryView>;
+}
+
+export interface KillOptions {
+  dryRun: boolean;
+}
+
+/** What happened to one victim on the kill path. */
+export interface KillResult {
+  victim: Victim;
+  /** SIGKILL was delivered through a pidfd whose identity was confirmed. */
+  killed: boolean;
+  /** process_mrelease returned 0 (or ESRCH after the victim freed its own memory: false). */
+  reaped: boolean;
+  /** Time process_mrelease took, ms; null when not called. */
+  reapMs: number | null;
+  /** Clock time the signal was sent (Clock.nowMs), for exitMs. */
+  signalAtMs: number | null;
+  /** Why the kill did not happen (e.g. "identity-changed", "gone"), when killed is false. */
+  error?: string;
+  notes: string[];
+}
+
+export interface Killer {
+  /** Kill (and reap) the victims in order, on the kill path's own thread. */
+  kill(victims: readonly Victim[], options: KillOptions): Promise<KillResult[]>;
+  /**
+   * Resolve when every killed victim exited or timeoutMs passed: per result, ms from
+   * signal to exit, or null for a victim still alive at the timeout (reaping goes on).
+   */
+  waitForExit(results: readonly KillResult[], timeoutMs: number): Promise<(number | null)[]>;
+}
+
+export interface JournalPort {
+  append(record: KillRecord): void;
+}
+
+export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
+
+/** What the engine tells the world. The daemon turns it into log lines and metrics. */
+export interface EventSink {
+  log(level: LogLevel, event: string, message: string, fields?: Record<string, unknown>): void;
+  decision(domain: string, decision: Decision, trigger: TriggerEvent): void;
+  kill(record: KillRecord): void;
+}
+
+/** A reason to run a reclaim. */
+export interface TriggerEvent {
+  /** psi, vmpressure, oom-control, threshold, watchdog, manual … */
+  source: string;
+  /** critical, medium, low, or a threshold name. */
+  level: string;
+  /** Clock.nowMs when the event was seen. */
+  atMs: number;
+  detail?: string;
+}

@@ -1,0 +1,180 @@
+// One reclaim at a time, as Simple LMK runs it (seed 000, scan_and_kill):
+// trigger -> snapshot -> decide -> re-check -> kill -> reap -> wait -> record.
+// Triggers that arrive while a reclaim runs are absorbed by it (the seed clears its
+// needs_reclaim flag only after the reclaim ends).
+import type { Decision, PolicyName } from '../model/decision.js';
+import type { KillRecord } from '../model/kill-record.js';
+import type { Policy, PolicyContext, ProtectionRules, RegistryEntry } from '../policy/types.js';
+import type { Clock, EventSink, JournalPort, Killer, KillResult, ProcessSource, TriggerEvent } from './ports.js';
+
+export interface EngineSettings<P> {
+  params: P;
+  rules: ProtectionRules;
+  /** How long a reclaim waits for its victims to exit before it proceeds (seed 000). */
+  reclaimTimeoutMs: number;
+  dryRun: boolean;
+}
+
+export interface EngineDeps<P, S> {
+  /** "machine" or the cgroup path: names the domain in logs and the journal. */
+  domain: string;
+  policy: Policy<P, S>;
+  source: ProcessSource;
+  killer: Killer;
+  journal: JournalPort;
+  events: EventSink;
+  clock: Clock;
+  selfPid?: number;
+  /** lmkd's registry of processes, when a control socket feeds one. */
+  registry?: () => ReadonlyMap<number, RegistryEntry>;
+}
+
+export type ReclaimOutcome =
+  | { kind: 'absorbed' }
+  | { kind: 'no-action'; reason: string }
+  | { kind: 'no-victims'; decision: Decision }
+  | { kind: 'recovered'; decision: Decision }
+  | { kind: 'killed'; decision: Decision; records: KillRecord[]; timedOut: boolean };
+
+export class ReclaimEngine<P = unknown, S = unknown> {
+  private settings: EngineSettings<P>;
+  private state: S;
+  private running = false;
+  private absorbedCount = 0;
+  private reclaims = 0;
+
+  constructor(
+    private readonly deps: EngineDeps<P, S>,
+    settings: EngineSettings<P>,
+  ) {
+    this.settings = settings;
+    this.state = deps.policy.initialState();
+  }
+
+  get policyName(): PolicyName {
+    return this.deps.policy.name;
+  }
+
+  get domain(): string {
+    return this.deps.domain;
+  }
+
+  get busy(): boolean {
+    return this.running;
+  }
+
+  get stats(): { reclaims: number; absorbed: number } {
+    return { reclaims: this.reclaims, absorbed: this.absorbedCount };
+  }
+
+  /** Policy state, for tests and the simulator's reports. */
+  get policyState(): S {
+    return this.state;
+  }
+
+  /** New parameters (SIGHUP reload, LMK_TARGET). Policy state is kept. */
+  configure(settings: Partial<EngineSettings<P>>): void {
+    this.settings = { ...this.settings, ...settings };
+  }
+
+  get currentSettings(): Readonly<EngineSettings<P>> {
+    return this.settings;
+  }
+
+  /** Run a reclaim for this trigger, or absorb it when one is already running. */
+  async onTrigger(trigger: TriggerEvent): Promise<ReclaimOutcome> {
+    if (this.running) {
+      this.absorbedCount++;
+      this.deps.events.log('debug', 'absorbed', `${trigger.source} ${trigger.level} absorbed by the running reclaim`, {
+        domain: this.deps.domain,
+      });
+      return { kind: 'absorbed' };
+    }
+    this.running = true;
+    try {
+      this.reclaims++;
+      return await this.reclaim(trigger);
+    } finally {
+      this.running = false;
+    }
+  }
+
+  private context(): PolicyContext {
+    const ctx: PolicyContext = { nowMs: this.deps.clock.nowMs(), rules: this.settings.rules };
+    if (this.deps.selfPid !== undefined) ctx.selfPid = this.deps.selfPid;
+    if (this.deps.registry) ctx.registry = this.deps.registry();
+    return ctx;
+  }
+
+  private async reclaim(trigger: TriggerEvent): Promise<ReclaimOutcome> {
+    const { policy, source, events } = this.deps;
+    const { params } = this.settings;
+    const snapshot = await source.scan();
+    if (policy.trigger === 'threshold' && !policy.needsAction(snapshot, params)) {
+      return { kind: 'no-action', reason: 'memory is above every threshold' };
+    }
+    const decision = policy.decide(snapshot, this.state, params, this.context());
+    events.decision(this.deps.domain, decision, trigger);
+    if (decision.victims.length === 0) {
+      this.state = decision.state;
+      return { kind: 'no-victims', decision };
+    }
+    // Things change while we select (earlyoom re-reads memory before it kills).
+    if (policy.trigger === 'threshold' && !policy.needsAction(await source.readMemory(), params)) {
+      events.log('info', 'recovered', 'memory recovered before the kill; nothing killed', { domain: this.deps.domain });
+      return { kind: 'recovered', decision };
+    }
+    this.state = decision.state;
+    return this.kill(decision);
+  }
+
+  private async kill(decision: Decision): Promise<ReclaimOutcome> {
+    const { killer, clock, events, journal } = this.deps;
+    const { dryRun, reclaimTimeoutMs } = this.settings;
+    const results = await killer.kill(decision.victims, { dryRun });
+    const exits = dryRun
+      ? results.map(() => null)
+      : await killer.waitForExit(results.filter((r) => r.killed), reclaimTimeoutMs);
+    const killed = results.filter((r) => r.killed);
+    const timedOut = !dryRun && exits.some((e) => e === null);
+    if (timedOut) {
+      events.log('warn', 'timeout', 'Timeout hit waiting for victims to die, proceeding', {
+        domain: this.deps.domain,
+        timeoutMs: reclaimTimeoutMs,
+      });
+    }
+    const wallMs = clock.wallMs();
+    const records = results.map((r) => {
+      const exitMs = r.killed ? (exits[killed.indexOf(r)] ?? null) : null;
+      const record = this.record(decision, r, exitMs, wallMs);
+      journal.append(record);
+      events.kill(record);
+      return record;
+    });
+    return { kind: 'killed', decision, records, timedOut };
+  }
+
+  private record(decision: Decision, r: KillResult, exitMs: number | null, wallMs: number): KillRecord {
+    const v = r.victim;
+    const record: KillRecord = {
+      time: new Date(wallMs).toISOString(),
+      pid: v.pid,
+      name: v.name,
+      uid: v.uid,
+      oomScoreAdj: v.oomScoreAdj,
+      sizeKiB: v.sizeKiB,
+      anonKiB: v.rssAnonKiB,
+      policy: decision.policy,
+      reason: v.reason,
+      why: v.why,
+      reaped: r.reaped,
+      reapMs: r.reapMs,
+      exitMs,
+      dryRun: this.settings.dryRun,
+      domain: this.deps.domain,
+    };
+    if (r.error !== undefined) record.error = r.error;
+    if (r.notes.length > 0) record.notes = r.notes;
+    return record;
+  }
+}

@@ -1,0 +1,5 @@
+// Library entry point: the model, the policies and the engine, for tools that embed reapd.
+export * from './model/index.js';
+export * from './policy/types.js';
+export * from './engine/ports.js';
+export * from './engine/reclaim.js';

@@ -1,0 +1,8 @@
+// The kernel access layer's system calls. Only ./ffi.ts loads koffi.
+export * from './errors.js';
+export * from './process.js';
+export * from './io.js';
+export * from './sched.js';
+export * from './mem.js';
+export { syscallNumbers, SYSCALL_NUMBERS, type Arch } from './numbers.js';
+export { errnoName, koffiVersion } from './ffi.js';

@@ -1,0 +1,90 @@
+// What a policy decides, and why. Every victim carries a reason code and a sentence
+// (DESIGN.md example 9: observability in one place).
+import type { ProcessInfo } from './snapshot.js';
+
+export type PolicyName = 'simple-lmk' | 'lowmemorykiller' | 'lmkd' | 'oom-score';
+export const POLICY_NAMES: readonly PolicyName[] = ['simple-lmk', 'lowmemorykiller', 'lmkd', 'oom-score'];
+
+/** Why a process is not a candidate. */
+export type SkipReason =
+  | 'pid-1'
+  | 'self'
+  | 'kernel-thread'
+  | 'zombie'
+  | 'exiting'
+  | 'adj-unkillable' // oom_score_adj -1000
+  | 'adj-below-min' // below the policy's minimum adj (simple-lmk: < 0; table: < level adj)
+  | 'protected' // matched a protect rule
+  | 'no-memory' // nothing resident to free
+  | 'not-registered' // lmkd: a registry exists and this pid is not in it
+  | 'outside-domain'; // not in the memory domain's cgroup
+
+export interface Skip {
+  pid: number;
+  name: string;
+  reason: SkipReason;
+}
+
+/** A candidate after ranking, in the policy's order (first = first to die). */
+export interface RankedCandidate {
+  pid: number;
+  name: string;
+  oomScoreAdj: number;
+  sizeKiB: number;
+  rank: number;
+  /** Score the policy ranked by (adj, oom_score, …), for display. */
+  score?: number;
+  /** Why this candidate is (or is not) a victim, in one sentence. */
+  note?: string;
+}
+
+export interface Victim {
+  pid: number;
+  /** starttime from the snapshot: the kill path checks identity against it. */
+  startTime: number;
+  name: string;
+  uid: number;
+  oomScoreAdj: number;
+  /** What the policy expects the kill to free, KiB. */
+  sizeKiB: number;
+  rssAnonKiB: number;
+  /** Reason code (see REASON_TEXT) and a human sentence. */
+  reason: DecisionReason;
+  why: string;
+}
+
+export type DecisionReason =
+  | 'minfree' // simple-lmk: freeing at least minfree
+  | 'level' // lowmemorykiller/lmkd: a minfree level applies
+  | 'low-memory' // oom-score: available memory below threshold
+  | 'low-swap' // oom-score: swap below threshold as well
+  | 'memcg-limit' // a cgroup domain is at its limit
+  | 'pressure' // a pressure event with no threshold
+  | 'none';
+
+export interface Decision<S = unknown> {
+  policy: PolicyName;
+  victims: Victim[];
+  candidates: RankedCandidate[];
+  skipped: Skip[];
+  reason: DecisionReason;
+  /** One sentence saying what was decided and why (or why nothing). */
+  summary: string;
+  /** KiB the policy aimed to free, when it has a target. */
+  targetKiB?: number;
+  state: S;
+}
+
+export function victimFrom(p: ProcessInfo, sizeKiB: number, reason: DecisionReason, why: string): Victim {
+  return {
+    pid: p.pid,
+    startTime: p.startTime,
+    name: p.name,
+    uid: p.uid,
+    oomScoreAdj: p.oomScoreAdj,
+    sizeKiB,
+    rssAnonKiB: p.rssAnonKiB,
+    reason,
+    why,
+  };
+}

@@ -1,0 +1,30 @@
+// One line of the kill journal (docs/journal-format.md). Field names are a contract.
+import type { DecisionReason, PolicyName } from './decision.js';
+
+export interface KillRecord {
+  /** ISO 8601. */
+  time: string;
+  pid: number;
+  name: string;
+  uid: number;
+  oomScoreAdj: number;
+  sizeKiB: number;
+  anonKiB: number;
+  policy: PolicyName;
+  reason: DecisionReason;
+  /** The policy's sentence. */
+  why?: string;
+  /** process_mrelease released the victim's memory (returned 0). */
+  reaped: boolean;
+  /** Time process_mrelease took, ms; null when not called or not supported. */
+  reapMs: number | null;
+  /** Signal to exit, ms; null when the victim had not exited by the timeout. */
+  exitMs: number | null;
+  dryRun: boolean;
+  /** Memory domain: "machine" or the cgroup path. */
+  domain?: string;
+  /** What went wrong, when the kill or reap did not go as planned (e.g. "identity-changed"). */
+  error?: string;
+  /** Notes such as "thawed", "rt-boost-failed: EPERM", "shared-mm: killed 4242". */
+  notes?: string[];
+}
