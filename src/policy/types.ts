@@ -72,4 +72,34 @@ export interface Policy<P = unknown, S = unknown> {
   decide(snapshot: Snapshot, state: S, params: P, ctx: PolicyContext): Decision<S>;
   /** One line describing the parameters, for logs and `explain`. */
   describeParams(params: P): string;
+  /**
+   * The trigger's verdict on this memory view, with the numbers behind it (for `explain`
+   * and logs). Optional so that test doubles need not implement it; every built-in
+   * policy does.
+   */
+  explainTrigger?(view: MemoryView, params: P): TriggerReport;
+}
+
+/** One level of a minfree/adj table and how the memory view compares with it. */
+export interface LevelReport {
+  minfreeKiB: number;
+  adj: number;
+  /** other_free < minfree. */
+  freeBelow: boolean;
+  /** other_file < minfree. */
+  fileBelow: boolean;
+  /** The first level with both below: it sets the minimum adj. */
+  applies: boolean;
+}
+
+/** What a policy's trigger sees in a memory view (explain's "Trigger" section). */
+export interface TriggerReport {
+  /** True when the trigger says act (for pressure policies: on every pressure event). */
+  active: boolean;
+  /** Facts for people, one per line, e.g. "other_free 40.0 MiB = free 52.0 MiB - reserve 12.0 MiB". */
+  lines: string[];
+  /** The same facts as named numbers, for --json (KiB, percent). */
+  values: Record<string, number | string | boolean | null>;
+  /** The minfree/adj table, for lowmemorykiller and lmkd. */
+  levels?: LevelReport[];
 }

@@ -1,0 +1,34 @@
+// The memory domain a snapshot covers: the whole machine, or one cgroup with a limit.
+import type { CgroupMemory, ProcessInfo } from '../model/snapshot.js';
+import { cgroupPathCovers } from './protection.js';
+
+// Where cgroup hierarchies are mounted; a domain path under one of them is turned into
+// the path /proc/PID/cgroup shows ("/sys/fs/cgroup/memory/apps" -> "/apps").
+const MOUNT_PREFIXES = ['/sys/fs/cgroup/memory', '/sys/fs/cgroup/unified', '/sys/fs/cgroup'];
+
+/** The domain's path as /proc/PID/cgroup names it ("/" for a hierarchy root). */
+export function domainCgroupPath(cgroupPath: string): string {
+  for (const mount of MOUNT_PREFIXES) {
+    if (cgroupPath === mount) return '/';
+    if (cgroupPath.startsWith(`${mount}/`)) return cgroupPath.slice(mount.length);
+  }
+  return cgroupPath;
+}
+
+/**
+ * Whether a process belongs to the domain. A process that carries no cgroup fields is
+ * taken to be inside (the scanner put it in the domain's snapshot); one that carries them
+ * must sit at or under the domain's path in its v1 memory or its cgroup2 hierarchy.
+ */
+export function inDomain(p: ProcessInfo, cgroup: CgroupMemory | undefined): boolean {
+  if (!cgroup) return true;
+  const paths = [p.memcgV1, p.cgroupV2].filter((x): x is string => x !== undefined);
+  if (paths.length === 0) return true;
+  const domain = domainCgroupPath(cgroup.path);
+  return paths.some((path) => cgroupPathCovers(domain, path));
+}
+
+/** A cgroup with a limit is its own memory domain; without one, the machine's numbers apply. */
+export function limitedCgroup(cgroup: CgroupMemory | undefined): (CgroupMemory & { limitKiB: number }) | undefined {
+  return cgroup && cgroup.limitKiB !== null ? (cgroup as CgroupMemory & { limitKiB: number }) : undefined;
+}

@@ -1,0 +1,144 @@
+// Android's lmkd daemon loop (seed 002: mp_event, find_and_kill_process), as a pure function.
+// On a pressure event: do nothing within KILL_TIMEOUT of the last kill; otherwise kill the
+// best victim for the level that applies, add its size to other_free and other_file
+// ("other_free += killed_size; other_file += killed_size"), and repeat until no level
+// applies — so one decision may hold several victims, in kill order.
+import { formatKiB } from '../model/units.js';
+import { residentKiB, type Snapshot } from '../model/snapshot.js';
+import { victimFrom, type Decision, type Victim } from '../model/decision.js';
+import { byIdentity, byTier, screen, tierNote, type Candidate } from './screen.js';
+import { applyingLevel, DEFAULT_LEVELS, describeLevels, lmkdFreeFile, type Level } from './table.js';
+import { levelWhy, noLevelSummary, tableCandidates, tableTriggerReport } from './lowmemorykiller.js';
+import type { MemoryView, Policy, PolicyContext, RegistryEntry } from './types.js';
+
+/** heaviest: the largest resident size at the adj (ro.lmk.kill_heaviest_task);
+ * lru: the least recently registered at the adj (proc_adj_lru, the seed's choice). */
+export type LmkdPick = 'heaviest' | 'lru';
+export const LMKD_PICKS: readonly LmkdPick[] = ['heaviest', 'lru'];
+
+export interface LmkdParams {
+  levels: Level[];
+  /** No kill within this long of the last one, ms. */
+  killTimeoutMs: number;
+  pick: LmkdPick;
+}
+
+export interface LmkdState {
+  /** ctx.nowMs of the last decision that killed. */
+  lastKillMs?: number;
+}
+
+/** Modern lmkd's ro.lmk.kill_timeout_ms; the seed's KILL_TIMEOUT was 2 s of time(). */
+export const DEFAULT_KILL_TIMEOUT_MS = 100;
+
+function registryOf(ctx: PolicyContext): ReadonlyMap<number, RegistryEntry> | undefined {
+  return ctx.registry && ctx.registry.size > 0 ? ctx.registry : undefined;
+}
+
+/** The order lmkd walks: highest adj first, then the pick, then pid. */
+export function lmkdOrder(pick: LmkdPick, registry: ReadonlyMap<number, RegistryEntry> | undefined) {
+  // Without a registry there is no registration time; the oldest process stands in for it.
+  const age = (c: Candidate): number => registry?.get(c.p.pid)?.registeredAtMs ?? c.p.startTime;
+  return (a: Candidate, b: Candidate): number =>
+    byTier(a, b) ||
+    b.p.oomScoreAdj - a.p.oomScoreAdj ||
+    (pick === 'heaviest' ? b.sizeKiB - a.sizeKiB : age(a) - age(b)) ||
+    byIdentity(a, b);
+}
+
+interface Kill {
+  c: Candidate;
+  why: string;
+}
+
+/** The do { ... } while (killed_size > 0) loop over estimated free and file memory. */
+function killLoop(ranked: readonly Candidate[], params: LmkdParams, freeKiB: number, fileKiB: number, lines: string[]): Kill[] {
+  const pool = [...ranked];
+  const kills: Kill[] = [];
+  let free = freeKiB;
+  let file = fileKiB;
+  for (;;) {
+    const applied = applyingLevel(params.levels, free, file);
+    if (!applied) break;
+    const at = pool.findIndex((c) => c.p.oomScoreAdj >= applied.level.adj);
+    if (at < 0) break;
+    const [c] = pool.splice(at, 1) as [Candidate];
+    const how = params.pick === 'heaviest' ? 'heaviest' : 'least recently registered';
+    const why =
+      `Killing '${c.p.name}' (${c.p.pid}), adj ${c.p.oomScoreAdj}, to free ${c.sizeKiB} KiB: kill ${kills.length + 1}, ` +
+      `${how} at the highest adj >= ${applied.level.adj}${tierNote(c.tier)}; ` +
+      levelWhy(applied, { otherFreeKiB: free, otherFileKiB: file, lines }, kills.length > 0);
+    kills.push({ c, why });
+    free += c.sizeKiB;
+    file += c.sizeKiB;
+  }
+  return kills;
+}
+
+export function decideLmkd(snapshot: Snapshot, state: LmkdState, params: LmkdParams, ctx: PolicyContext): Decision<LmkdState> {
+  const ff = lmkdFreeFile(snapshot);
+  const applied = applyingLevel(params.levels, ff.otherFreeKiB, ff.otherFileKiB);
+  const registry = registryOf(ctx);
+  const { candidates, skipped } = screen(snapshot, ctx, {
+    sizeKiB: residentKiB,
+    policySkip: (p, size) =>
+      registry && !registry.has(p.pid)
+        ? 'not-registered'
+        : applied && p.oomScoreAdj < applied.level.adj
+          ? 'adj-below-min'
+          : size <= 0
+            ? 'no-memory'
+            : undefined,
+  });
+  const ranked = [...candidates].sort(lmkdOrder(params.pick, registry));
+  const base = { policy: 'lmkd' as const, skipped, state };
+  const sinceKill = state.lastKillMs === undefined ? undefined : ctx.nowMs - state.lastKillMs;
+  if (sinceKill !== undefined && sinceKill < params.killTimeoutMs) {
+    const summary = `Kill timeout: the last kill was ${sinceKill} ms ago (< ${params.killTimeoutMs} ms); event ignored`;
+    return { ...base, victims: [], candidates: tableCandidates(ranked, () => 'kill timeout'), reason: 'none', summary };
+  }
+  if (!applied) {
+    const list = tableCandidates(ranked, () => 'no level applies');
+    return { ...base, victims: [], candidates: list, reason: 'none', summary: noLevelSummary(params.levels, ff) };
+  }
+  const kills = killLoop(ranked, params, ff.otherFreeKiB, ff.otherFileKiB, ff.lines);
+  const order = new Map(kills.map((k, i) => [k.c, i + 1]));
+  const list = tableCandidates(ranked, (c) => {
+    const n = order.get(c);
+    return n !== undefined ? `victim ${n}${tierNote(c.tier)}` : 'not needed: no level applied after the kills';
+  });
+  const victims: Victim[] = kills.map((k) => victimFrom(k.c.p, k.c.sizeKiB, 'level', k.why));
+  const freedKiB = kills.reduce((sum, k) => sum + k.c.sizeKiB, 0);
+  const registryNote = registry ? ` among ${registry.size} registered processes` : '';
+  const summary =
+    victims.length > 0
+      ? `Kill ${victims.length} (${formatKiB(freedKiB)})${registryNote} until no level applies; first: ${kills[0]?.why}`
+      : `No process at adj >= ${applied.level.adj} to kill${registryNote}; ${levelWhy(applied, ff)}`;
+  return {
+    ...base,
+    victims,
+    candidates: list,
+    reason: victims.length > 0 ? 'level' : 'none',
+    summary,
+    targetKiB: applied.level.minfreeKiB,
+    state: victims.length > 0 ? { lastKillMs: ctx.nowMs } : state,
+  };
+}
+
+export const lmkd: Policy<LmkdParams, LmkdState> = {
+  name: 'lmkd',
+  trigger: 'threshold',
+  defaultParams: () => ({
+    levels: DEFAULT_LEVELS.map((l) => ({ ...l })),
+    killTimeoutMs: DEFAULT_KILL_TIMEOUT_MS,
+    pick: 'heaviest',
+  }),
+  initialState: () => ({}),
+  needsAction: (view: MemoryView, p: LmkdParams) => {
+    const ff = lmkdFreeFile(view);
+    return applyingLevel(p.levels, ff.otherFreeKiB, ff.otherFileKiB) !== undefined;
+  },
+  decide: decideLmkd,
+  describeParams: (p) => `levels ${describeLevels(p.levels)}, kill timeout ${p.killTimeoutMs} ms, pick ${p.pick}`,
+  explainTrigger: (view: MemoryView, p: LmkdParams) => tableTriggerReport(p.levels, lmkdFreeFile(view)),
+};

@@ -1,0 +1,140 @@
+// The protection rules every policy shares (one module, so no policy can forget one).
+// Fixed rules first — pid 1, the daemon itself, kernel threads, zombies, exiting
+// processes, oom_score_adj -1000 — then the configurable protect / prefer / avoid matchers.
+import type { ProcessInfo } from '../model/snapshot.js';
+import type { SkipReason } from '../model/decision.js';
+import { PolicyError } from './errors.js';
+import type { PolicyContext, ProcessMatcher, ProtectionRules } from './types.js';
+
+/** OOM_SCORE_ADJ_MIN: the kernel never OOM-kills such a process, and neither do we. */
+export const OOM_SCORE_ADJ_MIN = -1000;
+
+/**
+ * Where a candidate sits before the policy's own order. Preferred processes rank above
+ * every normal one, avoided ones below every normal one; the policy's order applies
+ * within a tier (docs/policies.md, "prefer and avoid").
+ */
+export type Tier = 'prefer' | 'normal' | 'avoid';
+export const TIER_RANK: Readonly<Record<Tier, number>> = { prefer: 0, normal: 1, avoid: 2 };
+
+interface CompiledMatcher {
+  name?: RegExp;
+  cmdline?: RegExp;
+  uid?: number;
+  cgroup?: string;
+}
+
+export interface CompiledRules {
+  protect: CompiledMatcher[];
+  prefer: CompiledMatcher[];
+  avoid: CompiledMatcher[];
+}
+
+function compilePattern(source: string, field: string): RegExp {
+  try {
+    return new RegExp(source);
+  } catch (e) {
+    const why = e instanceof Error ? e.message : String(e);
+    throw new PolicyError('bad-pattern', `${field} pattern /${source}/ is not a valid regular expression: ${why}`);
+  }
+}
+
+/** Compile one matcher; throws PolicyError for an empty matcher or a bad pattern. */
+export function compileMatcher(m: ProcessMatcher): CompiledMatcher {
+  const out: CompiledMatcher = {};
+  if (m.name !== undefined) out.name = compilePattern(m.name, 'name');
+  if (m.cmdline !== undefined) out.cmdline = compilePattern(m.cmdline, 'cmdline');
+  if (m.uid !== undefined) {
+    if (!Number.isInteger(m.uid) || m.uid < 0) throw new PolicyError('bad-matcher', `uid ${String(m.uid)} is not a uid`);
+    out.uid = m.uid;
+  }
+  if (m.cgroup !== undefined) {
+    if (!m.cgroup.startsWith('/')) throw new PolicyError('bad-matcher', `cgroup "${m.cgroup}" must start with "/"`);
+    out.cgroup = m.cgroup;
+  }
+  if (Object.keys(out).length === 0) {
+    throw new PolicyError('bad-matcher', 'a matcher needs at least one of name, cmdline, uid, cgroup');
+  }
+  return out;
+}
+
+const compiledCache = new WeakMap<ProtectionRules, CompiledRules>();
+
+/** Compile (and cache per rules object) every matcher; throws PolicyError when one is bad. */
+export function compileRules(rules: ProtectionRules): CompiledRules {
+  const cached = compiledCache.get(rules);
+  if (cached) return cached;
+  const compiled: CompiledRules = {
+    protect: rules.protect.map(compileMatcher),
+    prefer: rules.prefer.map(compileMatcher),
+    avoid: rules.avoid.map(compileMatcher),
+  };
+  compiledCache.set(rules, compiled);
+  return compiled;
+}
+
+/** Every problem with the rules, one message each (for check-config); empty when valid. */
+export function validateRules(rules: ProtectionRules): string[] {
+  const problems: string[] = [];
+  for (const kind of ['protect', 'prefer', 'avoid'] as const) {
+    rules[kind].forEach((m, i) => {
+      try {
+        compileMatcher(m);
+      } catch (e) {
+        problems.push(`${kind}[${i}]: ${e instanceof Error ? e.message : String(e)}`);
+      }
+    });
+  }
+  return problems;
+}
+
+/** "/user.slice" covers "/user.slice" and "/user.slice/app.scope", not "/user.slicer". */
+export function cgroupPathCovers(prefix: string, path: string): boolean {
+  if (prefix === '/' || prefix === '') return true;
+  const p = prefix.endsWith('/') ? prefix.slice(0, -1) : prefix;
+  return path === p || path.startsWith(`${p}/`);
+}
+
+/** All the fields a matcher gives must match (AND); matchers in a list combine with OR. */
+export function matches(m: CompiledMatcher, p: ProcessInfo): boolean {
+  if (m.name && !m.name.test(p.name)) return false;
+  // cmdline as read from /proc has NUL separators; show them as spaces (types.ts).
+  if (m.cmdline && !m.cmdline.test((p.cmdline ?? '').replace(/\0/g, ' ').trim())) return false;
+  if (m.uid !== undefined && p.uid !== m.uid) return false;
+  if (m.cgroup !== undefined) {
+    const paths = [p.cgroupV2, p.memcgV1].filter((x): x is string => x !== undefined);
+    if (!paths.some((path) => cgroupPathCovers(m.cgroup as string, path))) return false;
+  }
+  return true;
+}
+
+function anyMatch(list: readonly CompiledMatcher[], p: ProcessInfo): boolean {
+  return list.some((m) => matches(m, p));
+}
+
+/** A zombie or dead task has no address space left to free ("Z", "X", old "x"). */
+function isZombie(p: ProcessInfo): boolean {
+  return p.state === 'Z' || p.state === 'X' || p.state === 'x';
+}
+
+/**
+ * Why this process may never be a victim, or undefined when it may be. Checked in this
+ * order, so a process is reported under its most basic reason.
+ */
+export function protectionSkip(p: ProcessInfo, ctx: PolicyContext, rules: CompiledRules): SkipReason | undefined {
+  if (p.pid === 1) return 'pid-1';
+  if (ctx.selfPid !== undefined && p.pid === ctx.selfPid) return 'self';
+  if (p.kernelThread) return 'kernel-thread';
+  if (isZombie(p)) return 'zombie';
+  if (p.exiting) return 'exiting';
+  if (p.oomScoreAdj <= OOM_SCORE_ADJ_MIN) return 'adj-unkillable';
+  if (anyMatch(rules.protect, p)) return 'protected';
+  return undefined;
+}
+
+/** A process matching both prefer and avoid is avoided: the safer reading of a conflict. */
+export function tierOf(p: ProcessInfo, rules: CompiledRules): Tier {
+  if (anyMatch(rules.avoid, p)) return 'avoid';
+  if (anyMatch(rules.prefer, p)) return 'prefer';
+  return 'normal';
+}
