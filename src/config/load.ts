@@ -1,0 +1,59 @@
+// Loading a configuration: the file named by --config (or the embedded default,
+// config/default.toml, shipped in the package next to dist/), then flags on top. Every
+// problem is collected; loadConfig throws one ConfigError naming them all (exit code 3).
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { ConfigError, type ConfigIssue } from './errors.js';
+import { applyFlags, type ConfigFlags } from './flags.js';
+import { parseToml } from './toml.js';
+import type { Config } from './types.js';
+import { validateConfig } from './validate.js';
+
+/** dist/src/config/load.js -> <package>/config/default.toml (package.json "files" ships it). */
+export const EMBEDDED_DEFAULT_PATH = fileURLToPath(new URL('../../../config/default.toml', import.meta.url));
+export const EMBEDDED_DEFAULT_LABEL = '(embedded default)';
+
+export interface LoadResult {
+  config?: Config;
+  issues: ConfigIssue[];
+  /** The name issues are reported against. */
+  file: string;
+  /** Syntax errors hid part of the file; semantic checks were skipped. */
+  partial: boolean;
+}
+
+/** Validate TOML text with flags applied; never throws for bad input. */
+export function checkConfigText(text: string, file: string, flags: ConfigFlags = {}): LoadResult {
+  const parsed = parseToml(text);
+  if (parsed.syntaxErrors.length > 0 && parsed.headerLost) {
+    return { issues: parsed.syntaxErrors, file, partial: true };
+  }
+  const { table, fromFlags } = applyFlags(parsed.table, flags);
+  const { config, issues } = validateConfig(table, text, file, { fromFlags });
+  const all = [...parsed.syntaxErrors, ...issues].sort((a, b) => (a.line ?? Infinity) - (b.line ?? Infinity));
+  if (all.length > 0) return { issues: all, file, partial: false };
+  return { config, issues: [], file, partial: false };
+}
+
+/** Read and check a file (or the embedded default when path is undefined). */
+export function checkConfigFile(path: string | undefined, flags: ConfigFlags = {}): LoadResult {
+  const file = path ?? EMBEDDED_DEFAULT_LABEL;
+  let text: string;
+  try {
+    text = readFileSync(path ?? EMBEDDED_DEFAULT_PATH, 'utf8');
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code ?? String(e);
+    const what = path === undefined ? `the embedded default ${EMBEDDED_DEFAULT_PATH} is missing (${code}): reinstall reapd` : `cannot read the file (${code})`;
+    return { issues: [{ key: '', message: what }], file, partial: false };
+  }
+  const result = checkConfigText(text, file, flags);
+  if (result.config) result.config.file = file;
+  return result;
+}
+
+/** The configuration to run on, or a ConfigError naming every problem. */
+export function loadConfig(path: string | undefined, flags: ConfigFlags = {}): Config {
+  const result = checkConfigFile(path, flags);
+  if (!result.config) throw new ConfigError(result.issues, result.file);
+  return result.config;
+}

@@ -1,0 +1,122 @@
+// Policy parameters in a [[domain]] table. Each TOML key maps onto one of the policy
+// layer's text options (src/policy/params.ts, the same parser `explain --minfree` uses),
+// so the file, the flags and `explain` accept exactly the same values. Keys are checked
+// one at a time so that every bad one is reported, not only the first.
+import type { PolicyName } from '../model/decision.js';
+import { PARAM_OPTIONS, paramsFromText, type ParamText } from '../policy/params.js';
+import { describe } from './values.js';
+
+interface PolicyKey {
+  key: string;
+  option: keyof ParamText;
+  type: string;
+  /** TOML value -> the text the policy parser reads, or an error message. */
+  toText(v: unknown): string | { message: string };
+}
+
+function sizeText(v: unknown): string | { message: string } {
+  if (typeof v === 'string') return v;
+  if (typeof v === 'number' && Number.isInteger(v)) return `${v}KiB`;
+  return { message: `expected a size such as "64MiB", got ${describe(v)}` };
+}
+
+function durationText(v: unknown): string | { message: string } {
+  if (typeof v === 'string') return v;
+  if (typeof v === 'number' && Number.isFinite(v)) return `${v}ms`;
+  return { message: `expected a duration such as "100ms" or "1s", got ${describe(v)}` };
+}
+
+function percentText(v: unknown): string | { message: string } {
+  if (typeof v === 'number') return String(v);
+  if (typeof v === 'string') return v;
+  return { message: `expected a percentage such as 10 or "10%", got ${describe(v)}` };
+}
+
+/** "6MiB:0,64MiB:900", or [{ minfree = "6MiB", adj = 0 }, …]. */
+function levelsText(v: unknown): string | { message: string } {
+  if (typeof v === 'string') return v;
+  if (!Array.isArray(v)) return { message: `expected levels such as "6MiB:0,64MiB:900", got ${describe(v)}` };
+  const parts: string[] = [];
+  for (const [i, level] of v.entries()) {
+    const l = level as Record<string, unknown>;
+    if (typeof level !== 'object' || level === null || l.adj === undefined || l.minfree === undefined) {
+      return { message: `level ${i + 1}: expected { minfree = "64MiB", adj = 900 }, got ${describe(level)}` };
+    }
+    const size = sizeText(l.minfree);
+    if (typeof size !== 'string') return { message: `level ${i + 1}: ${size.message}` };
+    parts.push(`${size}:${String(l.adj)}`);
+  }
+  return parts.join(',');
+}
+
+const KEYS: readonly PolicyKey[] = [
+  { key: 'minfree', option: 'minfree', type: 'size', toText: sizeText },
+  { key: 'levels', option: 'levels', type: 'levels', toText: levelsText },
+  { key: 'death_pending', option: 'deathPending', type: 'duration', toText: durationText },
+  { key: 'kill_timeout', option: 'killTimeout', type: 'duration', toText: durationText },
+  { key: 'pick', option: 'pick', type: 'enum', toText: (v) => (typeof v === 'string' ? v : { message: `expected "heaviest" or "lru", got ${describe(v)}` }) },
+  { key: 'mem_available', option: 'memAvailable', type: 'percent', toText: percentText },
+  { key: 'swap_free', option: 'swapFree', type: 'percent', toText: percentText },
+];
+
+export const POLICY_KEY_NAMES: readonly string[] = KEYS.map((k) => k.key);
+
+/** Policies that take this TOML key (empty: not a policy key). */
+export function policyKeyOwner(key: string): readonly PolicyName[] {
+  const k = KEYS.find((x) => x.key === key);
+  return k ? PARAM_OPTIONS[k.option].policies : [];
+}
+
+/** Engine wait for victims when the policy has no reclaim timeout of its own (ms). */
+export const DEFAULT_RECLAIM_TIMEOUT_MS = 1000;
+
+export interface BuiltParams {
+  params: unknown;
+  reclaimTimeoutMs: number;
+}
+
+/**
+ * The policy's defaults with the domain's keys applied. Keys that belong to other
+ * policies are ignored here (validate.ts reports them). reclaim_timeout is also simple-lmk's
+ * own parameter (RECLAIM_EXPIRES), so it is passed to the policy when it takes it.
+ */
+export function buildPolicyParams(policy: PolicyName, raw: Record<string, unknown>, report: (key: string, message: string) => void): BuiltParams | undefined {
+  const text: ParamText = {};
+  let bad = false;
+  for (const k of KEYS) {
+    if (raw[k.key] === undefined || !PARAM_OPTIONS[k.option].policies.includes(policy)) continue;
+    const t = k.toText(raw[k.key]);
+    if (typeof t !== 'string') {
+      report(k.key, t.message);
+      bad = true;
+      continue;
+    }
+    try {
+      paramsFromText(policy, { [k.option]: t });
+      text[k.option] = t;
+    } catch (e) {
+      report(k.key, (e as Error).message);
+      bad = true;
+    }
+  }
+  if (typeof raw.reclaim_timeout === 'string' && PARAM_OPTIONS.reclaimTimeout.policies.includes(policy)) {
+    text.reclaimTimeout = raw.reclaim_timeout;
+  } else if (typeof raw.reclaim_timeout === 'number' && PARAM_OPTIONS.reclaimTimeout.policies.includes(policy)) {
+    text.reclaimTimeout = `${raw.reclaim_timeout}ms`;
+  }
+  if (bad) return undefined;
+  try {
+    const params = paramsFromText(policy, text) as unknown as Record<string, unknown>;
+    const own = params.reclaimTimeoutMs;
+    return { params, reclaimTimeoutMs: typeof own === 'number' ? own : DEFAULT_RECLAIM_TIMEOUT_MS };
+  } catch (e) {
+    // reclaim_timeout itself is reported by the domain keys' own check.
+    if (text.reclaimTimeout === undefined) report('policy', (e as Error).message);
+    return undefined;
+  }
+}
+
+/** For docs and tests: every policy key with the policies that take it. */
+export function policyKeyTable(): ReadonlyArray<{ key: string; type: string; policies: readonly PolicyName[] }> {
+  return KEYS.map((k) => ({ key: k.key, type: k.type, policies: PARAM_OPTIONS[k.option].policies }));
+}

@@ -1,0 +1,96 @@
+// Every configuration key with its type, default, example and meaning: validation reads
+// these tables, and a test checks docs/configuration.md documents each key.
+import { POLICY_NAMES } from '../model/decision.js';
+import type { PolicyName } from '../model/decision.js';
+import type { DaemonSettings, TriggerSettings } from './types.js';
+import { LOG_FORMATS, LOG_LEVELS, TRIGGER_MODES } from './types.js';
+import {
+  readAbsolutePath,
+  readBoolean,
+  readDurationMs,
+  readEnum,
+  readInteger,
+  readOptionalPath,
+  readString,
+  type Read,
+} from './values.js';
+
+export interface KeySpec<T> {
+  key: string;
+  /** Type as docs/configuration.md names it. */
+  type: string;
+  /** Default as docs/configuration.md shows it. */
+  defaultText: string;
+  read(value: unknown): Read<unknown>;
+  set(target: T, value: unknown): void;
+}
+
+function spec<T, V>(key: string, type: string, defaultText: string, read: (v: unknown) => Read<V>, set: (t: T, v: V) => void): KeySpec<T> {
+  return { key, type, defaultText, read, set: (t, v) => set(t, v as V) };
+}
+
+export const DAEMON_DEFAULTS: DaemonSettings = {
+  logFormat: 'human',
+  logLevel: 'info',
+  journal: '/var/lib/reapd/journal.jsonl',
+  dryRun: false,
+  socket: null,
+  selfProtect: true,
+  watchdogMs: 2000,
+};
+
+export const DAEMON_KEYS: readonly KeySpec<DaemonSettings>[] = [
+  spec('log_format', 'enum: "human" | "json"', '"human"', (v) => readEnum(v, LOG_FORMATS), (t, v) => (t.logFormat = v)),
+  spec('log_level', 'enum: "debug" | "info" | "warn" | "error"', '"info"', (v) => readEnum(v, LOG_LEVELS), (t, v) => (t.logLevel = v)),
+  spec('journal', 'path ("" = none)', '"/var/lib/reapd/journal.jsonl"', readAbsolutePath, (t, v) => (t.journal = v)),
+  spec('dry_run', 'boolean', 'false', readBoolean, (t, v) => (t.dryRun = v)),
+  spec('socket', 'path ("" = none)', '"" (no control socket)', readAbsolutePath, (t, v) => (t.socket = v)),
+  spec('self_protect', 'boolean', 'true', readBoolean, (t, v) => (t.selfProtect = v)),
+  spec('watchdog_timeout', 'duration ("0" = off)', '"2s"', readDurationMs, (t, v) => (t.watchdogMs = v)),
+];
+
+/** What a [[domain]] table holds before its policy parameters are built. */
+export interface DomainDraft {
+  name?: string;
+  memcg: string | null;
+  psiGroup: string | null;
+  policy: PolicyName;
+  minAdj: number | null;
+  reclaimTimeoutMs?: number;
+  dryRun?: boolean;
+  trigger: TriggerSettings;
+}
+
+export const DEFAULT_POLICY: PolicyName = 'oom-score';
+
+/** lmkd's "medium" PSI threshold (ro.lmk.psi_partial_stall_ms = 70 per 1 s window). */
+export const TRIGGER_DEFAULTS: TriggerSettings = {
+  mode: 'auto',
+  psiKind: 'some',
+  psiStallMs: 70,
+  psiWindowMs: 1000,
+  pollMinMs: 100,
+  pollMaxMs: 1000,
+};
+
+export const DOMAIN_KEYS: readonly KeySpec<DomainDraft>[] = [
+  spec('name', 'string', '"machine", or the memcg path', readString, (t, v) => (t.name = v)),
+  spec('memcg', 'path ("" = whole machine)', '"" (whole machine)', readAbsolutePath, (t, v) => (t.memcg = v)),
+  spec('psi_group', 'path ("" = none)', '""', readOptionalPath, (t, v) => (t.psiGroup = v)),
+  spec('policy', 'enum: "simple-lmk" | "lowmemorykiller" | "lmkd" | "oom-score"', `"${DEFAULT_POLICY}"`, (v) => readEnum(v, POLICY_NAMES), (t, v) => (t.policy = v)),
+  spec('min_adj', 'integer -1000 … 1000', 'none (every adj)', (v) => readInteger(v, -1000, 1000), (t, v) => (t.minAdj = v)),
+  spec('reclaim_timeout', 'duration', "the policy's (see below)", readDurationMs, (t, v) => (t.reclaimTimeoutMs = v)),
+  spec('dry_run', 'boolean', 'daemon.dry_run', readBoolean, (t, v) => (t.dryRun = v)),
+  spec('trigger', 'enum: "auto" | "psi" | "memcg-events" | "poll"', '"auto"', (v) => readEnum(v, TRIGGER_MODES), (t, v) => (t.trigger.mode = v)),
+  spec('psi_kind', 'enum: "some" | "full"', '"some"', (v) => readEnum(v, ['some', 'full'] as const), (t, v) => (t.trigger.psiKind = v)),
+  spec('psi_stall', 'duration', '"70ms"', readDurationMs, (t, v) => (t.trigger.psiStallMs = v)),
+  spec('psi_window', 'duration', '"1s"', readDurationMs, (t, v) => (t.trigger.psiWindowMs = v)),
+  spec('poll_min_interval', 'duration', '"100ms"', readDurationMs, (t, v) => (t.trigger.pollMinMs = v)),
+  spec('poll_max_interval', 'duration', '"1s"', readDurationMs, (t, v) => (t.trigger.pollMaxMs = v)),
+];
+
+/** Rule lists, accepted in [rules] and in each [[domain]]. */
+export const RULE_LISTS = ['protect', 'prefer', 'avoid'] as const;
+export const MATCHER_KEYS = ['name', 'cmdline', 'uid', 'cgroup'] as const;
+
+export const TOP_LEVEL_KEYS = ['daemon', 'rules', 'domain'] as const;

@@ -1,0 +1,38 @@
+// A valid configuration in a few lines, for `reapd check-config` and the daemon's start log.
+import { POLICIES } from '../policy/registry.js';
+import type { ProtectionRules } from '../policy/types.js';
+import type { Config, DomainConfig } from './types.js';
+
+function rulesText(r: ProtectionRules): string {
+  const parts = [`${r.protect.length} protect`, `${r.prefer.length} prefer`, `${r.avoid.length} avoid`];
+  return `rules: ${parts.join(', ')}`;
+}
+
+function triggerText(d: DomainConfig): string {
+  const t = d.trigger;
+  const psi = `psi ${t.psiKind} ${t.psiStallMs}ms/${t.psiWindowMs}ms`;
+  const poll = `poll ${t.pollMinMs}–${t.pollMaxMs} ms`;
+  return `trigger ${t.mode} (${psi}; ${poll}${d.psiGroup ? `; psi group ${d.psiGroup}` : ''})`;
+}
+
+export function describeDomain(d: DomainConfig): string[] {
+  const where = d.memcg === null ? 'the whole machine' : `cgroup ${d.memcg}`;
+  const policy = POLICIES[d.policy];
+  return [
+    `domain "${d.name}": ${where}, policy ${d.policy} (${policy.describeParams(d.params)})`,
+    `  ${triggerText(d)}, reclaim timeout ${d.reclaimTimeoutMs} ms` +
+      `${d.minAdj !== null ? `, only adj >= ${d.minAdj}` : ''}${d.dryRun ? ', DRY RUN' : ''}`,
+    `  ${rulesText(d.rules)}`,
+  ];
+}
+
+export function describeConfig(c: Config): string[] {
+  const dm = c.daemon;
+  return [
+    `daemon: log ${dm.logFormat} (${dm.logLevel}), journal ${dm.journal ?? 'none'}, ` +
+      `control socket ${dm.socket ?? 'none'}, self-protection ${dm.selfProtect ? 'on' : 'off'}, ` +
+      `watchdog ${dm.watchdogMs > 0 ? `${dm.watchdogMs} ms` : 'off'}${dm.dryRun ? ', DRY RUN' : ''}`,
+    ...c.domains.flatMap(describeDomain),
+  ];
+}
+

@@ -1,0 +1,71 @@
+// The validated configuration: what the daemon runs on. Built from the TOML file (or the
+// embedded default, config/default.toml) with command-line flags applied on top.
+import type { LogLevel } from '../engine/ports.js';
+import type { PolicyName } from '../model/decision.js';
+import type { ProtectionRules } from '../policy/types.js';
+
+export type LogFormat = 'human' | 'json';
+export const LOG_FORMATS: readonly LogFormat[] = ['human', 'json'];
+export const LOG_LEVELS: readonly LogLevel[] = ['debug', 'info', 'warn', 'error'];
+
+/**
+ * How a domain learns it should act.
+ * auto: what the policy's trigger kind and the domain call for (docs/configuration.md);
+ * psi: a PSI trigger; memcg-events: cgroup v1 memory.pressure_level + memory.oom_control
+ * eventfds; poll: the adaptive threshold poller.
+ */
+export type TriggerMode = 'auto' | 'psi' | 'memcg-events' | 'poll';
+export const TRIGGER_MODES: readonly TriggerMode[] = ['auto', 'psi', 'memcg-events', 'poll'];
+
+export type PsiKind = 'some' | 'full';
+
+export interface TriggerSettings {
+  mode: TriggerMode;
+  psiKind: PsiKind;
+  /** Stall time within the window that fires the trigger. */
+  psiStallMs: number;
+  psiWindowMs: number;
+  /** Bounds of the adaptive poller's sleep (earlyoom sleeps 100 ms … 1 s). */
+  pollMinMs: number;
+  pollMaxMs: number;
+}
+
+export interface DaemonSettings {
+  logFormat: LogFormat;
+  logLevel: LogLevel;
+  /** Kill journal (JSON lines); null: none. */
+  journal: string | null;
+  dryRun: boolean;
+  /** lmkd-compatible control socket; null: none. */
+  socket: string | null;
+  /** oom_score_adj -1000, code pages locked, real-time kill thread (each when permitted). */
+  selfProtect: boolean;
+  /** Stalled event loop -> the watchdog acts after this long; 0 disables it. */
+  watchdogMs: number;
+}
+
+export interface DomainConfig {
+  /** Names the domain in logs and the journal: "machine" or the cgroup path by default. */
+  name: string;
+  /** cgroup v1 memory directory or cgroup2 directory; null: the whole machine. */
+  memcg: string | null;
+  /** cgroup2 group whose memory.pressure stands for a v1 memcg's pressure. */
+  psiGroup: string | null;
+  policy: PolicyName;
+  /** The policy's parameters, in the policy's own type (src/policy/params.ts). */
+  params: unknown;
+  /** Only processes with oom_score_adj >= minAdj are candidates; null: no extra limit. */
+  minAdj: number | null;
+  reclaimTimeoutMs: number;
+  dryRun: boolean;
+  trigger: TriggerSettings;
+  /** Global [rules] followed by this domain's own protect/prefer/avoid. */
+  rules: ProtectionRules;
+}
+
+export interface Config {
+  /** The file it came from, or "(embedded default)". */
+  file: string;
+  daemon: DaemonSettings;
+  domains: DomainConfig[];
+}

@@ -1,0 +1,177 @@
+// Raw TOML table -> Config, collecting every issue (never stopping at the first). Each
+// issue names its key path and, through the KeyLocator, the line it sits on; values that
+// came from command-line flags name the flag instead.
+import type { ProtectionRules } from '../policy/types.js';
+import type { ConfigIssue } from './errors.js';
+import { KeyLocator, type KeyPath } from './locate.js';
+import { POLICY_KEY_NAMES, buildPolicyParams, policyKeyOwner } from './policy-keys.js';
+import { isTable, mergeRules, readRules, type IssueSink } from './rules.js';
+import {
+  DAEMON_DEFAULTS,
+  DAEMON_KEYS,
+  DEFAULT_POLICY,
+  DOMAIN_KEYS,
+  RULE_LISTS,
+  TOP_LEVEL_KEYS,
+  TRIGGER_DEFAULTS,
+  type DomainDraft,
+  type KeySpec,
+} from './schema.js';
+import { unknownKeyMessage } from './suggest.js';
+import type { Config, DaemonSettings, DomainConfig } from './types.js';
+import { describe } from './values.js';
+
+/** The control socket a daemon with an lmkd domain opens unless `socket` says otherwise. */
+export const DEFAULT_LMKD_SOCKET = '/run/reapd/lmkd.sock';
+
+/** "domain[2].minfree" (domains counted from 1, as a reader counts [[domain]] tables). */
+export function formatPath(path: KeyPath): string {
+  let out = '';
+  for (const seg of path) out += typeof seg === 'number' ? `[${seg + 1}]` : out === '' ? seg : `.${seg}`;
+  return out;
+}
+
+export interface ValidateOptions {
+  /** Key paths (formatPath form) whose value came from a flag, and that flag. */
+  fromFlags?: ReadonlyMap<string, string>;
+}
+
+class Issues implements IssueSink {
+  readonly list: ConfigIssue[] = [];
+  constructor(
+    private readonly locator: KeyLocator,
+    private readonly fromFlags: ReadonlyMap<string, string>,
+  ) {}
+
+  add(path: KeyPath, message: string): void {
+    const key = formatPath(path);
+    const flag = this.fromFlags.get(key);
+    const issue: ConfigIssue = { key, message };
+    if (flag !== undefined) issue.flag = flag;
+    else {
+      const line = this.locator.lineOf(path);
+      if (line !== undefined) issue.line = line;
+    }
+    this.list.push(issue);
+  }
+}
+
+function applyKeys<T>(table: Record<string, unknown>, specs: readonly KeySpec<T>[], target: T, path: KeyPath, issues: Issues, skip: ReadonlySet<string>): void {
+  const known = specs.map((s) => s.key);
+  for (const [key, value] of Object.entries(table)) {
+    if (skip.has(key)) continue;
+    const s = specs.find((x) => x.key === key);
+    if (!s) {
+      issues.add([...path, key], unknownKeyMessage(key, [...known, ...skip]));
+      continue;
+    }
+    const r = s.read(value);
+    if (r.ok) s.set(target, r.value);
+    else issues.add([...path, key], r.message);
+  }
+}
+
+function readDaemon(raw: unknown, issues: Issues): DaemonSettings & { socketSet: boolean } {
+  const daemon = { ...DAEMON_DEFAULTS, socketSet: false };
+  if (raw === undefined) return daemon;
+  if (!isTable(raw)) {
+    issues.add(['daemon'], `expected a table ([daemon]), got ${describe(raw)}`);
+    return daemon;
+  }
+  applyKeys(raw, DAEMON_KEYS, daemon, ['daemon'], issues, new Set());
+  daemon.socketSet = raw.socket !== undefined;
+  return daemon;
+}
+
+function readDomain(raw: unknown, index: number, global: ProtectionRules, daemon: DaemonSettings, issues: Issues): DomainConfig | undefined {
+  const path: KeyPath = ['domain', index];
+  if (!isTable(raw)) {
+    issues.add(path, `expected a table ([[domain]]), got ${describe(raw)}`);
+    return undefined;
+  }
+  const draft: DomainDraft = { memcg: null, psiGroup: null, policy: DEFAULT_POLICY, minAdj: null, trigger: { ...TRIGGER_DEFAULTS } };
+  const before = issues.list.length;
+  const policyKeys = new Set(POLICY_KEY_NAMES);
+  applyKeys(raw, DOMAIN_KEYS, draft, path, issues, new Set([...RULE_LISTS, ...policyKeys]));
+  const rules = readRules(raw, path, issues);
+  for (const key of Object.keys(raw).filter((k) => policyKeys.has(k))) {
+    const owners = policyKeyOwner(key);
+    if (!owners.includes(draft.policy)) {
+      issues.add([...path, key], `"${key}" is a parameter of ${owners.join(' and ')}, not of this domain's policy "${draft.policy}"`);
+    }
+  }
+  const built = buildPolicyParams(draft.policy, raw, (key, message) => issues.add([...path, key], message));
+  checkTrigger(draft, path, issues);
+  if (issues.list.length > before || built === undefined) return undefined;
+  return {
+    name: draft.name ?? draft.memcg ?? 'machine',
+    memcg: draft.memcg,
+    psiGroup: draft.psiGroup,
+    policy: draft.policy,
+    params: built.params,
+    minAdj: draft.minAdj,
+    reclaimTimeoutMs: draft.reclaimTimeoutMs ?? built.reclaimTimeoutMs,
+    dryRun: draft.dryRun ?? daemon.dryRun,
+    trigger: draft.trigger,
+    rules: mergeRules(global, rules),
+  };
+}
+
+function checkTrigger(d: DomainDraft, path: KeyPath, issues: Issues): void {
+  const t = d.trigger;
+  if (t.psiStallMs <= 0) issues.add([...path, 'psi_stall'], 'must be more than 0');
+  if (t.psiStallMs > t.psiWindowMs) issues.add([...path, 'psi_stall'], `must not exceed psi_window (${t.psiWindowMs} ms)`);
+  if (t.psiWindowMs > 10_000) issues.add([...path, 'psi_window'], 'the kernel accepts PSI windows up to 10s');
+  if (t.pollMinMs < 10) issues.add([...path, 'poll_min_interval'], 'must be at least 10ms (reading pressure files faster corrupts their totals)');
+  if (t.pollMaxMs < t.pollMinMs) issues.add([...path, 'poll_max_interval'], `must be at least poll_min_interval (${t.pollMinMs} ms)`);
+  if (t.mode === 'poll' && d.policy === 'simple-lmk') {
+    issues.add([...path, 'trigger'], 'simple-lmk acts on every pressure event and has no threshold to poll; use "auto", "psi" or "memcg-events"');
+  }
+  if (t.mode === 'memcg-events' && d.memcg === null) issues.add([...path, 'trigger'], '"memcg-events" needs a cgroup v1 memcg domain (set memcg)');
+  if (d.psiGroup !== null && d.memcg === null) issues.add([...path, 'psi_group'], 'only applies to a memcg domain (set memcg)');
+}
+
+function checkDomainSet(domains: readonly DomainConfig[], issues: Issues): void {
+  const seen = new Map<string, number>();
+  const memcgs = new Map<string, number>();
+  domains.forEach((d, i) => {
+    const other = seen.get(d.name);
+    if (other !== undefined) issues.add(['domain', i, 'name'], `"${d.name}" is also the name of domain[${other + 1}]; names must be unique`);
+    seen.set(d.name, i);
+    const key = d.memcg ?? '(machine)';
+    const same = memcgs.get(key);
+    if (same !== undefined) issues.add(['domain', i, 'memcg'], `domain[${same + 1}] already covers ${d.memcg ?? 'the whole machine'}`);
+    memcgs.set(key, i);
+  });
+}
+
+/** Validate a parsed table. Returns the config when there is no issue. */
+export function validateConfig(table: Record<string, unknown>, source: string, file: string, opts: ValidateOptions = {}): { config?: Config; issues: ConfigIssue[] } {
+  const issues = new Issues(new KeyLocator(source), opts.fromFlags ?? new Map());
+  for (const key of Object.keys(table)) {
+    if (!(TOP_LEVEL_KEYS as readonly string[]).includes(key)) issues.add([key], unknownKeyMessage(key, TOP_LEVEL_KEYS));
+  }
+  const daemon = readDaemon(table.daemon, issues);
+  let global: ProtectionRules = { protect: [], prefer: [], avoid: [] };
+  if (table.rules !== undefined) {
+    if (!isTable(table.rules)) issues.add(['rules'], `expected a table ([rules]), got ${describe(table.rules)}`);
+    else {
+      for (const key of Object.keys(table.rules)) {
+        if (!(RULE_LISTS as readonly string[]).includes(key)) issues.add(['rules', key], unknownKeyMessage(key, RULE_LISTS));
+      }
+      global = readRules(table.rules, ['rules'], issues);
+    }
+  }
+  let rawDomains: unknown[] = [{}];
+  if (table.domain !== undefined) {
+    if (Array.isArray(table.domain)) rawDomains = table.domain.length > 0 ? table.domain : [{}];
+    else issues.add(['domain'], 'domains are an array of tables: write [[domain]], not [domain]');
+  }
+  const domains = rawDomains.map((d, i) => readDomain(d, i, global, daemon, issues));
+  const valid = domains.filter((d): d is DomainConfig => d !== undefined);
+  checkDomainSet(valid, issues);
+  if (issues.list.length > 0) return { issues: issues.list };
+  const { socketSet, ...settings } = daemon;
+  if (!socketSet && valid.some((d) => d.policy === 'lmkd')) settings.socket = DEFAULT_LMKD_SOCKET;
+  return { config: { file, daemon: settings, domains: valid }, issues: [] };
+}

@@ -1,0 +1,64 @@
+// Typed readers for configuration values. Each returns the value or an error message
+// that says what was expected, with an example a user can copy.
+import { parseDurationMs, parseSizeKiB } from '../model/units.js';
+
+export type Read<T> = { ok: true; value: T } | { ok: false; message: string };
+
+const ok = <T>(value: T): Read<T> => ({ ok: true, value });
+const fail = <T>(message: string): Read<T> => ({ ok: false, message });
+
+export function describe(v: unknown): string {
+  if (typeof v === 'string') return JSON.stringify(v);
+  if (Array.isArray(v)) return 'an array';
+  if (v !== null && typeof v === 'object') return 'a table';
+  return String(v);
+}
+
+export function readString(v: unknown): Read<string> {
+  return typeof v === 'string' ? ok(v) : fail(`expected a string, got ${describe(v)}`);
+}
+
+export function readBoolean(v: unknown): Read<boolean> {
+  return typeof v === 'boolean' ? ok(v) : fail(`expected true or false, got ${describe(v)}`);
+}
+
+export function readInteger(v: unknown, min: number, max: number): Read<number> {
+  if (typeof v !== 'number' || !Number.isInteger(v)) return fail(`expected an integer from ${min} to ${max}, got ${describe(v)}`);
+  if (v < min || v > max) return fail(`must be from ${min} to ${max}, got ${v}`);
+  return ok(v);
+}
+
+export function readNumber(v: unknown, min: number, max: number): Read<number> {
+  if (typeof v !== 'number' || !Number.isFinite(v)) return fail(`expected a number from ${min} to ${max}, got ${describe(v)}`);
+  if (v < min || v > max) return fail(`must be from ${min} to ${max}, got ${v}`);
+  return ok(v);
+}
+
+export function readEnum<T extends string>(v: unknown, values: readonly T[]): Read<T> {
+  if (typeof v === 'string' && (values as readonly string[]).includes(v)) return ok(v as T);
+  return fail(`expected one of ${values.map((x) => `"${x}"`).join(', ')}, got ${describe(v)}`);
+}
+
+/** A size: "64MiB", "512KiB", "1GiB", "16384p" (pages), or an integer number of KiB. */
+export function readSizeKiB(v: unknown): Read<number> {
+  const kib = typeof v === 'number' ? (Number.isInteger(v) && v >= 0 ? v : undefined) : typeof v === 'string' ? parseSizeKiB(v) : undefined;
+  return kib === undefined ? fail(`expected a size such as "64MiB", "512KiB" or "16384p", got ${describe(v)}`) : ok(kib);
+}
+
+/** A duration: "200ms", "2s", "1m", or an integer number of ms. */
+export function readDurationMs(v: unknown): Read<number> {
+  const ms = typeof v === 'number' ? (v >= 0 && Number.isFinite(v) ? v : undefined) : typeof v === 'string' ? parseDurationMs(v) : undefined;
+  return ms === undefined ? fail(`expected a duration such as "200ms" or "2s", got ${describe(v)}`) : ok(ms);
+}
+
+/** A path, or "" for "none". */
+export function readOptionalPath(v: unknown): Read<string | null> {
+  if (typeof v !== 'string') return fail(`expected a path (or "" for none), got ${describe(v)}`);
+  return ok(v === '' ? null : v);
+}
+
+export function readAbsolutePath(v: unknown): Read<string | null> {
+  const r = readOptionalPath(v);
+  if (r.ok && r.value !== null && !r.value.startsWith('/')) return fail(`expected an absolute path, got ${describe(v)}`);
+  return r;
+}
