@@ -27,6 +27,7 @@ interface KoffiLib {
 interface KoffiModule {
   load(path: string): KoffiLib;
   errno(value?: number): number;
+  address(value: unknown): bigint;
   version: string;
 }
 
@@ -61,6 +62,16 @@ export function lastErrno(): number {
 }
 
 export const koffiVersion: string = koffi.version;
+
+/**
+ * Address of a Buffer's (or typed array's) memory, for pointers stored inside structs laid
+ * out by hand (msghdr -> iovec -> payload). Node never moves an ArrayBuffer's backing store,
+ * so the address stays valid for as long as the Buffer is referenced; the caller must keep
+ * it referenced while the kernel may use the address.
+ */
+export function bufferAddress(buf: Uint8Array): bigint {
+  return koffi.address(buf);
+}
 
 const errnoNames = new Map<number, string>();
 for (const [name, value] of Object.entries(osConstants.errno)) {
