@@ -71,6 +71,8 @@ export function applyFlags(table: Record<string, unknown>, flags: ConfigFlags): 
   }
   if (Object.keys(daemon).length > 0 || out.daemon !== undefined) out.daemon = daemon;
 
+  // [domain] (a table, not an array of tables) is left for validation to report.
+  if (out.domain !== undefined && !Array.isArray(out.domain)) return { table: out, fromFlags };
   let domains: unknown[] = Array.isArray(out.domain) && out.domain.length > 0 ? out.domain : [{}];
   if (flags.memcg !== undefined) {
     const { name: _name, ...template } = asTable(domains[0]);

@@ -28,7 +28,9 @@ export function suggestKey(key: string, known: readonly string[]): string | unde
     }
   }
   const limit = Math.max(2, Math.floor(key.length / 3));
-  return bestDistance <= limit ? best : undefined;
+  if (bestDistance <= limit) return best;
+  // An abbreviation: "mem_avail" for "mem_available".
+  return key.length >= 4 ? known.find((k) => norm(k).startsWith(norm(key))) : undefined;
 }
 
 export function unknownKeyMessage(key: string, known: readonly string[]): string {
