@@ -1,0 +1,157 @@
+// Thresholds that no kernel event serves — the lowmemorykiller minfree table, a memcg's
+// limit minus usage, oom-score's available-memory/free-swap percentages — are read by
+// polling, adaptively, as earlyoom does (main.c sleep_time_ms): memory can only fill so
+// fast, so with H KiB of headroom left nothing can happen for H / fill-rate ms.
+//
+//   sleepMs = memHeadroomKiB / 6000 + swapHeadroomKiB / 800, clamped to 100 … 1000 ms
+//
+// earlyoom's constants (kept here): RAM fills at most ~6000 MiB/s ("seen with stress -m 4
+// --vm-bytes 4G"), swap at ~800 MiB/s ("seen with membomb on ZRAM"); 1 KiB/ms ≈ 1 MiB/s.
+// The clamp is earlyoom's too: at least 100 ms between reads (at most 10 reads/s), at most
+// 1000 ms. Whatever the configuration, never below FLOOR_SLEEP_MS = 10 ms (the PSI-file
+// rule of kernel-interfaces §1.6, applied to every periodic read).
+import type { TriggerEvent } from '../../engine/ports.js';
+import { setTimeout as sleepTimer } from 'node:timers/promises';
+import { systemClock } from '../clock.js';
+import { silentLog, type TriggerCommon, type TriggerLog, type TriggerSource } from './types.js';
+
+export interface ThresholdCheck {
+  /** The threshold is crossed: emit a trigger event now. */
+  act: boolean;
+  /** Memory left before the threshold, KiB (0 or less when crossed). */
+  headroomKiB: number;
+  /** Swap left before a swap threshold, KiB (earlyoom adds it at the swap fill rate). */
+  swapHeadroomKiB?: number;
+  /** TriggerEvent.level for this event (a threshold name such as "minfree-2"). */
+  level?: string;
+  detail?: string;
+  /** Set when the domain is gone (e.g. the memcg was removed): the poller ends. */
+  ended?: string;
+}
+
+export interface AdaptivePollConstants {
+  /** KiB per ms (≈ MiB/s) RAM can fill at; earlyoom: 6000. */
+  ramFillRateKiBPerMs: number;
+  /** KiB per ms swap can fill at; earlyoom: 800. */
+  swapFillRateKiBPerMs: number;
+  minSleepMs: number;
+  maxSleepMs: number;
+}
+
+export const EARLYOOM_POLL_CONSTANTS: Readonly<AdaptivePollConstants> = {
+  ramFillRateKiBPerMs: 6000,
+  swapFillRateKiBPerMs: 800,
+  minSleepMs: 100,
+  maxSleepMs: 1000,
+};
+
+/** No configuration makes a periodic read more frequent than this. */
+export const FLOOR_SLEEP_MS = 10;
+
+/** How long to sleep before the next check, given the headroom (earlyoom's formula). */
+export function adaptiveSleepMs(check: Pick<ThresholdCheck, 'headroomKiB' | 'swapHeadroomKiB'>, c: AdaptivePollConstants = EARLYOOM_POLL_CONSTANTS): number {
+  const mem = Math.max(0, check.headroomKiB) / c.ramFillRateKiBPerMs;
+  const swap = Math.max(0, check.swapHeadroomKiB ?? 0) / c.swapFillRateKiBPerMs;
+  const min = Math.max(FLOOR_SLEEP_MS, c.minSleepMs);
+  const max = Math.max(min, c.maxSleepMs);
+  return Math.round(Math.min(max, Math.max(min, mem + swap)));
+}
+
+/** Sleeps ms or until the signal aborts (resolves either way). Injected in tests. */
+export type Sleeper = (ms: number, signal: AbortSignal) => Promise<void>;
+
+export const timerSleeper: Sleeper = (ms, signal) =>
+  sleepTimer(ms, undefined, { signal }).catch(() => undefined);
+
+export interface ThresholdPollerOptions extends TriggerCommon {
+  /** Reads memory and says whether to act (cheap: /proc/meminfo or a memcg's usage/limit). */
+  check(): Promise<ThresholdCheck>;
+  /** TriggerEvent.source (default "threshold"). */
+  source?: string;
+  constants?: Partial<AdaptivePollConstants>;
+  sleep?: Sleeper;
+}
+
+export class ThresholdPoller implements TriggerSource {
+  readonly name: string;
+  private readonly options: ThresholdPollerOptions;
+  private readonly constants: AdaptivePollConstants;
+  private readonly sleep: Sleeper;
+  private readonly log: TriggerLog;
+  private readonly nowMs: () => number;
+  private abort: AbortController | undefined;
+  private loop: Promise<void> | undefined;
+  private lastError: string | undefined;
+  private checkCount = 0;
+  private lastSleep = 0;
+
+  constructor(options: ThresholdPollerOptions) {
+    this.options = options;
+    this.name = options.name ?? 'threshold';
+    this.constants = { ...EARLYOOM_POLL_CONSTANTS, ...options.constants };
+    this.sleep = options.sleep ?? timerSleeper;
+    this.log = options.log ?? silentLog;
+    this.nowMs = options.nowMs ?? systemClock.nowMs;
+  }
+
+  get checks(): number {
+    return this.checkCount;
+  }
+
+  /** The interval chosen after the latest check, ms. */
+  get lastSleepMs(): number {
+    return this.lastSleep;
+  }
+
+  start(emit: (e: TriggerEvent) => void): void {
+    if (this.loop) throw new Error(`${this.name}: start() called twice`);
+    this.abort = new AbortController();
+    this.loop = this.run(emit, this.abort.signal);
+  }
+
+  async stop(): Promise<void> {
+    this.abort?.abort();
+    await this.loop;
+  }
+
+  private async run(emit: (e: TriggerEvent) => void, signal: AbortSignal): Promise<void> {
+    while (!signal.aborted) {
+      const sleepMs = await this.checkOnce(emit, signal);
+      if (sleepMs === undefined) return;
+      this.lastSleep = sleepMs;
+      await this.sleep(sleepMs, signal);
+    }
+  }
+
+  /** One check; returns the next sleep, or undefined when the poller ends. */
+  private async checkOnce(emit: (e: TriggerEvent) => void, signal: AbortSignal): Promise<number | undefined> {
+    let result: ThresholdCheck;
+    try {
+      result = await this.options.check();
+      this.lastError = undefined;
+    } catch (e) {
+      const message = `${this.name}: memory check failed: ${String(e)}`;
+      if (message !== this.lastError) this.log('warn', 'threshold-check-failed', message, { trigger: this.name });
+      this.lastError = message;
+      return this.constants.maxSleepMs;
+    }
+    this.checkCount++;
+    if (signal.aborted) return undefined;
+    if (result.ended !== undefined) {
+      const message = `${this.name} ended: ${result.ended}`;
+      this.log('warn', 'trigger-ended', message, { trigger: this.name });
+      this.options.onEnded?.({ trigger: this.name, reason: 'group-removed', message });
+      return undefined;
+    }
+    if (result.act) {
+      const event: TriggerEvent = {
+        source: this.options.source ?? 'threshold',
+        level: result.level ?? this.options.level ?? 'critical',
+        atMs: this.nowMs(),
+      };
+      if (result.detail !== undefined) event.detail = result.detail;
+      emit(event);
+    }
+    return adaptiveSleepMs(result, this.constants);
+  }
+}
