@@ -1,0 +1,310 @@
+// The kill core: runs on the kill thread (a worker, or the main thread when useWorker
+// is false) and owns the victims' pidfds. One batch, synchronously:
+//   1. identity: check and open a pidfd for every victim (policy order);
+//   2. SIGKILL every opened victim, in reverse reap order, so the first victim to be
+//      reaped is the last one signalled and nothing runs between its signal and its
+//      process_mrelease (an async hand-off loses that race: kernel-interfaces §3.4);
+//   3. per victim, largest resident anon first: process_mrelease (unless a reap delay
+//      applies to a victim that is not frozen: seed 003), then thaw / all CPUs / RT.
+// What cannot finish at once (EAGAIN/EINTR retries, a delayed reap, a shared address
+// space) continues on timers after the batch returns and reports an Update when done;
+// it goes on after the engine's wait times out. docs/kill-path.md explains the order.
+import type { Victim } from '../../model/decision.js';
+import { errorCode } from '../sys/errors.js';
+import { SIGKILL } from '../sys/process.js';
+import { boostVictim } from './boost.js';
+import { findFreezerRoot, isFrozen, readFreezer } from './freezer.js';
+import { closeQuietly, openVictim } from './identity.js';
+import { tryReap } from './reap.js';
+import { findSharers, killSharer } from './shared-mm.js';
+import type { KillSys } from './sys.js';
+import type { BatchTiming, CoreConfig, FromCore, Outcome, Update } from './types.js';
+
+interface ReapState {
+  reaped: boolean;
+  reapMs: number | null;
+  error?: string;
+  notes: string[];
+}
+
+interface Handle {
+  key: number;
+  fd: number;
+  victim: Victim;
+  state: ReapState;
+  attempts: number;
+  sharedTried: boolean;
+  pending: boolean;
+  released: boolean;
+  /** pidfds of killed sharers: closed with the victim's. */
+  extraFds: number[];
+  timer?: ReturnType<typeof setTimeout>;
+}
+
+export interface CoreHost {
+  /** Monotonic ms (thread-time.ts in production). */
+  now(): number;
+  emit(message: FromCore): void;
+  /** Pids among these that the main thread's `protect` rule covers. */
+  askProtect?: (pids: number[]) => Promise<number[]>;
+}
+
+export class KillCore {
+  private readonly handles = new Map<number, Handle>();
+  private nextKey = 1;
+  private reapSupported = true;
+  private closed = false;
+  private readonly freezerRoot: string | undefined;
+
+  constructor(
+    private readonly sys: KillSys,
+    private readonly config: CoreConfig,
+    private readonly host: CoreHost,
+  ) {
+    this.freezerRoot = config.freezerRoot ?? findFreezerRoot(sys);
+  }
+
+  /** Pidfds still held (for tests and `close`). */
+  get openHandles(): number {
+    return this.handles.size;
+  }
+
+  kill(victims: readonly Victim[], dryRun: boolean): { outcomes: Outcome[]; timing: BatchTiming } {
+    const startAt = this.host.now();
+    const outcomes: Outcome[] = victims.map(() => ({ killed: false, reaped: false, reapMs: null, signalAt: null, notes: [], pending: false }));
+    const opened = this.openAll(victims, outcomes);
+    if (dryRun) {
+      for (const { index, fd } of opened) {
+        closeQuietly(this.sys, fd);
+        outcomes[index]?.notes.push('dry-run: identity confirmed, not killed');
+      }
+      return { outcomes, timing: { startAt, signalAt: outcomes.map(() => null), doneAt: this.host.now() } };
+    }
+    // Reap order: largest resident anon first (seed 000 sorts its reap list this way).
+    const reapOrder = [...opened].sort((a, b) => (victims[b.index]?.rssAnonKiB ?? 0) - (victims[a.index]?.rssAnonKiB ?? 0));
+    const handles = new Map<number, Handle>();
+    for (const entry of [...reapOrder].reverse()) {
+      const h = this.signal(entry.index, entry.fd, victims, outcomes);
+      if (h) handles.set(entry.index, h);
+    }
+    for (const { index } of reapOrder) {
+      const h = handles.get(index);
+      const outcome = outcomes[index];
+      if (!h || !outcome) continue;
+      h.pending = this.firstReapAndBoost(h);
+      Object.assign(outcome, this.snapshot(h), { pending: h.pending });
+    }
+    return { outcomes, timing: { startAt, signalAt: outcomes.map((o) => o.signalAt), doneAt: this.host.now() } };
+  }
+
+  /** The main thread is done waiting: close pidfds whose follow-up work is over. */
+  release(keys: readonly number[]): void {
+    for (const key of keys) {
+      const h = this.handles.get(key);
+      if (!h) continue;
+      h.released = true;
+      if (!h.pending) this.dispose(h);
+    }
+  }
+
+  closeAll(): void {
+    this.closed = true;
+    for (const h of [...this.handles.values()]) this.dispose(h);
+  }
+
+  private openAll(victims: readonly Victim[], outcomes: Outcome[]): { index: number; fd: number }[] {
+    const opened: { index: number; fd: number }[] = [];
+    const seen = new Set<number>();
+    victims.forEach((victim, index) => {
+      const outcome = outcomes[index];
+      if (!outcome) return;
+      if (seen.has(victim.pid)) {
+        outcome.error = 'duplicate';
+        return;
+      }
+      seen.add(victim.pid);
+      let result;
+      try {
+        result = openVictim(this.sys, victim);
+      } catch (e) {
+        result = { error: `identity-check-failed: ${errorCode(e) ?? String(e)}` };
+      }
+      if ('fd' in result) opened.push({ index, fd: result.fd });
+      else {
+        outcome.error = result.error;
+        if ('note' in result && result.note) outcome.notes.push(result.note);
+      }
+    });
+    return opened;
+  }
+
+  private signal(index: number, fd: number, victims: readonly Victim[], outcomes: Outcome[]): Handle | undefined {
+    const outcome = outcomes[index];
+    const victim = victims[index];
+    if (!outcome || !victim) return undefined;
+    try {
+      this.sys.pidfdSendSignal(fd, SIGKILL);
+    } catch (e) {
+      closeQuietly(this.sys, fd);
+      const code = errorCode(e) ?? String(e);
+      outcome.error = code === 'ESRCH' ? 'gone' : `signal-failed: ${code}`;
+      return undefined;
+    }
+    outcome.signalAt = this.host.now();
+    outcome.killed = true;
+    const h: Handle = {
+      key: this.nextKey++,
+      fd,
+      victim,
+      state: { reaped: false, reapMs: null, notes: [...outcome.notes] },
+      attempts: 0,
+      sharedTried: false,
+      pending: false,
+      released: false,
+      extraFds: [],
+    };
+    this.handles.set(h.key, h);
+    outcome.key = h.key;
+    outcome.fd = fd;
+    return h;
+  }
+
+  /** The first process_mrelease (or its delay), then the boost. Returns: work pending. */
+  private firstReapAndBoost(h: Handle): boolean {
+    const { config } = this;
+    let pending = false;
+    let freezer;
+    if (config.reap && this.reapSupported) {
+      if (config.reapDelayMs > 0) {
+        freezer = readFreezer(this.sys, this.freezerRoot, h.victim.pid);
+        // Seed 003: a frozen victim cannot run its own exit, so a delay only loses time.
+        if (isFrozen(freezer)) pending = this.reapOnce(h);
+        else {
+          h.state.notes.push(`reap: delayed ${config.reapDelayMs} ms`);
+          this.later(h, config.reapDelayMs, () => this.followUp(h));
+          pending = true;
+        }
+      } else pending = this.reapOnce(h);
+    }
+    if (config.thaw && freezer === undefined) freezer = readFreezer(this.sys, this.freezerRoot, h.victim.pid);
+    h.state.notes.push(...boostVictim(this.sys, config, h.victim.pid, freezer));
+    return pending;
+  }
+
+  /** One process_mrelease and its consequences. Returns: more work is scheduled. */
+  private reapOnce(h: Handle): boolean {
+    h.attempts++;
+    const s = h.state;
+    let a = tryReap(this.sys, h.fd, this.host.now);
+    // The victim let go of a shared address space its (now dying) sharers still hold.
+    for (const fd of h.extraFds) {
+      if (a.kind !== 'gone') break;
+      a = tryReap(this.sys, fd, this.host.now);
+    }
+    if (a.kind !== 'unsupported') s.reapMs = (s.reapMs ?? 0) + a.ms;
+    const { attempts, backoffMs } = this.config.reapRetry;
+    switch (a.kind) {
+      case 'reaped':
+        s.reaped = true;
+        return false;
+      case 'gone':
+        s.notes.push('reap: ESRCH, the victim had already released its memory');
+        return false;
+      case 'unsupported':
+        this.reapSupported = false;
+        s.notes.push('reap-unsupported: ENOSYS, waiting for the exit');
+        return false;
+      case 'failed':
+        s.error = `reap-failed: ${a.code}`;
+        return false;
+      case 'shared':
+        if (!h.sharedTried) {
+          h.sharedTried = true;
+          this.later(h, 0, () => this.resolveSharedSafely(h));
+          return true;
+        }
+        return this.retryOrGiveUp(h, 'EINVAL', attempts, backoffMs);
+      case 'retry':
+        return this.retryOrGiveUp(h, a.code, attempts, backoffMs);
+    }
+  }
+
+  private retryOrGiveUp(h: Handle, code: string, attempts: number, backoffMs: number): boolean {
+    if (h.attempts < attempts) {
+      this.later(h, backoffMs, () => this.followUp(h));
+      return true;
+    }
+    h.state.error = `reap-failed: ${code}`;
+    h.state.notes.push(`reap: ${code} ${h.attempts} times, gave up`);
+    return false;
+  }
+
+  private resolveSharedSafely(h: Handle): void {
+    this.resolveShared(h).catch((e: unknown) => {
+      h.state.error = `shared-mm-failed: ${errorCode(e) ?? String(e)}`;
+      this.settle(h);
+    });
+  }
+
+  private async resolveShared(h: Handle): Promise<void> {
+    const sharers = findSharers(this.sys, h.victim.pid);
+    if (sharers.length > 0 && this.host.askProtect) {
+      const covered = new Set(await this.host.askProtect(sharers.filter((s) => !s.unkillable).map((s) => s.pid)));
+      for (const s of sharers) if (covered.has(s.pid)) s.unkillable = 'protected by rule';
+    }
+    if (this.closed) return;
+    const s = h.state;
+    const unkillable = sharers.filter((x) => x.unkillable);
+    if (unkillable.length > 0) {
+      // Seed 001: never reap an address space a process that will not die still uses.
+      s.error = 'shared-mm-unkillable';
+      for (const x of unkillable) s.notes.push(`shared-mm: ${x.pid} shares it and is unkillable (${x.unkillable})`);
+      return this.settle(h);
+    }
+    if (sharers.length > 0 && this.config.sharedMm === 'skip') {
+      s.error = 'shared-mm';
+      s.notes.push(`shared-mm: shared with ${sharers.map((x) => x.pid).join(', ')}; not killed (sharedMm=skip)`);
+      return this.settle(h);
+    }
+    for (const sharer of sharers) {
+      const r = killSharer(this.sys, h.victim.pid, sharer);
+      if ('fd' in r) {
+        h.extraFds.push(r.fd);
+        s.notes.push(`shared-mm: killed ${sharer.pid}`);
+      } else s.notes.push(r.note);
+    }
+    this.followUp(h);
+  }
+
+  private followUp(h: Handle): void {
+    h.timer = undefined;
+    if (this.closed) return;
+    h.pending = this.reapOnce(h);
+    if (!h.pending) this.settle(h);
+  }
+
+  private later(h: Handle, ms: number, fn: () => void): void {
+    h.timer = setTimeout(fn, ms);
+  }
+
+  private settle(h: Handle): void {
+    h.pending = false;
+    const update: Update = { key: h.key, ...this.snapshot(h), settled: true };
+    this.host.emit({ t: 'update', update });
+    if (h.released) this.dispose(h);
+  }
+
+  private snapshot(h: Handle): ReapState {
+    const { reaped, reapMs, error, notes } = h.state;
+    const out: ReapState = { reaped, reapMs, notes: [...notes] };
+    if (error !== undefined) out.error = error;
+    return out;
+  }
+
+  private dispose(h: Handle): void {
+    if (h.timer) clearTimeout(h.timer);
+    closeQuietly(this.sys, h.fd);
+    for (const fd of h.extraFds) closeQuietly(this.sys, fd);
+    this.handles.delete(h.key);
+  }
+}
