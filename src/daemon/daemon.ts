@@ -1,0 +1,196 @@
+// The daemon: memory domains sharing one kill path, one journal and one fd poller; the
+// configuration reload (SIGHUP) and a clean stop (SIGTERM/SIGINT). Everything it touches
+// arrives as a service (run.ts builds the real ones), so tests can drive it in-process.
+import type { Clock, Killer, ProcessSource } from '../engine/ports.js';
+import type { KillRecord } from '../model/kill-record.js';
+import type { RegistryEntry } from '../policy/types.js';
+import type { FdPoller } from '../kernel/triggers/index.js';
+import { formatIssue, type Config, type DomainConfig, type LoadResult } from '../config/index.js';
+import { Domain } from './domain.js';
+import { classifyDomain } from './domain-kind.js';
+import { SwitchableJournal, type ClosableJournal } from './journal-switch.js';
+import type { Logger } from './logger.js';
+import type { DomainKind } from './trigger-plan.js';
+
+/** The lmkd control socket as the daemon uses it (src/control/server.ts). */
+export interface ControlPort {
+  registry(): ReadonlyMap<number, RegistryEntry>;
+  notifyKill(record: KillRecord): void;
+  close(): Promise<void> | void;
+}
+
+export interface DaemonServices {
+  logger: Logger;
+  clock: Clock;
+  selfPid: number;
+  psiAvailable: boolean;
+  killer: Killer & { close?(): Promise<void> };
+  poller: FdPoller;
+  openJournal(path: string | null): ClosableJournal;
+  makeSource(d: DomainConfig, kind: DomainKind): ProcessSource;
+  formatKill(record: KillRecord): string;
+  /** Re-read the configuration (same file, same flags) for SIGHUP. */
+  reloadConfig(): LoadResult;
+  /** Open the control socket when configured (null: none). */
+  openControl?(path: string, daemon: Daemon): Promise<ControlPort>;
+  classify?(memcg: string | null): DomainKind;
+}
+
+export class DaemonStartError extends Error {
+  constructor(
+    message: string,
+    readonly exitCode: number,
+  ) {
+    super(message);
+    this.name = 'DaemonStartError';
+  }
+}
+
+export class Daemon {
+  private readonly domains = new Map<string, Domain>();
+  private readonly journal: SwitchableJournal;
+  private control: ControlPort | undefined;
+  private stopping: Promise<void> | undefined;
+  private reloading: Promise<boolean> | undefined;
+
+  constructor(
+    private config: Config,
+    private readonly s: DaemonServices,
+  ) {
+    this.journal = new SwitchableJournal(s.openJournal(config.daemon.journal));
+  }
+
+  get currentConfig(): Config {
+    return this.config;
+  }
+
+  domain(name: string): Domain | undefined {
+    return this.domains.get(name);
+  }
+
+  get domainList(): Domain[] {
+    return [...this.domains.values()];
+  }
+
+  private build(d: DomainConfig): Domain {
+    const classify = this.s.classify ?? classifyDomain;
+    const kind = classify(d.memcg);
+    const deps: ConstructorParameters<typeof Domain>[1] = {
+      logger: this.s.logger,
+      clock: this.s.clock,
+      killer: this.s.killer,
+      journal: this.journal,
+      poller: this.s.poller,
+      selfPid: this.s.selfPid,
+      psiAvailable: this.s.psiAvailable,
+      kind,
+      source: this.s.makeSource(d, kind),
+      formatKill: this.s.formatKill,
+      registry: () => this.control?.registry() ?? new Map(),
+      onKill: (r) => this.control?.notifyKill(r),
+    };
+    return new Domain(d, deps);
+  }
+
+  /** Build and arm every domain; on failure, disarm what was armed and throw. */
+  async start(): Promise<void> {
+    try {
+      for (const d of this.config.domains) {
+        const domain = this.build(d);
+        domain.start();
+        this.domains.set(d.name, domain);
+      }
+      if (this.config.daemon.socket !== null && this.s.openControl) {
+        this.control = await this.s.openControl(this.config.daemon.socket, this);
+      }
+    } catch (e) {
+      await Promise.all([...this.domains.values()].map((d) => d.stop(0)));
+      this.domains.clear();
+      throw e;
+    }
+  }
+
+  /** SIGHUP: a bad file keeps the running configuration (every reason logged). */
+  reload(): Promise<boolean> {
+    this.reloading ??= this.doReload().finally(() => (this.reloading = undefined));
+    return this.reloading;
+  }
+
+  private async doReload(): Promise<boolean> {
+    const log = this.s.logger;
+    const result = this.s.reloadConfig();
+    if (!result.config) {
+      for (const issue of result.issues) {
+        log.warn('config-invalid', `reload: ${formatIssue(issue, result.file)}`, { file: result.file, ...issue });
+      }
+      log.warn('config-kept', `reload of ${result.file} failed with ${result.issues.length} error(s); the running configuration stays`, { errors: result.issues.length });
+      return false;
+    }
+    try {
+      const changes = await this.applyConfig(result.config);
+      log.info('config-reloaded', `reloaded ${result.file}: ${changes.length > 0 ? changes.join('; ') : 'no changes'}`, { file: result.file, changes });
+      return true;
+    } catch (e) {
+      log.error('config-apply-failed', `reload of ${result.file} could not be applied: ${e instanceof Error ? e.message : String(e)}`);
+      return false;
+    }
+  }
+
+  private async applyConfig(next: Config): Promise<string[]> {
+    const changes: string[] = [];
+    const prev = this.config;
+    // Build new domains first: a bad cgroup path throws here, before anything changed.
+    const fresh = new Map<string, Domain>();
+    for (const d of next.domains) {
+      const existing = this.domains.get(d.name);
+      if (!existing || !existing.canApply(d)) fresh.set(d.name, this.build(d));
+    }
+    const dm = next.daemon;
+    this.s.logger.configure(dm.logFormat, dm.logLevel);
+    if (dm.journal !== prev.daemon.journal) {
+      const old = this.journal.swap(this.s.openJournal(dm.journal));
+      await old.close?.();
+      changes.push(`journal ${dm.journal ?? 'none'}`);
+    }
+    if (dm.socket !== prev.daemon.socket) changes.push('control socket changes take effect after a restart');
+    const wanted = new Set(next.domains.map((d) => d.name));
+    for (const [name, domain] of this.domains) {
+      if (wanted.has(name) && !fresh.has(name)) continue;
+      await domain.stop();
+      this.domains.delete(name);
+      changes.push(`domain "${name}" ${wanted.has(name) ? 'rebuilt' : 'removed'}`);
+    }
+    for (const d of next.domains) {
+      const domain = fresh.get(d.name);
+      if (!domain) {
+        const c = await this.domains.get(d.name)?.apply(d);
+        if (c && c.length > 0) changes.push(`domain "${d.name}": ${c.join(', ')}`);
+        continue;
+      }
+      try {
+        domain.start();
+        this.domains.set(d.name, domain);
+        if (!changes.includes(`domain "${d.name}" rebuilt`)) changes.push(`domain "${d.name}" added`);
+      } catch (e) {
+        this.s.logger.error('domain-start-failed', `domain "${d.name}" could not start: ${e instanceof Error ? e.message : String(e)}`, { domain: d.name });
+      }
+    }
+    this.config = next;
+    return changes;
+  }
+
+  /** Stop every trigger, let running reclaims finish (bounded), close the kill path and the journal. */
+  stop(): Promise<void> {
+    this.stopping ??= this.doStop();
+    return this.stopping;
+  }
+
+  private async doStop(): Promise<void> {
+    await this.reloading?.catch(() => undefined);
+    await Promise.all([...this.domains.values()].map((d) => d.stop()));
+    await this.control?.close();
+    await this.s.killer.close?.();
+    await this.journal.current.close?.();
+    await this.s.poller.stop();
+  }
+}

@@ -1,0 +1,203 @@
+// One memory domain: the whole machine or one cgroup, with its own policy, parameters,
+// engine and triggers. Trigger events run a reclaim on the engine (one at a time; events
+// during a reclaim are absorbed by it). A reload either reconfigures the engine in place
+// (parameters, rules, timeouts, dry run, min_adj) and re-arms triggers when they changed,
+// or — for another cgroup or another policy — asks the daemon to build a new domain.
+import type { Clock, JournalPort, Killer, ProcessSource, TriggerEvent } from '../engine/ports.js';
+import { ReclaimEngine, type ReclaimOutcome } from '../engine/reclaim.js';
+import type { KillRecord } from '../model/kill-record.js';
+import { POLICIES } from '../policy/registry.js';
+import type { Policy, RegistryEntry } from '../policy/types.js';
+import type { FdPoller, TriggerEnd, TriggerSource } from '../kernel/triggers/index.js';
+import type { DomainConfig } from '../config/types.js';
+import { DomainEvents } from './events.js';
+import type { Log, Logger } from './logger.js';
+import { MinAdjSource } from './min-adj-source.js';
+import { TimedKiller } from './timed-killer.js';
+import { planTriggers, samePlan, type DomainKind, type TriggerPlan } from './trigger-plan.js';
+import { buildTrigger } from './triggers.js';
+
+export interface DomainDeps {
+  logger: Logger;
+  clock: Clock;
+  killer: Killer;
+  journal: JournalPort;
+  poller: FdPoller;
+  selfPid: number;
+  psiAvailable: boolean;
+  kind: DomainKind;
+  /** The domain's ProcessSource (KernelProcessSource in the daemon). */
+  source: ProcessSource;
+  formatKill(record: KillRecord): string;
+  registry?: () => ReadonlyMap<number, RegistryEntry>;
+  onKill?(record: KillRecord): void;
+  /** Build a trigger from its plan entry (default: the real kernel triggers). */
+  makeTrigger?: typeof buildTrigger;
+}
+
+export class Domain {
+  private cfg: DomainConfig;
+  private readonly log: Log;
+  private readonly policy: Policy<unknown, unknown>;
+  private readonly engine: ReclaimEngine<unknown, unknown>;
+  private readonly events: DomainEvents;
+  private readonly source: MinAdjSource;
+  private plan: TriggerPlan;
+  private triggers: TriggerSource[] = [];
+  private readonly inflight = new Set<Promise<void>>();
+  private stopped = false;
+  private eventCount = 0;
+
+  constructor(cfg: DomainConfig, private readonly deps: DomainDeps) {
+    this.cfg = cfg;
+    this.log = deps.logger.forDomain(cfg.name);
+    this.policy = POLICIES[cfg.policy];
+    this.source = new MinAdjSource(deps.source, () => this.cfg.minAdj);
+    const killer = new TimedKiller(deps.killer);
+    const eventOpts: ConstructorParameters<typeof DomainEvents>[0] = {
+      log: this.log,
+      formatKill: deps.formatKill,
+      signalAtMs: (pid) => killer.signalAtMs(pid),
+    };
+    if (deps.onKill) eventOpts.onKill = deps.onKill;
+    this.events = new DomainEvents(eventOpts);
+    const engineDeps: ConstructorParameters<typeof ReclaimEngine<unknown, unknown>>[0] = {
+      domain: cfg.name,
+      policy: this.policy,
+      source: this.source,
+      killer,
+      journal: deps.journal,
+      events: this.events,
+      clock: deps.clock,
+      selfPid: deps.selfPid,
+    };
+    if (deps.registry) engineDeps.registry = deps.registry;
+    this.engine = new ReclaimEngine(engineDeps, this.settings(cfg));
+    this.plan = planTriggers(cfg, this.policy.trigger, deps.kind, { psi: deps.psiAvailable });
+  }
+
+  get name(): string {
+    return this.cfg.name;
+  }
+
+  get config(): DomainConfig {
+    return this.cfg;
+  }
+
+  get stats(): { events: number; reclaims: number; absorbed: number; decisions: number; kills: number } {
+    return { events: this.eventCount, ...this.engine.stats, decisions: this.events.decisions, kills: this.events.kills };
+  }
+
+  get triggerNames(): string[] {
+    return this.triggers.map((t) => t.name);
+  }
+
+  private settings(cfg: DomainConfig): { params: unknown; rules: DomainConfig['rules']; reclaimTimeoutMs: number; dryRun: boolean } {
+    return { params: cfg.params, rules: cfg.rules, reclaimTimeoutMs: cfg.reclaimTimeoutMs, dryRun: cfg.dryRun };
+  }
+
+  /** Arm the triggers. Throws when one cannot be armed at all (nothing stays armed). */
+  start(): void {
+    this.arm();
+    const where = this.cfg.memcg ?? 'the whole machine';
+    this.log.info('domain-started', `watching ${where} with ${this.cfg.policy} (${this.policy.describeParams(this.cfg.params)}); ` +
+      `triggers: ${this.triggerNames.join(', ')} — ${this.plan.why}${this.cfg.dryRun ? ' [DRY RUN]' : ''}`, {
+      policy: this.cfg.policy,
+      memcg: this.cfg.memcg,
+      triggers: this.triggerNames,
+      dryRun: this.cfg.dryRun,
+      minAdj: this.cfg.minAdj,
+    });
+  }
+
+  private arm(): void {
+    const make = this.deps.makeTrigger ?? buildTrigger;
+    const armed: TriggerSource[] = [];
+    try {
+      for (const s of this.plan.sources) {
+        const t = make(s, {
+          poller: this.deps.poller,
+          clock: this.deps.clock,
+          log: (level, event, message, fields) => this.log.log(level, event, message, fields),
+          onEnded: (end) => this.onEnded(end),
+          readMemory: () => this.source.readMemory(),
+          policy: this.policy,
+          params: () => this.engine.currentSettings.params,
+        });
+        t.start((e) => this.onEvent(e));
+        armed.push(t);
+      }
+    } catch (e) {
+      void Promise.all(armed.map((t) => t.stop()));
+      throw e;
+    }
+    this.triggers = armed;
+  }
+
+  private async disarm(): Promise<void> {
+    const triggers = this.triggers;
+    this.triggers = [];
+    await Promise.all(triggers.map((t) => t.stop().catch((e: unknown) => this.log.warn('trigger-stop-failed', `${t.name}: ${String(e)}`))));
+  }
+
+  private onEnded(end: TriggerEnd): void {
+    this.log.warn('domain-trigger-ended', `${end.message}; this domain gets no more events from ${end.trigger}`, { trigger: end.trigger, reason: end.reason });
+  }
+
+  /** A trigger fired: run a reclaim (or let the running one absorb it). */
+  onEvent(e: TriggerEvent): void {
+    if (this.stopped) return;
+    this.eventCount++;
+    this.log.debug('trigger', `${e.source} ${e.level}${e.detail ? `: ${e.detail}` : ''}`, { source: e.source, level: e.level, atMs: e.atMs });
+    const run: Promise<void> = this.engine.onTrigger(e).then(
+      (outcome) => this.logOutcome(outcome),
+      (err: unknown) => this.log.error('reclaim-failed', `reclaim failed: ${err instanceof Error ? err.message : String(err)}`),
+    );
+    this.inflight.add(run);
+    void run.finally(() => this.inflight.delete(run));
+  }
+
+  private logOutcome(o: ReclaimOutcome): void {
+    if (o.kind === 'no-action') this.log.debug('no-action', o.reason);
+    else if (o.kind === 'killed' && o.timedOut) this.log.debug('reclaim-timeout', 'reclaim ended by its timeout');
+  }
+
+  /** Whether a new configuration can be applied in place (same cgroup, same policy). */
+  canApply(next: DomainConfig): boolean {
+    return next.name === this.cfg.name && next.memcg === this.cfg.memcg && next.policy === this.cfg.policy;
+  }
+
+  /** Apply a new configuration in place; re-arm triggers only when the plan changed. */
+  async apply(next: DomainConfig): Promise<string[]> {
+    const changes: string[] = [];
+    const plan = planTriggers(next, this.policy.trigger, this.deps.kind, { psi: this.deps.psiAvailable });
+    this.engine.configure(this.settings(next));
+    if (JSON.stringify(next) !== JSON.stringify(this.cfg)) changes.push('settings');
+    this.cfg = next;
+    if (!samePlan(plan, this.plan)) {
+      await this.disarm();
+      this.plan = plan;
+      this.arm();
+      changes.push(`triggers re-armed: ${this.triggerNames.join(', ')}`);
+    }
+    return changes;
+  }
+
+  /** A minfree/adj table from the control socket (LMK_TARGET) for the table policies. */
+  setLevels(levels: ReadonlyArray<{ minfreeKiB: number; adj: number }>): boolean {
+    if (this.cfg.policy !== 'lowmemorykiller' && this.cfg.policy !== 'lmkd') return false;
+    const params = { ...(this.engine.currentSettings.params as Record<string, unknown>), levels: levels.map((l) => ({ ...l })) };
+    this.engine.configure({ params });
+    this.cfg = { ...this.cfg, params };
+    return true;
+  }
+
+  /** Disarm, then wait (at most waitMs) for a running reclaim to finish. */
+  async stop(waitMs = 2000): Promise<void> {
+    this.stopped = true;
+    await this.disarm();
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([Promise.all(this.inflight), new Promise((r) => (timer = setTimeout(r, waitMs)))]);
+    clearTimeout(timer);
+  }
+}

@@ -1,0 +1,73 @@
+// The engine's EventSink for one domain: turns decisions and kills into log lines (one per
+// decision, one per kill), and passes kills on (the control socket's subscribers).
+// Decisions that choose nobody repeat while memory stays low (a threshold poller asks
+// every 100 ms): the first is logged at info, identical repeats at debug.
+import type { EventSink, LogLevel, TriggerEvent } from '../engine/ports.js';
+import type { Decision } from '../model/decision.js';
+import type { KillRecord } from '../model/kill-record.js';
+import type { Log } from './logger.js';
+
+export interface DomainEventsOptions {
+  log: Log;
+  /** One human line for a kill (the journal's formatKillLine). */
+  formatKill(record: KillRecord): string;
+  /** When SIGKILL left for a pid, on the daemon's clock (TimedKiller). */
+  signalAtMs(pid: number): number | null;
+  /** Every kill record, after it is logged (e.g. ControlServer.notifyKill). */
+  onKill?(record: KillRecord): void;
+}
+
+const round = (ms: number): number => Math.round(ms * 1000) / 1000;
+
+export class DomainEvents implements EventSink {
+  private lastTrigger: TriggerEvent | undefined;
+  private lastEmpty: string | undefined;
+  private killCount = 0;
+  private decisionCount = 0;
+
+  constructor(private readonly o: DomainEventsOptions) {}
+
+  get kills(): number {
+    return this.killCount;
+  }
+
+  get decisions(): number {
+    return this.decisionCount;
+  }
+
+  log(level: LogLevel, event: string, message: string, fields?: Record<string, unknown>): void {
+    this.o.log.log(level, event, message, fields);
+  }
+
+  decision(_domain: string, d: Decision, trigger: TriggerEvent): void {
+    this.decisionCount++;
+    this.lastTrigger = trigger;
+    const empty = d.victims.length === 0;
+    const level: LogLevel = empty && this.lastEmpty === d.summary ? 'debug' : 'info';
+    this.lastEmpty = empty ? d.summary : undefined;
+    const victims = d.victims.map((v) => ({ pid: v.pid, name: v.name, oomScoreAdj: v.oomScoreAdj, sizeKiB: v.sizeKiB, reason: v.reason }));
+    const who = empty ? 'nobody' : d.victims.map((v) => `${v.name}(${v.pid})`).join(', ');
+    this.o.log.log(level, 'decision', `${d.policy} on ${trigger.source} ${trigger.level}: ${who} — ${d.summary}`, {
+      policy: d.policy,
+      reason: d.reason,
+      trigger: { source: trigger.source, level: trigger.level, atMs: round(trigger.atMs), detail: trigger.detail },
+      victims,
+      candidates: d.candidates.length,
+      skipped: d.skipped.length,
+      targetKiB: d.targetKiB,
+    });
+  }
+
+  kill(record: KillRecord): void {
+    this.killCount++;
+    const signalAtMs = this.o.signalAtMs(record.pid);
+    const triggerAtMs = this.lastTrigger?.atMs;
+    const fields: Record<string, unknown> = { ...record };
+    if (triggerAtMs !== undefined) fields.triggerAtMs = round(triggerAtMs);
+    if (signalAtMs !== null) fields.signalAtMs = round(signalAtMs);
+    if (triggerAtMs !== undefined && signalAtMs !== null) fields.eventToSignalMs = round(signalAtMs - triggerAtMs);
+    const level: LogLevel = record.error !== undefined && !record.dryRun ? 'warn' : 'info';
+    this.o.log.log(level, 'kill', this.o.formatKill(record), fields);
+    this.o.onKill?.(record);
+  }
+}

@@ -1,0 +1,92 @@
+// Which trigger sources a domain arms: a pure function of its configuration, its policy's
+// trigger kind, what kind of cgroup it is, and whether the kernel has PSI. The daemon
+// turns the plan into TriggerSource objects (triggers.ts). docs/configuration.md
+// ("Triggers") has the same table for people.
+//
+//   policy kind  domain          auto
+//   pressure     machine         PSI on /proc/pressure/memory
+//   pressure     cgroup2 dir     PSI on DIR/memory.pressure
+//   pressure     v1 memcg        PSI on psi_group/memory.pressure when psi_group is set,
+//                                else memory.pressure_level critical + memory.oom_control
+//   threshold    machine/cgroup2 the adaptive poller (no kernel event serves a threshold)
+//   threshold    v1 memcg        the adaptive poller + memory.oom_control (at the limit, act now),
+//                                + PSI on psi_group when set
+import { join } from 'node:path';
+import type { TriggerKind } from '../policy/types.js';
+import type { DomainConfig, PsiKind } from '../config/types.js';
+
+export type DomainKind = 'machine' | 'memcg-v1' | 'cgroup2';
+
+export type PlannedSource =
+  | { kind: 'psi'; path: string; psiKind: PsiKind; stallUs: number; windowUs: number }
+  | { kind: 'memcg'; memcg: string; event: 'critical' | 'oom' }
+  | { kind: 'poll'; minMs: number; maxMs: number };
+
+export interface TriggerPlan {
+  sources: PlannedSource[];
+  /** Why these sources (one sentence, for the start log). */
+  why: string;
+}
+
+export class PlanError extends Error {
+  constructor(
+    message: string,
+    /** 'unsupported': the kernel lacks something; 'config': the configuration asks for the impossible. */
+    readonly kind: 'unsupported' | 'config',
+  ) {
+    super(message);
+    this.name = 'PlanError';
+  }
+}
+
+export const SYSTEM_PSI_PATH = '/proc/pressure/memory';
+
+function psiSource(d: DomainConfig, path: string): PlannedSource {
+  const t = d.trigger;
+  return { kind: 'psi', path, psiKind: t.psiKind, stallUs: Math.round(t.psiStallMs * 1000), windowUs: Math.round(t.psiWindowMs * 1000) };
+}
+
+function psiPath(d: DomainConfig, where: DomainKind): string {
+  if (where === 'machine') return SYSTEM_PSI_PATH;
+  if (where === 'cgroup2') return join(d.memcg ?? '', 'memory.pressure');
+  if (d.psiGroup !== null) return join(d.psiGroup, 'memory.pressure');
+  throw new PlanError(`domain "${d.name}": a cgroup v1 memcg has no memory.pressure; set psi_group to a cgroup2 group holding the same processes, or use trigger = "memcg-events"`, 'config');
+}
+
+function requirePsi(psi: boolean, d: DomainConfig): void {
+  if (!psi) throw new PlanError(`domain "${d.name}": PSI is not available (/proc/pressure is missing; boot with psi=1)`, 'unsupported');
+}
+
+export function planTriggers(d: DomainConfig, policyKind: TriggerKind, where: DomainKind, caps: { psi: boolean }): TriggerPlan {
+  const poll: PlannedSource = { kind: 'poll', minMs: d.trigger.pollMinMs, maxMs: d.trigger.pollMaxMs };
+  const memcgEvents = (events: Array<'critical' | 'oom'>): PlannedSource[] => events.map((event) => ({ kind: 'memcg', memcg: d.memcg ?? '', event }));
+  switch (d.trigger.mode) {
+    case 'psi':
+      requirePsi(caps.psi, d);
+      return { sources: [psiSource(d, psiPath(d, where))], why: 'trigger = "psi"' };
+    case 'memcg-events':
+      if (where !== 'memcg-v1') throw new PlanError(`domain "${d.name}": trigger "memcg-events" needs a cgroup v1 memory directory`, 'config');
+      return { sources: memcgEvents(['critical', 'oom']), why: 'trigger = "memcg-events"' };
+    case 'poll':
+      return { sources: where === 'memcg-v1' ? [poll, ...memcgEvents(['oom'])] : [poll], why: 'trigger = "poll"' };
+    case 'auto':
+      break;
+  }
+  if (policyKind === 'pressure') {
+    if (where === 'memcg-v1' && d.psiGroup === null) {
+      return { sources: memcgEvents(['critical', 'oom']), why: 'pressure policy on a v1 memcg: vmpressure critical and under_oom eventfds' };
+    }
+    requirePsi(caps.psi, d);
+    return { sources: [psiSource(d, psiPath(d, where))], why: `pressure policy: PSI on ${psiPath(d, where)}` };
+  }
+  if (where === 'memcg-v1') {
+    const psi = d.psiGroup !== null && caps.psi ? [psiSource(d, psiPath(d, where))] : [];
+    return { sources: [poll, ...memcgEvents(['oom']), ...psi], why: 'threshold policy on a v1 memcg: adaptive poll of limit - usage, under_oom (and PSI on psi_group when set)' };
+  }
+  return { sources: [poll], why: 'threshold policy: adaptive poll (no kernel event serves a threshold)' };
+}
+
+/** Two plans arm the same sources (reload re-arms only when they differ). */
+export function samePlan(a: TriggerPlan, b: TriggerPlan): boolean {
+  return JSON.stringify(a.sources) === JSON.stringify(b.sources);
+}

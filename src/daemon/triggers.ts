@@ -1,0 +1,80 @@
+// A trigger plan (trigger-plan.ts) made real: PSI triggers and memcg eventfds on the
+// shared FdPoller, the adaptive ThresholdPoller reading the domain's memory. Threshold
+// checks call the policy's own needsAction(), so "when to act" is decided in one place;
+// the headroom below only decides how long the poller may sleep (earlyoom's formula).
+import type { Clock } from '../engine/ports.js';
+import type { PolicyName } from '../model/decision.js';
+import { formatKiB } from '../model/units.js';
+import type { MemoryView, Policy } from '../policy/types.js';
+import {
+  availableHeadroom, MemcgEventTrigger, memcgHeadroom, minfreeHeadroom, policyThresholdCheck, PsiTrigger,
+  ThresholdPoller, type FdPoller, type Headroom, type TriggerEnd, type TriggerLog, type TriggerSource,
+} from '../kernel/triggers/index.js';
+import type { PlannedSource } from './trigger-plan.js';
+
+export interface TriggerContext {
+  poller: FdPoller;
+  clock: Clock;
+  log: TriggerLog;
+  onEnded(end: TriggerEnd): void;
+  readMemory(): Promise<MemoryView>;
+  policy: Policy<unknown, unknown>;
+  /** Current params (read at every check, so a reload applies at once). */
+  params(): unknown;
+}
+
+interface ParamShape {
+  levels?: Array<{ minfreeKiB: number }>;
+  memAvailablePercent?: number;
+  swapFreePercent?: number;
+  minfreeKiB?: number;
+}
+
+/** How far the domain is from acting, KiB: only used to pace the poller. */
+export function headroomFor(policy: PolicyName, params: unknown, view: MemoryView): Headroom {
+  const p = params as ParamShape;
+  const cgLimit = view.cgroup?.limitKiB ?? null;
+  if (policy === 'oom-score') {
+    const mem = p.memAvailablePercent ?? 10;
+    if (cgLimit !== null) return memcgHeadroom(view, (cgLimit * mem) / 100);
+    return availableHeadroom(view.memory, mem, p.swapFreePercent ?? 10);
+  }
+  const minfrees = (p.levels ?? []).map((l) => l.minfreeKiB);
+  if (p.minfreeKiB !== undefined) minfrees.push(p.minfreeKiB);
+  if (cgLimit !== null) return memcgHeadroom(view, Math.max(0, ...minfrees));
+  return minfreeHeadroom(view.memory, minfrees);
+}
+
+function describeView(view: MemoryView): string {
+  const cg = view.cgroup;
+  if (cg) return `cgroup usage ${formatKiB(cg.usageKiB)} of ${cg.limitKiB === null ? 'no limit' : formatKiB(cg.limitKiB)}`;
+  return `available ${formatKiB(view.memory.availableKiB)} of ${formatKiB(view.memory.totalKiB)}, free ${formatKiB(view.memory.freeKiB)}`;
+}
+
+export function buildTrigger(s: PlannedSource, ctx: TriggerContext): TriggerSource {
+  const common = { log: ctx.log, onEnded: ctx.onEnded, nowMs: ctx.clock.nowMs };
+  switch (s.kind) {
+    case 'psi':
+      return new PsiTrigger({ ...common, poller: ctx.poller, path: s.path, kind: s.psiKind, stallUs: s.stallUs, windowUs: s.windowUs });
+    case 'memcg':
+      return new MemcgEventTrigger({
+        ...common,
+        poller: ctx.poller,
+        memcgPath: s.memcg,
+        level: s.event === 'oom' ? 'oom' : 'critical',
+        event: s.event === 'oom' ? { kind: 'oom' } : { kind: 'pressure', level: 'critical' },
+      });
+    case 'poll':
+      return new ThresholdPoller({
+        ...common,
+        source: 'threshold',
+        constants: { minSleepMs: s.minMs, maxSleepMs: s.maxMs },
+        check: policyThresholdCheck({
+          readMemory: ctx.readMemory,
+          needsAction: (view) => ctx.policy.needsAction(view, ctx.params()),
+          headroom: (view) => headroomFor(ctx.policy.name, ctx.params(), view),
+          describe: describeView,
+        }),
+      });
+  }
+}

@@ -1,0 +1,58 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { checkConfigText, type DomainConfig } from '../../src/config/index.js';
+import { planTriggers, PlanError, samePlan } from '../../src/daemon/trigger-plan.js';
+import { POLICIES } from '../../src/policy/index.js';
+
+function domain(toml: string): DomainConfig {
+  const r = checkConfigText(`[[domain]]\n${toml}`, 't.toml');
+  assert.deepEqual(r.issues, []);
+  const d = r.config?.domains[0];
+  assert.ok(d);
+  return d;
+}
+
+const kinds = (d: DomainConfig, where: 'machine' | 'memcg-v1' | 'cgroup2', psi = true): string[] =>
+  planTriggers(d, POLICIES[d.policy].trigger, where, { psi }).sources.map((s) => (s.kind === 'memcg' ? `memcg:${s.event}` : s.kind === 'psi' ? `psi:${s.path}` : 'poll'));
+
+test('pressure policies: PSI on the machine and on cgroup2 groups, eventfds on a v1 memcg', () => {
+  assert.deepEqual(kinds(domain('policy = "simple-lmk"'), 'machine'), ['psi:/proc/pressure/memory']);
+  assert.deepEqual(kinds(domain('policy = "simple-lmk"\nmemcg = "/sys/fs/cgroup/unified/g"'), 'cgroup2'), ['psi:/sys/fs/cgroup/unified/g/memory.pressure']);
+  assert.deepEqual(kinds(domain('policy = "simple-lmk"\nmemcg = "/sys/fs/cgroup/memory/m"'), 'memcg-v1'), ['memcg:critical', 'memcg:oom']);
+  assert.deepEqual(
+    kinds(domain('policy = "simple-lmk"\nmemcg = "/sys/fs/cgroup/memory/m"\npsi_group = "/sys/fs/cgroup/unified/m"'), 'memcg-v1'),
+    ['psi:/sys/fs/cgroup/unified/m/memory.pressure'],
+  );
+});
+
+test('threshold policies poll; a v1 memcg adds under_oom', () => {
+  assert.deepEqual(kinds(domain('policy = "oom-score"'), 'machine'), ['poll']);
+  assert.deepEqual(kinds(domain('policy = "lowmemorykiller"\nmemcg = "/sys/fs/cgroup/memory/m"'), 'memcg-v1'), ['poll', 'memcg:oom']);
+  assert.deepEqual(
+    kinds(domain('policy = "lmkd"\nmemcg = "/sys/fs/cgroup/memory/m"\npsi_group = "/sys/fs/cgroup/unified/m"'), 'memcg-v1'),
+    ['poll', 'memcg:oom', 'psi:/sys/fs/cgroup/unified/m/memory.pressure'],
+  );
+});
+
+test('the PSI trigger carries the configured kind, stall and window in µs', () => {
+  const d = domain('policy = "simple-lmk"\npsi_kind = "full"\npsi_stall = "150ms"\npsi_window = "2s"');
+  const [s] = planTriggers(d, 'pressure', 'machine', { psi: true }).sources;
+  assert.deepEqual(s, { kind: 'psi', path: '/proc/pressure/memory', psiKind: 'full', stallUs: 150_000, windowUs: 2_000_000 });
+});
+
+test('impossible plans say why: no PSI, psi on a v1 memcg without psi_group', () => {
+  assert.throws(() => planTriggers(domain('policy = "simple-lmk"'), 'pressure', 'machine', { psi: false }), (e: unknown) => e instanceof PlanError && e.kind === 'unsupported');
+  assert.throws(
+    () => planTriggers(domain('policy = "simple-lmk"\nmemcg = "/m"\ntrigger = "psi"'), 'pressure', 'memcg-v1', { psi: true }),
+    (e: unknown) => e instanceof PlanError && e.kind === 'config' && /psi_group/.test(e.message),
+  );
+  assert.throws(() => planTriggers(domain('policy = "lmkd"\nmemcg = "/m"\ntrigger = "memcg-events"'), 'pressure', 'cgroup2', { psi: true }), PlanError);
+});
+
+test('samePlan: only the sources matter', () => {
+  const a = planTriggers(domain('policy = "oom-score"'), 'threshold', 'machine', { psi: true });
+  const b = planTriggers(domain('policy = "oom-score"\nmem_available = 3'), 'threshold', 'machine', { psi: true });
+  const c = planTriggers(domain('policy = "oom-score"\npoll_max_interval = "500ms"'), 'threshold', 'machine', { psi: true });
+  assert.ok(samePlan(a, b));
+  assert.ok(!samePlan(a, c));
+});
