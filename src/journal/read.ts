@@ -1,0 +1,45 @@
+// Reading the kill journal (docs/journal-format.md): JSON lines; a line that does not
+// parse as a KillRecord — typically the last one, torn by a crash mid-write — is
+// counted and skipped, never fatal.
+import { readFileSync } from 'node:fs';
+import type { KillRecord } from '../model/kill-record.js';
+import { isKillRecord } from './validate.js';
+
+export interface ReadOptions {
+  /** Only records whose time is at or after this instant. */
+  since?: Date;
+}
+
+export interface JournalContents {
+  records: KillRecord[];
+  /** Lines that were not a valid record (torn or invalid). */
+  skipped: number;
+}
+
+export function parseJournal(text: string, options: ReadOptions = {}): JournalContents {
+  const sinceMs = options.since?.getTime();
+  const records: KillRecord[] = [];
+  let skipped = 0;
+  for (const line of text.split('\n')) {
+    if (line.trim() === '') continue;
+    let value: unknown;
+    try {
+      value = JSON.parse(line);
+    } catch {
+      skipped++;
+      continue;
+    }
+    if (!isKillRecord(value)) {
+      skipped++;
+      continue;
+    }
+    if (sinceMs !== undefined && Date.parse(value.time) < sinceMs) continue;
+    records.push(value);
+  }
+  return { records, skipped };
+}
+
+/** Read and parse a journal file. Throws the fs error (ENOENT: no journal yet). */
+export function readJournal(path: string, options: ReadOptions = {}): JournalContents {
+  return parseJournal(readFileSync(path, 'utf8'), options);
+}
