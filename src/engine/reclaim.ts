@@ -167,6 +167,7 @@ export class ReclaimEngine<P = unknown, S = unknown> {
       policy: decision.policy,
       reason: v.reason,
       why: v.why,
+      killed: r.killed,
       reaped: r.reaped,
       reapMs: r.reapMs,
       exitMs,

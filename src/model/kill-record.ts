@@ -14,6 +14,8 @@ export interface KillRecord {
   reason: DecisionReason;
   /** The policy's sentence. */
   why?: string;
+  /** SIGKILL went out through a checked pidfd. Optional: readers infer it when absent. */
+  killed?: boolean;
   /** process_mrelease released the victim's memory (returned 0). */
   reaped: boolean;
   /** Time process_mrelease took, ms; null when not called or not supported. */
