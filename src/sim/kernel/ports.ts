@@ -1,0 +1,87 @@
+// The engine's ports on the virtual kernel: a virtual clock, a ProcessSource that reads a
+// SimDomain as /proc and meminfo would show it, and journal/event sinks that collect.
+import type { Clock, ProcessSource } from '../../engine/ports.js';
+import type { CgroupMemory, MemoryState, Snapshot } from '../../model/snapshot.js';
+import type { MemoryView } from '../../policy/types.js';
+import type { SimDomain } from './domain.js';
+
+/** Virtual time: advanced by the runner, one tick at a time. No real clock is read. */
+export class VirtualClock implements Clock {
+  now = 0;
+  constructor(private readonly epochMs: number) {}
+  nowMs(): number {
+    return this.now;
+  }
+  wallMs(): number {
+    return this.epochMs + this.now;
+  }
+}
+
+/**
+ * /proc/meminfo as the domain would show it. Cached holds the page cache plus mapped
+ * file and shmem pages; MemAvailable follows the kernel's estimate (free above the
+ * reserve, plus the cache minus what reclaim would keep).
+ */
+export function availableKiB(d: SimDomain): number {
+  const reserve = d.spec.reserveKiB;
+  return Math.max(0, d.freeKiB - reserve + d.cacheKiB - Math.min(Math.floor(d.cacheKiB / 2), reserve));
+}
+
+export function memoryState(d: SimDomain): MemoryState {
+  let file = 0;
+  let shmem = 0;
+  for (const p of d.present) {
+    file += p.fileKiB;
+    shmem += p.shmemKiB;
+  }
+  const s = d.spec;
+  return {
+    totalKiB: s.sizeKiB,
+    freeKiB: d.freeKiB,
+    availableKiB: availableKiB(d),
+    cachedKiB: d.cacheKiB + file + shmem,
+    buffersKiB: 0,
+    shmemKiB: shmem,
+    unevictableKiB: 0,
+    swapCachedKiB: 0,
+    swapTotalKiB: s.swapKiB,
+    swapFreeKiB: s.swapKiB - d.swapUsedKiB,
+    reserveKiB: s.reserveKiB,
+  };
+}
+
+/** A cgroup domain's own counters: usage includes its page cache, as memcg charges it. */
+export function cgroupState(d: SimDomain, memory: MemoryState): CgroupMemory | undefined {
+  if (d.spec.kind !== 'cgroup') return undefined;
+  return { path: d.spec.path, usageKiB: d.spec.sizeKiB - d.freeKiB, limitKiB: d.spec.sizeKiB, fileKiB: memory.cachedKiB - memory.shmemKiB };
+}
+
+export class SimProcessSource implements ProcessSource {
+  constructor(
+    private readonly domain: SimDomain,
+    private readonly clock: VirtualClock,
+  ) {}
+
+  view(): MemoryView {
+    const memory = memoryState(this.domain);
+    const cgroup = cgroupState(this.domain, memory);
+    return cgroup ? { memory, cgroup } : { memory };
+  }
+
+  snapshotNow(): Snapshot {
+    const view = this.view();
+    const now = this.clock.now;
+    const processes = this.domain.present.map((p) => p.toInfo(now));
+    const snapshot: Snapshot = { version: 1, timeMs: this.clock.wallMs(), memory: view.memory, processes };
+    if (view.cgroup) snapshot.cgroup = view.cgroup;
+    return snapshot;
+  }
+
+  scan(): Promise<Snapshot> {
+    return Promise.resolve(this.snapshotNow());
+  }
+
+  readMemory(): Promise<MemoryView> {
+    return Promise.resolve(this.view());
+  }
+}

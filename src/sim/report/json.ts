@@ -1,0 +1,94 @@
+// `reapd simulate --json`: one object, keys in a fixed order, documented field by field in
+// docs/simulator.md ("JSON output"). format/version name the structure; add fields,
+// never rename them.
+import { ADJ_BANDS, type DomainSummary, type KillEntry, type ReclaimEntry, type RunResult, type SimulationResult } from '../results.js';
+
+export const JSON_FORMAT = 'reapd-simulation';
+export const JSON_VERSION = 1;
+
+function kill(k: KillEntry): Record<string, unknown> {
+  return {
+    atMs: k.atMs,
+    domain: k.domain,
+    pid: k.pid,
+    name: k.name,
+    uid: k.uid,
+    oomScoreAdj: k.oomScoreAdj,
+    band: k.band,
+    by: k.by,
+    reason: k.reason,
+    why: k.why,
+    sizeKiB: k.sizeKiB,
+    freedKiB: k.freedKiB,
+    reaped: k.reaped,
+    reapedKiB: k.reapedKiB,
+    exitAtMs: k.exitAtMs,
+    notes: [...k.notes],
+    reclaim: k.reclaim,
+  };
+}
+
+function reclaim(r: ReclaimEntry): Record<string, unknown> {
+  return {
+    atMs: r.atMs,
+    domain: r.domain,
+    trigger: r.trigger,
+    neededKiB: r.neededKiB,
+    freedKiB: r.freedKiB,
+    overshootKiB: r.overshootKiB,
+    victims: r.victims,
+    timedOut: r.timedOut,
+  };
+}
+
+function domain(d: DomainSummary): Record<string, unknown> {
+  return {
+    name: d.name,
+    policy: d.policy,
+    reap: d.reap,
+    criticalMs: d.criticalMs,
+    stallMs: d.stallMs,
+    blockedMs: d.blockedMs,
+    peakUsedKiB: d.peakUsedKiB,
+    minAvailableKiB: d.minAvailableKiB,
+    triggers: d.triggers,
+    reclaims: d.reclaims,
+  };
+}
+
+function run(r: RunResult): Record<string, unknown> {
+  const s = r.summary;
+  return {
+    label: r.label,
+    reap: r.reap,
+    summary: {
+      kills: s.kills,
+      kernelOomKills: s.kernelOomKills,
+      freedKiB: s.freedKiB,
+      overshootKiB: s.overshootKiB,
+      criticalMs: s.criticalMs,
+      stallMs: s.stallMs,
+      reclaimTimeouts: s.reclaimTimeouts,
+      lostByBand: Object.fromEntries(ADJ_BANDS.map((b) => [b, s.lostByBand[b]])),
+    },
+    domains: r.domains.map(domain),
+    kills: r.kills.map(kill),
+    reclaims: r.reclaims.map(reclaim),
+  };
+}
+
+export function jsonReport(r: SimulationResult): string {
+  const out = {
+    format: JSON_FORMAT,
+    version: JSON_VERSION,
+    kind: r.kind,
+    name: r.name,
+    description: r.description,
+    durationMs: r.durationMs,
+    tickMs: r.tickMs,
+    processes: r.processes,
+    domains: r.domains.map((d) => ({ name: d.name, kind: d.kind, sizeKiB: d.sizeKiB, swapKiB: d.swapKiB })),
+    runs: r.runs.map(run),
+  };
+  return `${JSON.stringify(out, null, 2)}\n`;
+}
