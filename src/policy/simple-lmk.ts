@@ -130,7 +130,8 @@ function victimWhy(c: Candidate, sel: Selection, foundKiB: number, minfreeKiB: n
   if (sel.mode === 'all') {
     return `${head}: found ${formatKiB(foundKiB)} is not more than minfree ${formatKiB(minfreeKiB)}, so every collected process dies`;
   }
-  return `${head}: pass 2 keeps it because the ${formatKiB(before)} chosen before it is below minfree ${formatKiB(minfreeKiB)}`;
+  if (before === 0) return `${head}: the largest of the ${sel.passOne.length} kept by pass 1`;
+  return `${head}: still needed after pass 2's sort by size: the ${formatKiB(before)} chosen before it is below minfree ${formatKiB(minfreeKiB)}`;
 }
 
 function rankAll(plan: SimpleLmkPlan): RankedCandidate[] {

@@ -1,0 +1,109 @@
+// Which policy `explain` runs, with which parameters and rules: from the flags alone, or
+// from a configuration file's domain with the flags on top (exactly what `run` would use).
+import { loadConfig, type ConfigFlags } from '../config/index.js';
+import {
+  getPolicy, paramsFromText, parseLevelsDetailed, parseMatcher, PolicyError, type Level, type ParamText,
+  type Policy, type ProcessMatcher, type ProtectionRules,
+} from '../policy/index.js';
+import { CliError, EXIT } from './exit-codes.js';
+
+export interface ExplainOptions extends ParamText {
+  snapshot?: string;
+  policy?: string;
+  json?: boolean;
+  top?: string;
+  config?: string;
+  domain?: string;
+  memcg?: string;
+  protect?: string[];
+  prefer?: string[];
+  avoid?: string[];
+}
+
+export interface ResolvedSetup {
+  policy: Policy<unknown, unknown>;
+  params: unknown;
+  rules: ProtectionRules;
+  legacyLevels?: Level[];
+  /** The configured domain's cgroup, for a live explanation. */
+  memcg?: string;
+  /** The configured domain's min_adj: processes below it are left out, as the daemon does. */
+  minAdj?: number;
+}
+
+export const DEFAULT_EXPLAIN_POLICY = 'simple-lmk';
+
+const PARAM_KEYS: ReadonlyArray<keyof ParamText> = [
+  'minfree', 'reclaimTimeout', 'levels', 'deathPending', 'killTimeout', 'pick', 'memAvailable', 'swapFree',
+];
+
+/** A bad flag is a usage error; say which flag when the policy layer did not. */
+function usage<T>(fn: () => T): T {
+  try {
+    return fn();
+  } catch (e) {
+    if (e instanceof PolicyError) throw new CliError(e.message, EXIT.USAGE);
+    throw e;
+  }
+}
+
+function matchers(flag: string, values: readonly string[] | undefined): ProcessMatcher[] {
+  return (values ?? []).map((v) => usage(() => {
+    try {
+      return parseMatcher(v);
+    } catch (e) {
+      if (e instanceof PolicyError) throw new PolicyError(e.code, `${flag}: ${e.message}`);
+      throw e;
+    }
+  }));
+}
+
+function paramText(o: ExplainOptions): ParamText {
+  const text: ParamText = {};
+  for (const k of PARAM_KEYS) if (o[k] !== undefined) text[k] = o[k];
+  return text;
+}
+
+function fromFlags(o: ExplainOptions, extra: ProtectionRules): ResolvedSetup {
+  const policy = usage(() => getPolicy(o.policy ?? DEFAULT_EXPLAIN_POLICY));
+  const params = usage(() => paramsFromText(policy.name, paramText(o)));
+  const resolved: ResolvedSetup = { policy, params, rules: extra };
+  const legacy = o.levels !== undefined ? usage(() => parseLevelsDetailed(o.levels as string).legacy) : undefined;
+  if (legacy) resolved.legacyLevels = legacy;
+  return resolved;
+}
+
+function fromConfig(o: ExplainOptions, extra: ProtectionRules): ResolvedSetup {
+  const flags: ConfigFlags = { ...paramText(o) };
+  if (o.policy !== undefined) flags.policy = o.policy;
+  const config = loadConfig(o.config, flags); // ConfigError carries exit code 3
+  const domain = o.domain === undefined ? config.domains[0] : config.domains.find((d) => d.name === o.domain);
+  if (!domain) {
+    const names = config.domains.map((d) => d.name).join(', ');
+    throw new CliError(`no domain "${o.domain ?? ''}" in ${config.file} (domains: ${names || 'none'})`, EXIT.USAGE);
+  }
+  const resolved: ResolvedSetup = {
+    policy: usage(() => getPolicy(domain.policy)),
+    params: domain.params,
+    rules: {
+      protect: [...domain.rules.protect, ...extra.protect],
+      prefer: [...domain.rules.prefer, ...extra.prefer],
+      avoid: [...domain.rules.avoid, ...extra.avoid],
+    },
+  };
+  if (domain.memcg !== null) resolved.memcg = domain.memcg;
+  if (domain.minAdj !== null) resolved.minAdj = domain.minAdj;
+  const legacy = o.levels !== undefined ? usage(() => parseLevelsDetailed(o.levels as string).legacy) : undefined;
+  if (legacy) resolved.legacyLevels = legacy;
+  return resolved;
+}
+
+export function resolveExplainSetup(o: ExplainOptions): ResolvedSetup {
+  const extra: ProtectionRules = {
+    protect: matchers('--protect', o.protect),
+    prefer: matchers('--prefer', o.prefer),
+    avoid: matchers('--avoid', o.avoid),
+  };
+  if (o.domain !== undefined && o.config === undefined) throw new CliError('--domain needs --config', EXIT.USAGE);
+  return o.config !== undefined ? fromConfig(o, extra) : fromFlags(o, extra);
+}
