@@ -151,9 +151,14 @@ export class LmkdClient {
     return this.conn.request('killcnt', encode.getKillCount(int32('min adj', minAdj), int32('max adj', maxAdj)));
   }
 
-  /** LMK_SUBSCRIBE: 'kill' for LMK_PROCKILL (onKill), 'stat' for kill statistics (onStat). */
-  subscribe(kind: SubscriptionKind = 'kill'): Promise<void> {
-    return this.conn.send(encode.subscribe(kind));
+  /**
+   * LMK_SUBSCRIBE: 'kill' for LMK_PROCKILL (onKill), 'stat' for kill statistics (onStat).
+   * Resolves once the server has the subscription: SUBSCRIBE has no reply, so a GETKILLCNT
+   * round trip follows it (the server reads one connection in order).
+   */
+  async subscribe(kind: SubscriptionKind = 'kill'): Promise<void> {
+    await this.conn.send(encode.subscribe(kind));
+    await this.getKillCount();
   }
 
   /** Listen for LMK_PROCKILL (after subscribe('kill')). Returns a function that stops listening. */
