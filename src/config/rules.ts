@@ -4,6 +4,7 @@
 //   name = "^(sshd|systemd-journal)$"
 //   [[rules.prefer]]
 //   cmdline = "chrom(e|ium) --type=renderer"
+import { compileMatcher } from '../policy/protection.js';
 import type { ProcessMatcher, ProtectionRules } from '../policy/types.js';
 import type { KeyPath } from './locate.js';
 import { MATCHER_KEYS, RULE_LISTS } from './schema.js';
@@ -63,7 +64,14 @@ function readMatcher(raw: unknown, path: KeyPath, issues: IssueSink): ProcessMat
     issues.add(path, `an empty matcher would match every process; give at least one of ${MATCHER_KEYS.join(', ')}`);
     return undefined;
   }
-  return bad ? undefined : m;
+  if (bad) return undefined;
+  try {
+    compileMatcher(m); // the policy layer's own check (e.g. a cgroup must start with "/")
+  } catch (e) {
+    issues.add(path, (e as Error).message);
+    return undefined;
+  }
+  return m;
 }
 
 /** Reads the protect/prefer/avoid lists present in `table` (other keys are left to the caller). */

@@ -79,7 +79,7 @@ export const DOMAIN_KEYS: readonly KeySpec<DomainDraft>[] = [
   spec('psi_group', 'path ("" = none)', '""', readOptionalPath, (t, v) => (t.psiGroup = v)),
   spec('policy', 'enum: "simple-lmk" | "lowmemorykiller" | "lmkd" | "oom-score"', `"${DEFAULT_POLICY}"`, (v) => readEnum(v, POLICY_NAMES), (t, v) => (t.policy = v)),
   spec('min_adj', 'integer -1000 … 1000', 'none (every adj)', (v) => readInteger(v, -1000, 1000), (t, v) => (t.minAdj = v)),
-  spec('reclaim_timeout', 'duration', "the policy's (see below)", readDurationMs, (t, v) => (t.reclaimTimeoutMs = v)),
+  spec('reclaim_timeout', 'duration', '"1s" (simple-lmk: "200ms")', readDurationMs, (t, v) => (t.reclaimTimeoutMs = v)),
   spec('dry_run', 'boolean', 'daemon.dry_run', readBoolean, (t, v) => (t.dryRun = v)),
   spec('trigger', 'enum: "auto" | "psi" | "memcg-events" | "poll"', '"auto"', (v) => readEnum(v, TRIGGER_MODES), (t, v) => (t.trigger.mode = v)),
   spec('psi_kind', 'enum: "some" | "full"', '"some"', (v) => readEnum(v, ['some', 'full'] as const), (t, v) => (t.trigger.psiKind = v)),
