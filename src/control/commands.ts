@@ -53,6 +53,9 @@ function logRegistration(conn: Connection, proc: ProcPrio, sender: number, outco
     case 'refused':
       conn.limiter.line('warn', 'control.refused', `${who}: refused, the record belongs to live client pid ${outcome.owner}`, { ...fields, owner: outcome.owner });
       return;
+    case 'protected':
+      conn.limiter.line('warn', 'control.refused', `${who}: refused, pid ${proc.pid} is init or reapd itself`, fields);
+      return;
     case 'gone':
       conn.limiter.line('info', 'control.gone', `${who}: the process is gone; not registered`, fields);
       return;

@@ -5,6 +5,8 @@
 // - the owner of a record is the pid of the client that sent it (SCM_CREDENTIALS);
 // - only the owner changes or removes it; when the owner's connection closes the record
 //   stays registered but unclaimed (owner 0) and the next client to touch it claims it;
+// - pid 1 and the daemon itself are never registered (a client must not raise their
+//   oom_score_adj, and no policy kills them anyway);
 // - the pid must be a thread-group leader; a pidfd is opened on first registration and kept
 //   (no pidfd, no registration); the record goes when the process exits (its pidfd turns
 //   readable: the server polls every pidfd) or when it is killed (notifyKill);
@@ -26,6 +28,7 @@ export interface Registration {
 export type RegisterOutcome =
   | { status: 'registered'; isNew: boolean; claimedFrom?: number }
   | { status: 'refused'; owner: number }
+  | { status: 'protected' }
   | { status: 'gone' }
   | { status: 'not-leader'; tgid: number }
   | { status: 'pidfd-failed'; error: string }
@@ -40,6 +43,8 @@ export interface RegistryHooks {
   watch(pid: number, pidfd: number): void;
   /** Stop watching and close a pidfd (the server defers the close while a poll uses it). */
   release(pidfd: number): void;
+  /** Pids no client may register (their oom_score_adj is not a client's to change): init and the daemon. */
+  protectedPids?: ReadonlySet<number>;
 }
 
 export class Registry {
@@ -68,6 +73,7 @@ export class Registry {
   }
 
   register(proc: ProcPrio, sender: number, isLive: (pid: number) => boolean): RegisterOutcome {
+    if (this.hooks.protectedPids?.has(proc.pid)) return { status: 'protected' };
     let existing = this.records.get(proc.pid);
     if (existing && this.hooks.access.exited(existing.pidfd)) {
       // The registered process died and the pid may be someone else's now: start afresh.

@@ -43,6 +43,8 @@ export interface ControlServerOptions {
   logLinesPerSecond?: number;
   /** Kernel access for registrations (tests may script it). */
   access?: ProcessAccess;
+  /** The daemon's pid, which (like pid 1) no client may register (default: this process). */
+  selfPid?: number;
 }
 
 export class ControlServer implements ControlHooks {
@@ -86,6 +88,7 @@ export class ControlServer implements ControlHooks {
       nowMs: () => this.clock.nowMs(),
       watch: (pid, pidfd) => this.reactor.add(pidfd, POLLIN, () => this.processExited(pid, pidfd)),
       release: (pidfd) => this.reactor.release(pidfd, () => this.access.closeFd(pidfd)),
+      protectedPids: new Set([1, opts.selfPid ?? process.pid]),
     });
     this.ctx = {
       registry: this.reg,

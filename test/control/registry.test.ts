@@ -34,7 +34,7 @@ function fixture(): { reg: Registry; s: Script } {
     exited: (fd) => s.exited.has(fd),
     closeFd: (fd) => void s.closed.push(fd),
   };
-  const reg = new Registry({ access, nowMs: () => 1, watch: (_pid, fd) => void s.watched.push(fd), release: (fd) => void s.released.push(fd) });
+  const reg = new Registry({ access, nowMs: () => 1, protectedPids: new Set([1, 2]), watch: (_pid, fd) => void s.watched.push(fd), release: (fd) => void s.released.push(fd) });
   return { reg, s };
 }
 
@@ -65,6 +65,7 @@ test('non-leaders, vanished processes and pidfd failures are not registered', ()
   const { reg, s } = fixture();
   assert.deepEqual(reg.register(prio(201, 0), 1, live(1)), { status: 'not-leader', tgid: 200 });
   assert.deepEqual(reg.register(prio(999, 0), 1, live(1)), { status: 'gone' });
+  assert.deepEqual(reg.register(prio(1, 0), 1, live(1)), { status: 'protected' });
   s.pidfdError = 'ESRCH';
   assert.deepEqual(reg.register(prio(100, 0), 1, live(1)), { status: 'pidfd-failed', error: 'ESRCH' });
   assert.equal(reg.size, 0);

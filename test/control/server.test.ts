@@ -206,7 +206,7 @@ test('registered processes that exit are dropped (their pidfd turns readable)', 
   }
 });
 
-test('bad input is dropped and logged: non-leader threads, gone pids, bad adj, unknown commands', async () => {
+test('bad input is dropped and logged: non-leader threads, gone pids, init and the daemon, bad adj, unknown commands', async () => {
   const t = await startServer();
   const c = await LmkdClient.connect(t.path);
   try {
@@ -217,12 +217,17 @@ test('bad input is dropped and logged: non-leader threads, gone pids, bad adj, u
     await c.sendRaw(packWords([99]));
     await c.sendRaw(packWords([1, 0x3ffffff0, 0, 100])); // no such process
     await c.sendRaw(new Uint8Array(5));
+    const initAdj = adjOf(1);
+    await c.procPrio(1, 0, 1000); // init and the daemon itself are never registered
+    await c.procPrio(process.pid, 0, 1000);
     assert.equal(await c.getKillCount(), 0); // still served
     assert.equal(t.server.registry().size, 0);
     assert.equal(t.events('control.not-leader').length, 1);
     assert.equal(t.events('control.gone').length, 1);
     assert.deepEqual(t.events('control.bad-datagram').map((l) => l.fields?.code), ['bad-adj', 'unknown-command', 'unaligned']);
     assert.equal(adjOf(process.pid), 0);
+    assert.equal(adjOf(1), initAdj);
+    assert.equal(t.events('control.refused').length, 2);
   } finally {
     await c.close();
     await t.stop();
