@@ -1,81 +1,78 @@
-// Drives the daemon's own ReclaimEngine for one domain on the virtual kernel. The
-// engine's awaits resolve deterministically: the sim ports return settled promises, and
-// waitForExit's promise is settled by the runner on the tick its victims exit (or its
-// timeout passes). settle() lets the engine's promise chain run until the reclaim ends or
-// blocks in waitForExit — no timers, no I/O, so every run interleaves identically.
+// Drives the daemon's own ReclaimEngine for one domain on a virtual backend (the virtual
+// kernel, or a recorded trace). The engine's awaits resolve deterministically: the
+// backend's ports return settled promises, and waitForExit's promise is settled by the
+// runner on the tick its victims exit (or its timeout passes). settle() lets the engine's
+// promise chain run until the reclaim ends or blocks in waitForExit — no timers, no I/O,
+// so every run interleaves identically.
 import { ReclaimEngine } from '../engine/reclaim.js';
-import type { TriggerEvent } from '../engine/ports.js';
-import type { PolicyName } from '../model/decision.js';
+import type { Clock, Killer, ProcessSource, TriggerEvent } from '../engine/ports.js';
+import type { Decision, PolicyName } from '../model/decision.js';
 import { getPolicy } from '../policy/registry.js';
-import type { Policy } from '../policy/types.js';
-import { SimDomain } from './kernel/domain.js';
-import { SimKiller } from './kernel/killer.js';
-import { availableKiB, SimProcessSource, type VirtualClock } from './kernel/ports.js';
-import type { SimProcess } from './kernel/process.js';
-import { LEVELS } from './kernel/pressure.js';
+import type { MemoryView, Policy, ProtectionRules } from '../policy/types.js';
 import { neededKiB } from './needed.js';
 import { buildParams, DEFAULT_RECLAIM_TIMEOUT_MS } from './params.js';
-import { newTimeline, type RunRecorder } from './recorder.js';
-import type { DomainSummary, Timeline } from './results.js';
-import type { DomainSpec } from './scenario/types.js';
+import type { RunRecorder } from './recorder.js';
+import type { PsiSettings } from './scenario/types.js';
 import { SELF_PID } from './world.js';
 
+/** What a driver needs from the world it runs in. */
+export interface Backend {
+  readonly source: ProcessSource & { view(): MemoryView };
+  readonly killer: Killer & { onBlocked: (() => void) | null; checkWait(nowMs: number): boolean };
+  /** Stall within the PSI window (ms), and whether vmpressure is critical now. */
+  pressure(): { windowStallMs: number; critical: boolean };
+}
+
+export interface DriverSettings {
+  domain: string;
+  policy: PolicyName;
+  /** Raw [domain.params.<policy>] table, if any. */
+  paramTable: Record<string, unknown> | undefined;
+  rules: ProtectionRules;
+  /** null: the policy's own timeout, else the daemon's default. */
+  reclaimTimeoutMs: number | null;
+  psi: PsiSettings;
+  trigger: 'both' | 'psi' | 'vmpressure';
+}
+
 export class DomainDriver {
-  readonly domain: SimDomain;
-  readonly source: SimProcessSource;
-  readonly killer: SimKiller;
   readonly engine: ReclaimEngine;
   readonly policy: Policy;
   readonly params: unknown;
-  readonly reap: boolean;
-  readonly timeline: Timeline;
   private lastEventMs: number | null = null;
   private inflight: Promise<void> | null = null;
   private failure: { error: unknown } | null = null;
-  private peakUsedKiB = 0;
-  private minAvailableKiB = Infinity;
-  private blockedMs = 0;
-  private triggers = 0;
+  triggers = 0;
 
   constructor(
-    readonly spec: DomainSpec,
-    processes: readonly SimProcess[],
-    readonly policyName: PolicyName,
-    reapOverride: boolean | null,
-    private readonly clock: VirtualClock,
+    readonly settings: DriverSettings,
+    readonly backend: Backend,
+    clock: Clock,
     private readonly recorder: RunRecorder,
-    tickMs: number,
-    ticks: number,
   ) {
-    const listener = recorder.forDomain(spec.name);
-    this.domain = new SimDomain(spec, processes, tickMs, listener);
-    this.source = new SimProcessSource(this.domain, clock);
-    this.reap = reapOverride ?? spec.killer.reap;
-    this.killer = new SimKiller(this.domain, clock, { reap: this.reap, thaw: spec.killer.thaw, boost: spec.killer.boost }, listener);
-    this.policy = getPolicy(policyName);
-    const built = buildParams(policyName, spec.params[policyName]);
+    this.policy = getPolicy(settings.policy);
+    const built = buildParams(settings.policy, settings.paramTable);
     this.params = built.params;
     const sink = recorder.sink();
     this.engine = new ReclaimEngine(
-      { domain: spec.name, policy: this.policy, source: this.source, killer: this.killer, journal: sink, events: sink, clock, selfPid: SELF_PID },
+      { domain: settings.domain, policy: this.policy, source: backend.source, killer: backend.killer, journal: sink, events: sink, clock, selfPid: SELF_PID },
       {
         params: built.params,
-        rules: spec.rules,
-        reclaimTimeoutMs: spec.killer.timeoutMs ?? built.policyTimeoutMs ?? DEFAULT_RECLAIM_TIMEOUT_MS,
+        rules: settings.rules,
+        reclaimTimeoutMs: settings.reclaimTimeoutMs ?? built.policyTimeoutMs ?? DEFAULT_RECLAIM_TIMEOUT_MS,
         dryRun: false,
       },
     );
-    this.timeline = newTimeline(ticks, tickMs);
   }
 
   /** What the policy needed freed at a decision made now (recorder callback). */
-  neededNow(decision: Parameters<typeof neededKiB>[3]): number {
-    return neededKiB(this.policyName, this.params, this.source.view(), decision);
+  neededNow(decision: Decision): number {
+    return neededKiB(this.settings.policy, this.params, this.backend.source.view(), decision);
   }
 
-  /** After the kernel's tick: settle a finished wait, then deliver this tick's trigger. */
+  /** After the world's tick: settle a finished wait, then deliver this tick's trigger. */
   async tick(nowMs: number): Promise<void> {
-    if (this.killer.checkWait(nowMs)) await this.settle();
+    if (this.backend.killer.checkWait(nowMs)) await this.settle();
     const event = this.triggerEvent(nowMs);
     if (event) {
       this.triggers++;
@@ -91,10 +88,10 @@ export class DomainDriver {
    */
   private triggerEvent(nowMs: number): TriggerEvent | null {
     if (this.policy.trigger === 'threshold') return { source: 'threshold', level: 'poll', atMs: nowMs };
-    const { psi, trigger } = this.spec;
-    const stallMs = this.domain.window.windowMs;
-    const psiHit = trigger !== 'vmpressure' && stallMs >= psi.stallMs;
-    const vmHit = trigger !== 'psi' && this.domain.level === 'critical';
+    const { psi, trigger } = this.settings;
+    const p = this.backend.pressure();
+    const psiHit = trigger !== 'vmpressure' && p.windowStallMs >= psi.stallMs;
+    const vmHit = trigger !== 'psi' && p.critical;
     if (!psiHit && !vmHit) return null;
     if (this.lastEventMs !== null && nowMs - this.lastEventMs < psi.windowMs) return null;
     this.lastEventMs = nowMs;
@@ -102,7 +99,7 @@ export class DomainDriver {
       source: psiHit ? 'psi' : 'vmpressure',
       level: 'critical',
       atMs: nowMs,
-      detail: psiHit ? `some ${Math.round(stallMs)} ms in ${psi.windowMs} ms` : 'vmpressure critical',
+      detail: psiHit ? `some ${Math.round(p.windowStallMs)} ms in ${psi.windowMs} ms` : 'vmpressure critical',
     };
   }
 
@@ -115,7 +112,7 @@ export class DomainDriver {
     this.inflight = this.engine.onTrigger(event).then(
       (outcome) => {
         this.inflight = null;
-        this.recorder.reclaimEnded(this.spec.name, outcome.kind === 'killed' && outcome.timedOut);
+        this.recorder.reclaimEnded(this.settings.domain, outcome.kind === 'killed' && outcome.timedOut);
       },
       (error: unknown) => {
         this.inflight = null;
@@ -130,36 +127,8 @@ export class DomainDriver {
     const inflight = this.inflight;
     if (!inflight) return Promise.resolve();
     return new Promise((resolve) => {
-      this.killer.onBlocked = resolve;
+      this.backend.killer.onBlocked = resolve;
       void inflight.then(resolve);
     });
-  }
-
-  sample(tick: number): void {
-    const d = this.domain;
-    const t = this.timeline;
-    t.usedKiB[tick] = d.residentKiB;
-    t.cacheKiB[tick] = d.cacheKiB;
-    t.swapKiB[tick] = d.swapUsedKiB;
-    t.stall[tick] = d.stall;
-    t.level[tick] = LEVELS.indexOf(d.level);
-    this.peakUsedKiB = Math.max(this.peakUsedKiB, d.residentKiB);
-    this.minAvailableKiB = Math.min(this.minAvailableKiB, availableKiB(d));
-    if (d.blocked) this.blockedMs += t.tickMs;
-  }
-
-  summary(reclaims: number): DomainSummary {
-    return {
-      name: this.spec.name,
-      policy: this.policyName,
-      reap: this.reap,
-      criticalMs: this.domain.criticalMs,
-      stallMs: Math.round(this.domain.window.totalMs),
-      blockedMs: this.blockedMs,
-      peakUsedKiB: this.peakUsedKiB,
-      minAvailableKiB: Number.isFinite(this.minAvailableKiB) ? this.minAvailableKiB : 0,
-      triggers: this.triggers,
-      reclaims,
-    };
   }
 }

@@ -5,8 +5,8 @@ import type { Decision, Victim } from '../model/decision.js';
 import type { KillRecord } from '../model/kill-record.js';
 import type { DomainListener, KillEffects } from './kernel/domain.js';
 import type { KillListener } from './kernel/killer.js';
-import type { SimProcess } from './kernel/process.js';
-import { adjBand, type KillEntry, type ReclaimEntry, type Timeline } from './results.js';
+export type { Killed } from './results.js';
+import { adjBand, type Killed, type KillEntry, type ReclaimEntry, type Timeline } from './results.js';
 
 export interface DecisionContext {
   atMs: number;
@@ -36,13 +36,13 @@ export class RunRecorder {
 
   constructor(private readonly needed: (domain: string, decision: Decision) => DecisionContext) {}
 
-  private entry(domain: string, p: SimProcess, atMs: number, e: KillEffects, v: Victim | null): KillEntry {
+  private entry(domain: string, p: Killed, atMs: number, e: KillEffects, v: Victim | null): KillEntry {
     const entry: KillEntry = {
       atMs,
       domain,
       pid: p.pid,
       name: p.name,
-      uid: p.spec.uid,
+      uid: p.uid,
       oomScoreAdj: p.adj,
       band: adjBand(p.adj),
       by: v ? 'policy' : 'kernel-oom',
@@ -64,16 +64,16 @@ export class RunRecorder {
   /** Listeners bound to one domain. */
   forDomain(domain: string): DomainListener & KillListener {
     return {
-      exited: (p: SimProcess, kib: number, atMs: number) => {
+      exited: (p: Killed, kib: number, atMs: number) => {
         const e = this.byPid.get(p.pid);
         if (!e) return;
         e.freedKiB += kib;
         e.exitAtMs = atMs;
       },
-      kernelKill: (p: SimProcess, atMs: number, effects: KillEffects) => {
+      kernelKill: (p: Killed, atMs: number, effects: KillEffects) => {
         this.entry(domain, p, atMs, effects, null);
       },
-      killed: (victim: Victim, p: SimProcess, atMs: number, effects: KillEffects) => {
+      killed: (victim: Victim, p: Killed, atMs: number, effects: KillEffects) => {
         this.openReclaim(domain);
         this.entry(domain, p, atMs, effects, victim);
       },

@@ -14,6 +14,15 @@ export function adjBand(adj: number): AdjBand {
   return '900-1000';
 }
 
+/** A killed process as reports need it (a SimProcess, or a process of a trace frame). */
+export interface Killed {
+  readonly pid: number;
+  readonly name: string;
+  readonly uid: number;
+  readonly adj: number;
+  totalKiB(): number;
+}
+
 export interface KillEntry {
   /** Virtual time of the SIGKILL, ms. */
   atMs: number;

@@ -2,7 +2,7 @@
 // advanced tick by tick. Within a tick, in this order: scenario events, each domain's
 // kernel step, each domain's engine (finished waits first, then the trigger), samples.
 import type { PolicyName } from '../model/decision.js';
-import { DomainDriver } from './driver.js';
+import { DomainRun } from './domain-run.js';
 import { VirtualClock } from './kernel/ports.js';
 import type { SimProcess } from './kernel/process.js';
 import { RunRecorder } from './recorder.js';
@@ -18,7 +18,7 @@ export interface RunPlan {
   reap: boolean | null;
 }
 
-function applyEvent(e: ScenarioEvent, targets: readonly SimProcess[], drivers: Map<string, DomainDriver>, nowMs: number): void {
+function applyEvent(e: ScenarioEvent, targets: readonly SimProcess[], drivers: Map<string, DomainRun>, nowMs: number): void {
   for (const p of targets) {
     const d = drivers.get(p.spec.domain)?.domain;
     if (!d) continue;
@@ -68,14 +68,14 @@ export async function runScenario(s: Scenario, plan: RunPlan): Promise<RunResult
   const world = buildWorld(s);
   const clock = new VirtualClock(s.epochMs);
   const ticks = Math.ceil(s.durationMs / s.tickMs);
-  const drivers = new Map<string, DomainDriver>();
+  const drivers = new Map<string, DomainRun>();
   const recorder = new RunRecorder((domain, decision) => ({
     atMs: clock.now,
-    neededKiB: drivers.get(domain)?.neededNow(decision) ?? 0,
+    neededKiB: drivers.get(domain)?.driver.neededNow(decision) ?? 0,
   }));
   for (const spec of s.domains) {
     const procs = world.byDomain.get(spec.name) ?? [];
-    drivers.set(spec.name, new DomainDriver(spec, procs, plan.policyFor(spec), plan.reap, clock, recorder, s.tickMs, ticks));
+    drivers.set(spec.name, new DomainRun(spec, procs, plan.policyFor(spec), plan.reap, clock, recorder, s.tickMs, ticks));
   }
   const byName = new Map<string, SimProcess[]>();
   for (const p of world.all) byName.set(p.name, [...(byName.get(p.name) ?? []), p]);
@@ -86,7 +86,7 @@ export async function runScenario(s: Scenario, plan: RunPlan): Promise<RunResult
     clock.now = now;
     for (let e = s.events[next]; e !== undefined && e.atMs <= now; e = s.events[++next]) applyEvent(e, byName.get(e.target) ?? [], drivers, now);
     for (const d of list) d.domain.step(now);
-    for (const d of list) await d.tick(now);
+    for (const d of list) await d.driver.tick(now);
     for (const d of list) d.sample(tick);
   }
   recorder.finish();

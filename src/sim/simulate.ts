@@ -10,7 +10,7 @@ import type { Scenario } from './scenario/types.js';
 export interface SimulateOptions {
   /** Policy names or "configured"; default: the scenario's runs. */
   runs?: readonly string[];
-  /** Add a run without reaping next to each run. */
+  /** Add a run without reaping next to each run (default: the scenario's compare_no_reap). */
   compareNoReap?: boolean;
 }
 
@@ -44,7 +44,7 @@ export function planRuns(names: readonly string[], domains: Scenario['domains'],
 }
 
 export async function simulateScenario(s: Scenario, options: SimulateOptions = {}): Promise<SimulationResult> {
-  const plans = planRuns(options.runs ?? s.runs, s.domains, options.compareNoReap ?? false);
+  const plans = planRuns(options.runs ?? s.runs, s.domains, options.compareNoReap ?? s.compareNoReap);
   const runs: RunResult[] = [];
   for (const plan of plans) runs.push(await runScenario(s, plan));
   return {

@@ -1,5 +1,6 @@
 // Builds the virtual machine for one run: pids in declaration order (init, kernel
 // threads and the daemon itself first when a domain asks for them), one SimDomain each.
+import { domainCgroupPath } from '../policy/domain.js';
 import type { DomainSpec, ProcessSpec, Scenario } from './scenario/types.js';
 import { SimProcess } from './kernel/process.js';
 
@@ -47,7 +48,8 @@ export interface World {
 export function buildWorld(s: Scenario): World {
   const byDomain = new Map<string, SimProcess[]>(s.domains.map((d) => [d.name, []]));
   const all: SimProcess[] = [];
-  const memcgOf = (d: DomainSpec | undefined): string | undefined => (d?.kind === 'cgroup' ? d.path : undefined);
+  // /proc/PID/cgroup names the group relative to its hierarchy ("/web"), as the policies expect.
+  const memcgOf = (d: DomainSpec | undefined): string | undefined => (d?.kind === 'cgroup' ? domainCgroupPath(d.path) : undefined);
   const add = (pid: number, spec: ProcessSpec): void => {
     const p = new SimProcess(pid, spec, memcgOf(s.domains.find((d) => d.name === spec.domain)));
     byDomain.get(spec.domain)?.push(p);

@@ -2,6 +2,7 @@
 // starts and ends processes, grows and shrinks them along their curves, evicts page
 // cache before anything else, swaps the coldest anon when the cache is at its working
 // set, blocks allocations when nothing is left, and derives the pressure signals.
+import type { Killed } from '../results.js';
 import type { DomainSpec } from '../scenario/types.js';
 import type { SimProcess } from './process.js';
 import { levelOf, stallPerSecond, StallWindow, type Level, type MemoryFacts } from './pressure.js';
@@ -11,9 +12,9 @@ import { exitDelayMs, reapCostMs } from './exit.js';
 
 export interface DomainListener {
   /** A killed process exited and gave back what reaping had not already freed. */
-  exited(p: SimProcess, kib: number, atMs: number): void;
+  exited(p: Killed, kib: number, atMs: number): void;
   /** The kernel's own OOM killer acted (the policy did not act in time). */
-  kernelKill(p: SimProcess, atMs: number, effects: KillEffects): void;
+  kernelKill(p: Killed, atMs: number, effects: KillEffects): void;
 }
 
 export interface KillEffects {
@@ -81,7 +82,9 @@ export class SimDomain {
     }
     this.exits(nowMs);
     this.swapped = 0;
-    this.swapBudget = Math.floor((this.spec.swapRateKiBps * this.tickMs) / 1000);
+    // At time 0 the processes present are placed as if they had been running for a while:
+    // their cold pages are already in swap, so the first tick's swap-out is not rate-limited.
+    this.swapBudget = nowMs === 0 ? this.spec.swapKiB : Math.floor((this.spec.swapRateKiBps * this.tickMs) / 1000);
     this.blocked = this.grow(nowMs);
     this.swapForCache();
     this.settle();
@@ -141,7 +144,8 @@ export class SimDomain {
   private grow(nowMs: number): boolean {
     let blocked = false;
     for (const p of this.present) {
-      if (p.life !== 'running' || !p.runnable(nowMs)) continue;
+      // A frozen (or D-state) process holds its memory; one that starts frozen has it already.
+      if (p.life !== 'running' || (!p.runnable(nowMs) && p.startedAtMs !== nowMs)) continue;
       const want = p.wantedAnonKiB(nowMs);
       const have = p.anonKiB + p.swapKiB;
       let refused = false;

@@ -5,11 +5,11 @@
 import type { Killer, KillOptions, KillResult } from '../../engine/ports.js';
 import type { Victim } from '../../model/decision.js';
 import type { SimDomain, KillEffects, KillMode } from './domain.js';
-import type { SimProcess } from './process.js';
+import type { Killed } from '../results.js';
 import type { VirtualClock } from './ports.js';
 
 export interface KillListener {
-  killed(victim: Victim, p: SimProcess, atMs: number, effects: KillEffects): void;
+  killed(victim: Victim, p: Killed, atMs: number, effects: KillEffects): void;
 }
 
 interface Waiter {

@@ -51,6 +51,10 @@ export class SimProcess {
     return this.spec.name;
   }
 
+  get uid(): number {
+    return this.spec.uid;
+  }
+
   /** Present in /proc: started and not yet exited. */
   get present(): boolean {
     return this.life === 'running' || this.life === 'dying';

@@ -26,13 +26,14 @@ export function padStart(s: string, n: number): string {
   return s.length >= n ? s : ' '.repeat(n - s.length) + s;
 }
 
-/** A plain-text table: first column left-aligned, the others right-aligned. */
-export function table(rows: readonly (readonly string[])[], leftColumns = 1): string[] {
+/** A plain-text table; align has one letter per column, "l" or "r" (default: first l, rest r). */
+export function table(rows: readonly (readonly string[])[], align = ''): string[] {
   const widths: number[] = [];
   for (const r of rows) r.forEach((c, i) => (widths[i] = Math.max(widths[i] ?? 0, c.length)));
+  const left = (i: number): boolean => (align[i] ?? (i === 0 ? 'l' : 'r')) === 'l';
   return rows.map((r) =>
     r
-      .map((c, i) => (i < leftColumns ? padEnd(c, widths[i] ?? 0) : padStart(c, widths[i] ?? 0)))
+      .map((c, i) => (left(i) ? padEnd(c, widths[i] ?? 0) : padStart(c, widths[i] ?? 0)))
       .join('  ')
       .trimEnd(),
   );

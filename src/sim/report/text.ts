@@ -34,7 +34,7 @@ function killRows(kills: readonly KillEntry[], multiDomain: boolean): string[] {
     exitText(k),
     k.by === 'kernel-oom' ? 'KERNEL OOM' : 'policy',
   ]);
-  const lines = table([head, ...rows], 1);
+  const lines = table([head, ...rows], multiDomain ? 'rlrlrrrrrl' : 'rrlrrrrrl');
   const out = [`  ${lines[0]}`];
   kills.forEach((k, i) => {
     out.push(`  ${lines[i + 1]}`);

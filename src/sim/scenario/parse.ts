@@ -120,6 +120,7 @@ export function scenarioFromTable(table: unknown, file: string, defaultName: str
     epochMs: readEpoch(r),
     seed,
     runs: readRuns(r, domains),
+    compareNoReap: r.boolean('compare_no_reap') ?? false,
     domains,
     processes: groups.flatMap((g) => g.members),
     events: expandGroupTargets(events, groups),

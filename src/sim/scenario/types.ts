@@ -128,6 +128,8 @@ export interface Scenario {
   seed: number;
   /** Runs to compare when --policy is not given: policy names or "configured". */
   runs: string[];
+  /** Also run each of them without reaping (as --no-reap does). */
+  compareNoReap: boolean;
   domains: DomainSpec[];
   processes: ProcessSpec[];
   events: ScenarioEvent[];
