@@ -45,20 +45,3 @@ export function curveKiB(curve: Curve, tMs: number): number {
       return points(curve.points, tMs);
   }
 }
-
-/** The largest size a curve can reach (for validation against the domain size). */
-export function curvePeakKiB(curve: Curve, durationMs: number): number {
-  switch (curve.kind) {
-    case 'constant':
-      return curve.sizeKiB;
-    case 'ramp':
-    case 'step':
-      return Math.max(curve.fromKiB, curve.toKiB);
-    case 'leak':
-      return curveKiB(curve, durationMs);
-    case 'sawtooth':
-      return Math.max(curve.minKiB, curve.maxKiB);
-    case 'points':
-      return curve.points.reduce((m, p) => Math.max(m, p[1]), 0);
-  }
-}

@@ -259,9 +259,10 @@ export class SimDomain {
     if (p.frozen && mode.thaw) {
       p.frozen = false;
       notes.push('thawed');
-    }
+    } else if (p.frozen) notes.push('frozen, not thawed (thaw = false)');
     p.boosted = mode.boost;
-    if (mode.boost) notes.push(p.cpuStarved ? 'boost-ineffective: cpu-starved' : 'boosted');
+    // Boosting is the normal case; only say so when it cannot help.
+    if (mode.boost && p.cpuStarved) notes.push('boost-ineffective: cpu-starved');
     let reaped = false;
     let reapMs: number | null = null;
     let reapedKiB = 0;

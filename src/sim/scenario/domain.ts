@@ -73,7 +73,7 @@ function readParams(r: TableReader): DomainSpec['params'] {
       r.issues.add(`${r.key('params')}.${name}`, 'expected a table of parameters');
     } else {
       checkParams(name as PolicyName, table, `${r.key('params')}.${name}`, r.issues);
-      out[name as PolicyName] = table;
+      out[name as PolicyName] = { ...table };
     }
   }
   return out;
@@ -140,14 +140,14 @@ export function readDomain(table: Table, path: string, index: number, issues: Is
     },
   };
   r.rejectUnknown();
-  checkDomain(d, r);
+  checkDomain(d, r, sizeKiB !== undefined);
   return d;
 }
 
-function checkDomain(d: DomainSpec, r: TableReader): void {
-  if (r.has('size') && d.sizeKiB <= 0) r.issues.add(r.key('size'), 'must be more than 0');
+function checkDomain(d: DomainSpec, r: TableReader, sizeRead: boolean): void {
+  if (sizeRead && d.sizeKiB <= 0) r.issues.add(r.key('size'), 'must be more than 0');
   if (d.cacheFloorKiB > d.cacheKiB) r.issues.add(r.key('cache_floor'), `must not exceed cache (${d.cacheKiB} KiB)`);
-  if (d.kernelKiB + d.reserveKiB + d.cacheFloorKiB >= d.sizeKiB && d.sizeKiB > 0) {
+  if (sizeRead && d.kernelKiB + d.reserveKiB + d.cacheFloorKiB >= d.sizeKiB && d.sizeKiB > 0) {
     r.issues.add(r.key('size'), 'must exceed kernel + reserve + cache_floor, or nothing is left for processes');
   }
   if (d.psi.stallMs <= 0) r.issues.add(r.key('psi_stall'), 'must be more than 0');
