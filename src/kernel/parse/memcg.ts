@@ -1,0 +1,61 @@
+// Memory cgroup files, v1 and v2.
+//   v1 memory.usage_in_bytes "67633152"   memory.limit_in_bytes "268435456"
+//      "9223372036854771712" = PAGE_COUNTER_MAX pages in bytes: no limit (4 KiB pages;
+//      other page sizes round LONG_MAX down to their own multiple).
+//      memory.stat "total_cache 4096" (hierarchical) and "cache 4096" (this group only).
+//   v2 memory.current "52428800"   memory.max "max"   memory.stat "file 8388608".
+
+/** A v1 limit at or above this (LONG_MAX rounded down to a 64 KiB page) means "no limit". */
+const V1_UNLIMITED_BYTES = 0x7fffffffffff0000n;
+
+/** A byte counter (usage_in_bytes, memory.current). Total: undefined for anything else. */
+export function parseMemcgBytes(text: string): number | undefined {
+  if (typeof text !== 'string') return undefined;
+  const m = /^\s*(\d+)\s*$/.exec(text);
+  if (!m) return undefined;
+  const v = Number(m[1]);
+  return Number.isFinite(v) ? v : undefined;
+}
+
+/**
+ * A limit (v1 memory.limit_in_bytes, v2 memory.max / memory.high): bytes, or null for
+ * "no limit" ("max", or the v1 page-counter maximum). Undefined when not a limit.
+ */
+export function parseMemcgLimit(text: string): number | null | undefined {
+  if (typeof text !== 'string') return undefined;
+  const t = text.trim();
+  if (t === 'max') return null;
+  if (!/^\d+$/.test(t) || t.length > 30) return undefined;
+  if (BigInt(t) >= V1_UNLIMITED_BYTES) return null;
+  return Number(t);
+}
+
+/** memory.stat "key value" lines into a map. Total: an empty map for junk. */
+export function parseMemcgStat(text: string): Map<string, number> {
+  const out = new Map<string, number>();
+  if (typeof text !== 'string') return out;
+  const re = /^([a-z0-9_]+) (\d+)[ \t]*$/gm;
+  for (let m = re.exec(text); m !== null; m = re.exec(text)) out.set(m[1] as string, Number(m[2]));
+  return out;
+}
+
+/**
+ * Page cache charged to the group, bytes: v2 "file"; v1 "total_cache" (includes
+ * descendants, like usage_in_bytes does) or "cache" when hierarchy is off.
+ */
+export function memcgFileBytes(stat: ReadonlyMap<string, number>): number | undefined {
+  return stat.get('file') ?? stat.get('total_cache') ?? stat.get('cache');
+}
+
+/** cgroup.procs: one pid per line. Total: junk lines are skipped. */
+export function parseCgroupProcs(text: string): number[] {
+  if (typeof text !== 'string') return [];
+  const out: number[] = [];
+  for (const line of text.split('\n')) {
+    if (/^\d+$/.test(line)) {
+      const pid = Number(line);
+      if (pid > 0 && Number.isSafeInteger(pid)) out.push(pid);
+    }
+  }
+  return out;
+}

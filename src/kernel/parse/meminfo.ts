@@ -1,0 +1,48 @@
+// /proc/meminfo: "Key:   value kB" lines (a few, like HugePages_Total, have no unit).
+//   MemTotal:       24684092 kB
+//   MemAvailable:   24450768 kB
+//   SwapTotal:             0 kB
+import type { MemoryState } from '../../model/snapshot.js';
+
+/** Every "Key: N [kB]" line as a number (KiB for kB lines, the bare count otherwise). */
+export function parseMeminfoFields(text: string): Map<string, number> {
+  const fields = new Map<string, number>();
+  if (typeof text !== 'string') return fields;
+  const re = /^([A-Za-z0-9_()]+):[ \t]*(\d+)(?:[ \t]*kB)?[ \t]*$/gm;
+  for (let m = re.exec(text); m !== null; m = re.exec(text)) {
+    const value = Number(m[2]);
+    if (Number.isFinite(value)) fields.set(m[1] as string, value);
+  }
+  return fields;
+}
+
+// meminfo key for each MemoryState field (reserveKiB comes from /proc/zoneinfo).
+const KEYS = {
+  totalKiB: 'MemTotal',
+  freeKiB: 'MemFree',
+  availableKiB: 'MemAvailable',
+  cachedKiB: 'Cached',
+  buffersKiB: 'Buffers',
+  shmemKiB: 'Shmem',
+  unevictableKiB: 'Unevictable',
+  swapCachedKiB: 'SwapCached',
+  swapTotalKiB: 'SwapTotal',
+  swapFreeKiB: 'SwapFree',
+} as const satisfies Record<Exclude<keyof MemoryState, 'reserveKiB'>, string>;
+
+export type MeminfoState = Omit<MemoryState, 'reserveKiB'>;
+
+/**
+ * The MemoryState fields from meminfo text. Total: undefined when a field is missing
+ * (MemAvailable exists since Linux 3.14; everything reapd needs is newer than that).
+ */
+export function parseMeminfo(text: string): MeminfoState | undefined {
+  const fields = parseMeminfoFields(text);
+  const out: Partial<MeminfoState> = {};
+  for (const [field, key] of Object.entries(KEYS) as Array<[keyof MeminfoState, string]>) {
+    const v = fields.get(key);
+    if (v === undefined) return undefined;
+    out[field] = v;
+  }
+  return out as MeminfoState;
+}

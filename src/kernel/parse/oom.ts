@@ -1,0 +1,37 @@
+// /proc/PID/oom_score_adj ("500\n", −1000 … 1000) and /proc/PID/oom_score ("1001\n",
+// 0 … 2000: badness scaled so 1000 is "all of memory", plus the adj).
+import { encodeText, readInt, skipSpaces, NEWLINE } from './bytes.js';
+
+export const OOM_SCORE_ADJ_MIN = -1000;
+export const OOM_SCORE_ADJ_MAX = 1000;
+
+function wholeInt(bytes: Uint8Array, length: number): number | undefined {
+  const end = Math.min(length, bytes.length);
+  const start = skipSpaces(bytes, 0, end);
+  const num = readInt(bytes, start, end);
+  if (!num) return undefined;
+  // Only trailing whitespace may follow.
+  for (let i = num.end; i < end; i++) {
+    const c = bytes[i];
+    if (c !== NEWLINE && c !== 0x20 && c !== 0x09) return undefined;
+  }
+  return num.value;
+}
+
+export function parseOomScoreAdjBytes(bytes: Uint8Array, length = bytes.length): number | undefined {
+  const v = wholeInt(bytes, length);
+  return v !== undefined && v >= OOM_SCORE_ADJ_MIN && v <= OOM_SCORE_ADJ_MAX ? v : undefined;
+}
+
+export function parseOomScoreBytes(bytes: Uint8Array, length = bytes.length): number | undefined {
+  const v = wholeInt(bytes, length);
+  return v !== undefined && v >= 0 ? v : undefined;
+}
+
+export function parseOomScoreAdj(text: string): number | undefined {
+  return typeof text === 'string' ? parseOomScoreAdjBytes(encodeText(text)) : undefined;
+}
+
+export function parseOomScore(text: string): number | undefined {
+  return typeof text === 'string' ? parseOomScoreBytes(encodeText(text)) : undefined;
+}

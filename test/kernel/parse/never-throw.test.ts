@@ -1,0 +1,65 @@
+// Property tests (DESIGN.md example 6): every parser is total on arbitrary strings and
+// bytes, and a stat line round-trips any comm, however hostile.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import fc from 'fast-check';
+import * as parse from '../../../src/kernel/parse/index.js';
+
+const TEXT_PARSERS: Array<[string, (t: string) => unknown]> = [
+  ['stat', parse.parseProcStat],
+  ['statm', parse.parseStatm],
+  ['status', parse.parseProcStatus],
+  ['oom_score_adj', parse.parseOomScoreAdj],
+  ['oom_score', parse.parseOomScore],
+  ['cgroup', parse.parseProcCgroup],
+  ['meminfo', parse.parseMeminfo],
+  ['meminfo fields', parse.parseMeminfoFields],
+  ['zoneinfo', parse.parseZoneinfo],
+  ['zoneinfo reserve', (t) => parse.parseZoneinfoReserveKiB(t, 4)],
+  ['memcg bytes', parse.parseMemcgBytes],
+  ['memcg limit', parse.parseMemcgLimit],
+  ['memcg stat', parse.parseMemcgStat],
+  ['cgroup.procs', parse.parseCgroupProcs],
+  ['mountinfo', parse.parseMountinfo],
+  ['name unescape', parse.unescapeProcName],
+];
+
+const BYTE_PARSERS: Array<[string, (b: Uint8Array, n: number) => unknown]> = [
+  ['stat', parse.parseProcStatBytes],
+  ['statm', parse.parseStatmBytes],
+  ['oom_score_adj', parse.parseOomScoreAdjBytes],
+  ['oom_score', parse.parseOomScoreBytes],
+];
+
+// Text that looks like /proc: digits, spaces, parens, colons, newlines, and anything else.
+const procish = fc.oneof(
+  fc.string({ unit: 'binary' }),
+  fc.array(fc.constantFrom('(', ')', ' ', '\n', ':', '-', '0', '1', '9', 'kB', 'Name', 'high', 'Node 0, zone', 'protection: (', ','), { maxLength: 80 }).map((a) => a.join('')),
+);
+
+test('text parsers never throw', () => {
+  for (const [name, fn] of TEXT_PARSERS) {
+    fc.assert(fc.property(procish, (t) => void fn(t)), { numRuns: 400 });
+    assert.doesNotThrow(() => fn(undefined as unknown as string), name);
+  }
+});
+
+test('byte parsers never throw, whatever the length they are told', () => {
+  for (const [, fn] of BYTE_PARSERS) {
+    fc.assert(fc.property(fc.uint8Array({ maxLength: 300 }), fc.integer({ min: -5, max: 400 }), (b, n) => void fn(b, n)), { numRuns: 400 });
+  }
+});
+
+test('any comm (no NUL) survives a stat line round trip', () => {
+  fc.assert(
+    fc.property(fc.string({ unit: 'binary', maxLength: 20 }).filter((s) => !s.includes('\0')), fc.nat(), (comm, startTime) => {
+      const line = `123 (${comm}) S 1 2 3 0 -1 4194304 0 0 0 0 0 0 0 0 20 0 1 0 ${startTime} 100 7 18446744073709551615 0 0\n`;
+      const s = parse.parseProcStat(line);
+      // Lone surrogates cannot be written as UTF-8: the kernel would hold U+FFFD's bytes.
+      assert.equal(s?.comm, Buffer.from(comm, 'utf8').toString('utf8'));
+      assert.equal(s?.startTime, startTime);
+      assert.equal(s?.pid, 123);
+    }),
+    { numRuns: 500 },
+  );
+});
