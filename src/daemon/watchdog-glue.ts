@@ -1,0 +1,78 @@
+// One watchdog thread per domain (watchdog.ts, the triggers developer's): configured from
+// the domain, restarted when a reload changes it, and what it did while the main loop was
+// stalled is journalled and logged here once the main loop runs again.
+import type { JournalPort } from '../engine/ports.js';
+import type { KillRecord } from '../model/kill-record.js';
+import type { Config, DomainConfig } from '../config/types.js';
+import type { Logger } from './logger.js';
+import { Watchdog, type WatchdogAction } from './watchdog.js';
+
+export interface WatchdogHandle {
+  stop(): Promise<void>;
+}
+
+/** Kill records for what the watchdog did (the engine's record, from its results). */
+export function watchdogRecords(action: WatchdogAction, domain: string): KillRecord[] {
+  return action.results.map((r, i) => {
+    const v = r.victim;
+    const record: KillRecord = {
+      time: new Date(action.wallMs).toISOString(),
+      pid: v.pid,
+      name: v.name,
+      uid: v.uid,
+      oomScoreAdj: v.oomScoreAdj,
+      sizeKiB: v.sizeKiB,
+      anonKiB: v.rssAnonKiB,
+      policy: action.policy,
+      reason: v.reason,
+      why: `watchdog (main loop silent ${Math.round(action.silentMs)} ms, ${action.memory}): ${v.why}`,
+      killed: r.killed,
+      reaped: r.reaped,
+      reapMs: r.reapMs,
+      exitMs: r.killed ? (action.exitMs[i] ?? null) : null,
+      dryRun: action.dryRun,
+      domain,
+    };
+    if (r.error !== undefined) record.error = r.error;
+    if (r.notes.length > 0) record.notes = r.notes;
+    return record;
+  });
+}
+
+export interface WatchdogGlueDeps {
+  logger: Logger;
+  journal: JournalPort;
+  formatKill(record: KillRecord): string;
+}
+
+/** Start the watchdog for one domain; undefined when the configuration turns it off. */
+export async function startWatchdog(config: Config, d: DomainConfig, deps: WatchdogGlueDeps): Promise<WatchdogHandle | undefined> {
+  const stallMs = config.daemon.watchdogMs;
+  if (stallMs <= 0) return undefined;
+  const log = deps.logger.forDomain(d.name);
+  const k = config.kill;
+  const dog = await Watchdog.start({
+    ...(d.memcg !== null ? { memcg: d.memcg } : {}),
+    policy: d.policy,
+    params: d.params,
+    rules: d.rules,
+    minOomScoreAdj: d.minAdj,
+    dryRun: d.dryRun,
+    stallMs,
+    selfPid: process.pid,
+    killer: { thaw: k.thaw, allCpus: k.allCpus, rtBoost: k.rtBoost, reap: k.reap, reapDelayMs: k.reapDelayMs },
+    logFormat: config.daemon.logFormat,
+    log: (level, event, message, fields) => log.log(level, event, message, fields),
+    onAction: (action) => {
+      for (const record of watchdogRecords(action, d.name)) {
+        deps.journal.append(record);
+        log.warn('kill', `watchdog: ${deps.formatKill(record)}`, { ...record, source: 'watchdog' });
+      }
+    },
+  });
+  log.info('watchdog-started', `watchdog thread armed (${dog.sources.join(', ') || 'adaptive poll'}); acts if the main loop is silent ${stallMs} ms under critical memory`, {
+    sources: dog.sources,
+    notes: dog.notes,
+  });
+  return dog;
+}

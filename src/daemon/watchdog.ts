@@ -1,0 +1,282 @@
+// The watchdog: a kill path that does not depend on the main event loop.
+//
+// lmkd kills from its watchdog when its main loop is stuck for 2 s. Here a worker thread
+// (watchdog-worker.ts) sleeps in poll(2) on its own pressure sources — memcg v1 eventfds or
+// a PSI trigger, so it makes no periodic wakeups when memory is fine — and reads the
+// domain's memory (one or two small files) when one fires. Only when memory is critically
+// low does it ask whether the main thread is alive: it posts a ping and waits (Atomics.wait
+// on a SharedArrayBuffer) for the main thread's heartbeat — an Atomics.add + notify that
+// the ping handler, or any call to heartbeat(), performs. No answer within stallMs (2000)
+// while memory stays critical: the worker scans the domain (KernelProcessSource), lets the
+// configured policy pick (getPolicy(name).decide on that snapshot), kills through the kill
+// path (KernelKiller, run inline on the watchdog thread) and says so loudly on stderr
+// itself — the main thread cannot log while it is stalled — then reports the action to
+// the main thread, which journals it once it runs again.
+//
+// Exit safety: the worker blocks in a synchronous poll on its own thread (no libuv pool
+// thread held). Node joins worker threads at exit, so a process 'exit' hook sets the stop
+// flag and writes the worker's wake eventfd; stop() does the same and waits for the thread.
+import { Worker } from 'node:worker_threads';
+import type { KillResult } from '../engine/ports.js';
+import type { PolicyName } from '../model/decision.js';
+import { NO_RULES, type ProtectionRules } from '../policy/types.js';
+import { close, eventfd, eventfdWrite, EFD_CLOEXEC, EFD_NONBLOCK } from '../kernel/sys/index.js';
+import type { KernelKillerOptions } from '../kernel/kill/index.js';
+import type { PsiSpec } from '../kernel/triggers/index.js';
+import { silentLog, type TriggerLog } from '../kernel/triggers/index.js';
+import type { RealtimeOptions } from './self-protect.js';
+import type { WatchdogThresholds } from './watchdog-memory.js';
+
+/** SharedArrayBuffer slots (Int32). */
+export const SLOT_BEAT = 0;
+export const SLOT_STOP = 1;
+const SLOTS = 2;
+
+/** Plain kill-path settings (no functions: they cross into the worker). */
+export type WatchdogKillerOptions = Omit<KernelKillerOptions, 'clock' | 'sys' | 'protect' | 'useWorker'>;
+
+/** Everything the worker needs, as structured-clonable data. */
+export interface WatchdogConfig {
+  /** The domain: a cgroup directory (v1 memory or cgroup2), or undefined for the machine. */
+  memcg?: string;
+  /** Main loop silent this long while memory is critical → act. lmkd: 2 s. */
+  stallMs: number;
+  thresholds: WatchdogThresholds;
+  /** Register memory.pressure_level critical + memory.oom_control eventfds (v1 memcg domains). */
+  memcgEvents: boolean;
+  /**
+   * A PSI trigger to wake on; null: none; "auto": for the machine "some 100000 2000000"
+   * on /proc/pressure/memory, for a cgroup2 domain the same on its memory.pressure, for
+   * a v1 memcg domain none (its eventfds serve).
+   */
+  psi: PsiSpec | null | 'auto';
+  /** While memory is critical, re-read it this often, ms. */
+  recheckMs: number;
+  /** With no event source: poll adaptively (earlyoom's formula) up to this, ms. */
+  maxPollMs: number;
+  /** How long to wait for victims to exit after an emergency kill, ms. */
+  exitTimeoutMs: number;
+  policy: PolicyName;
+  params: unknown;
+  rules: ProtectionRules;
+  /** Only processes with oom_score_adj >= this are candidates (null: no floor). */
+  minOomScoreAdj: number | null;
+  dryRun: boolean;
+  selfPid: number;
+  /** Real-time priority for the watchdog thread (false: leave it). */
+  realtime: RealtimeOptions | false;
+  killer: WatchdogKillerOptions;
+  /** The worker writes its emergency lines here itself (the main thread may be stuck). */
+  logFd: number;
+  logFormat: 'human' | 'json';
+  sab: SharedArrayBuffer;
+  /**
+   * Module exporting the KernelProcessSource class the worker scans with (an absolute
+   * file URL; default: src/kernel/source.js). For tests and alternative sources.
+   */
+  sourceModule?: string;
+  /**
+   * The eventfd that wakes the worker's poll. The main thread creates and closes it (after
+   * the thread is gone), so a write can never hit a reused fd number.
+   */
+  wakeFd: number;
+}
+
+/** What the watchdog did on its own, reported to the main thread afterwards. */
+export interface WatchdogAction {
+  /** Wall-clock time of the kill, ms since the epoch. */
+  wallMs: number;
+  /** How long the main loop had been silent when the watchdog acted, ms. */
+  silentMs: number;
+  /** The domain's memory at that moment. */
+  memory: string;
+  policy: PolicyName;
+  /** The policy's one-sentence summary of its decision. */
+  summary: string;
+  results: KillResult[];
+  /** Per result: signal to exit, ms, or null when not seen within exitTimeoutMs. */
+  exitMs: (number | null)[];
+  dryRun: boolean;
+}
+
+export type WatchdogMessage =
+  | { t: 'ready'; notes: string[]; sources: string[] }
+  | { t: 'ping' }
+  | { t: 'log'; level: 'debug' | 'info' | 'warn' | 'error'; event: string; message: string; fields?: Record<string, unknown> }
+  | { t: 'action'; action: WatchdogAction }
+  | { t: 'failed'; message: string };
+
+export interface WatchdogOptions {
+  memcg?: string;
+  policy: PolicyName;
+  params: unknown;
+  rules?: ProtectionRules;
+  minOomScoreAdj?: number | null;
+  dryRun?: boolean;
+  /** Default 2000 (lmkd's watchdog). */
+  stallMs?: number;
+  /** Default: below 5 % of the domain's size. */
+  thresholds?: WatchdogThresholds;
+  /** Default true: v1 memcg eventfds where the domain is a v1 memcg. */
+  memcgEvents?: boolean;
+  /** Default "auto" (see WatchdogConfig.psi). */
+  psi?: PsiSpec | null | 'auto';
+  recheckMs?: number;
+  maxPollMs?: number;
+  exitTimeoutMs?: number;
+  selfPid?: number;
+  /** Default SCHED_FIFO 10, like the kill thread. */
+  realtime?: RealtimeOptions | false;
+  killer?: WatchdogKillerOptions;
+  logFd?: number;
+  logFormat?: 'human' | 'json';
+  /** The daemon's logger: the worker's messages arrive here when the main loop runs. */
+  log?: TriggerLog;
+  /** Called (on the main thread, after the fact) for every action the watchdog took. */
+  onAction?: (action: WatchdogAction) => void;
+  /** See WatchdogConfig.sourceModule. */
+  sourceModule?: string;
+  /** Ready timeout, ms (default 10 000). */
+  startTimeoutMs?: number;
+}
+
+export function watchdogConfig(o: WatchdogOptions, sab: SharedArrayBuffer, wakeFd: number): WatchdogConfig {
+  const config: WatchdogConfig = {
+    stallMs: o.stallMs ?? 2000,
+    thresholds: o.thresholds ?? { headroomBelowPercent: 5 },
+    memcgEvents: o.memcgEvents ?? true,
+    psi: o.psi === undefined ? 'auto' : o.psi,
+    recheckMs: o.recheckMs ?? 250,
+    maxPollMs: o.maxPollMs ?? 1000,
+    exitTimeoutMs: o.exitTimeoutMs ?? 2000,
+    policy: o.policy,
+    params: o.params,
+    rules: o.rules ?? NO_RULES,
+    minOomScoreAdj: o.minOomScoreAdj ?? null,
+    dryRun: o.dryRun ?? false,
+    selfPid: o.selfPid ?? process.pid,
+    realtime: o.realtime ?? { policy: 'fifo', priority: 10 },
+    killer: o.killer ?? {},
+    logFd: o.logFd ?? 2,
+    logFormat: o.logFormat ?? 'human',
+    sab,
+    wakeFd,
+  };
+  if (o.memcg !== undefined) config.memcg = o.memcg;
+  if (o.sourceModule !== undefined) config.sourceModule = o.sourceModule;
+  return config;
+}
+
+export class Watchdog {
+  private readonly slots: Int32Array;
+  private readonly log: TriggerLog;
+  private actionCount = 0;
+  private stopped = false;
+  private readonly exited: Promise<void>;
+  private readonly exitHook = (): void => this.signalStop();
+  /** Where the worker's pressure sources are, for the start log line. */
+  sources: string[] = [];
+  notes: string[] = [];
+
+  private constructor(
+    private readonly worker: Worker,
+    sab: SharedArrayBuffer,
+    private readonly wakeFd: number,
+    private readonly options: WatchdogOptions,
+  ) {
+    this.slots = new Int32Array(sab);
+    this.log = options.log ?? silentLog;
+    this.exited = new Promise((resolve) => worker.once('exit', () => resolve()));
+    process.on('exit', this.exitHook);
+  }
+
+  /** Start the watchdog thread; resolves once its pressure sources are armed. */
+  static start(options: WatchdogOptions): Promise<Watchdog> {
+    const sab = new SharedArrayBuffer(SLOTS * 4);
+    const wakeFd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+    const worker = new Worker(new URL('./watchdog-worker.js', import.meta.url), { workerData: watchdogConfig(options, sab, wakeFd) });
+    const dog = new Watchdog(worker, sab, wakeFd, options);
+    return dog.waitReady(options.startTimeoutMs ?? 10_000);
+  }
+
+  /** Prove the main loop is alive (cheap: one atomic add and notify). */
+  heartbeat(): void {
+    Atomics.add(this.slots, SLOT_BEAT, 1);
+    Atomics.notify(this.slots, SLOT_BEAT);
+  }
+
+  /** Emergency actions taken so far. */
+  get actions(): number {
+    return this.actionCount;
+  }
+
+  /** Stop the thread (wakes its poll) and wait until it is gone. */
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    this.signalStop();
+    process.off('exit', this.exitHook);
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), 5000)));
+    if ((await Promise.race([this.exited, late])) === 'late') await this.worker.terminate();
+    clearTimeout(timer);
+    close(this.wakeFd);
+  }
+
+  private signalStop(): void {
+    Atomics.store(this.slots, SLOT_STOP, 1);
+    Atomics.notify(this.slots, SLOT_BEAT);
+    try {
+      eventfdWrite(this.wakeFd, 1n);
+    } catch {
+      /* closed: the thread is gone already */
+    }
+  }
+
+  private waitReady(timeoutMs: number): Promise<Watchdog> {
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        void this.stop();
+        reject(new Error(`watchdog thread not ready after ${timeoutMs} ms`));
+      }, timeoutMs);
+      this.worker.on('error', (e) => {
+        clearTimeout(timer);
+        this.log('error', 'watchdog-failed', `watchdog thread failed: ${e.message}`);
+        void this.stop();
+        reject(e);
+      });
+      this.worker.on('message', (m: WatchdogMessage) => {
+        if (m.t === 'ready') {
+          clearTimeout(timer);
+          this.sources = m.sources;
+          this.notes = m.notes;
+          resolve(this);
+        } else if (m.t === 'failed') {
+          clearTimeout(timer);
+          this.log('error', 'watchdog-failed', m.message);
+          void this.stop();
+          reject(new Error(m.message));
+        } else this.onMessage(m);
+      });
+      // The thread never keeps the process alive by itself.
+      this.worker.unref();
+    });
+  }
+
+  private onMessage(m: WatchdogMessage): void {
+    switch (m.t) {
+      case 'ping':
+        this.heartbeat();
+        break;
+      case 'log':
+        this.log(m.level, m.event, m.message, m.fields);
+        break;
+      case 'action':
+        this.actionCount++;
+        this.options.onAction?.(m.action);
+        break;
+      default:
+        break;
+    }
+  }
+}
