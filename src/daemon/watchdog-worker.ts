@@ -80,8 +80,13 @@ async function run(log: Logger, deps: EmergencyDeps, wakeFd: number, sources: Wa
     if (silentMs === null) continue; // the daemon is alive and handles it
     const now = domainMemory(config.memcg);
     if (!isCritical(now, config.thresholds)) continue;
-    const action = await emergencyReclaim(config, deps, silentMs, now);
-    if (action) post({ t: 'action', action });
+    try {
+      const action = await emergencyReclaim(config, deps, silentMs, now);
+      if (action) post({ t: 'action', action });
+    } catch (e) {
+      // Keep watching: a failed scan or kill now must not end the watchdog for good.
+      log.error('watchdog-failed', `WATCHDOG: emergency reclaim failed: ${e instanceof Error ? e.message : String(e)}`);
+    }
   }
 }
 
