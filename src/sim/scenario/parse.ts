@@ -8,10 +8,11 @@ import { readDomain } from './domain.js';
 import { prng, readProcessGroup, type ProcessGroup } from './process.js';
 import type { DomainSpec, EventAction, Scenario, ScenarioEvent } from './types.js';
 import { isTable, TableReader, type Table } from './values.js';
+import { EVENT_ACTIONS } from './keys.js';
 
 export const DEFAULT_EPOCH = '2025-01-01T00:00:00.000Z';
 export const CONFIGURED_RUN = 'configured';
-const ACTIONS: readonly EventAction[] = ['freeze', 'thaw', 'adj', 'start', 'stop', 'dstate', 'starve', 'unstarve'];
+const ACTIONS: readonly EventAction[] = EVENT_ACTIONS;
 
 function tablesOf(r: TableReader, key: string): Table[] {
   const v = r.raw(key);
