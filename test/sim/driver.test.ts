@@ -1,0 +1,53 @@
+// The daemon's engine, driven tick by tick: one reclaim at a time, waits that end on the
+// exit tick or the timeout, pressure events rate-limited to one per PSI window.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { runScenario } from '../../src/sim/run.js';
+import { scenario } from './helpers.js';
+
+function slowVictims(extra: Record<string, unknown> = {}) {
+  return scenario({
+    duration: '60s',
+    domain: [{ size: '2GiB', cache: '256MiB', cache_floor: '128MiB', system_processes: false, starved_factor: 200, ...extra }],
+    process: [
+      { name: 'slow{i}', count: 4, adj: [700, 1000], memory: '200MiB', cpu_starved: true },
+      { name: 'grower', memory: { curve: 'leak', from: '100MiB', rate: '40MiB/s' } },
+    ],
+  });
+}
+
+test('one reclaim at a time: a victim slower than the timeout ends its reclaim at the timeout', async () => {
+  const s = slowVictims({ reclaim_timeout: '3s', reap: false });
+  const run = await runScenario(s, { label: 'simple-lmk', policyFor: () => 'simple-lmk', reap: null });
+  // (While the engine waits, the kernel's OOM killer may strike too: those have no reclaim.)
+  const slow = run.kills.filter((k) => k.name.startsWith('slow') && k.by === 'policy');
+  assert.ok(slow.length >= 2, `slow victims killed: ${slow.length}`);
+  for (const k of slow) {
+    assert.equal(run.reclaims[k.reclaim ?? -1]?.timedOut, true, 'a starved victim needs (20 + 30 × 0.2) × 200 ms = 5.2 s > 3 s to exit');
+    assert.ok(k.exitAtMs !== null && k.exitAtMs - k.atMs >= 5200, `${k.name} exited after its starved exit time`);
+  }
+  for (let i = 1; i < run.reclaims.length; i++) {
+    const gap = (run.reclaims[i]?.atMs ?? 0) - (run.reclaims[i - 1]?.atMs ?? 0);
+    assert.ok(gap >= 3000, `reclaim ${i + 1} began ${gap} ms after the previous: events in between were absorbed`);
+  }
+  assert.ok(run.summary.reclaimTimeouts >= slow.length);
+});
+
+test('waits end on the exit tick: with reaping the same victims free their memory at the kill', async () => {
+  const s = slowVictims({ reclaim_timeout: '3s' });
+  const run = await runScenario(s, { label: 'simple-lmk', policyFor: () => 'simple-lmk', reap: true });
+  const slow = run.kills.filter((k) => k.name.startsWith('slow'));
+  assert.ok(slow.length > 0);
+  for (const k of slow) assert.equal(k.reapedKiB, 200 * 1024, 'anon reaped at once, though the victim exits seconds later');
+  const noReap = await runScenario(s, { label: 'x', policyFor: () => 'simple-lmk', reap: false });
+  assert.ok(run.summary.stallMs < noReap.summary.stallMs, `stall ${run.summary.stallMs} ms with reaping vs ${noReap.summary.stallMs} ms without`);
+});
+
+test('pressure events: at most one per PSI window; threshold policies are asked every tick', async () => {
+  const s = slowVictims({ psi_window: '2s', psi_stall: '50ms' });
+  const pressure = await runScenario(s, { label: 'simple-lmk', policyFor: () => 'simple-lmk', reap: null });
+  const d = pressure.domains[0];
+  assert.ok(d && d.triggers > 0 && d.triggers <= 60_000 / 2000, `${d?.triggers} events in 60 s with a 2 s window`);
+  const threshold = await runScenario(s, { label: 'oom-score', policyFor: () => 'oom-score', reap: null });
+  assert.equal(threshold.domains[0]?.triggers, 600, 'one poll per 100 ms tick');
+});
