@@ -1,0 +1,92 @@
+// What the scanner remembers about one process between scans: its held fds and the
+// "slow" fields read from status, cgroup and cmdline, which change rarely and cost more
+// than everything else together (kernel-interfaces §4.4: status 5.2 µs of a 7.7 µs read).
+import type { ProcCgroups } from '../parse/cgroup.js';
+import type { ProcStatm } from '../parse/statm.js';
+
+export const NO_FD = -1;
+
+export interface PidEntry {
+  pid: number;
+  /** starttime of the process these fds and fields belong to; -1 before the first read. */
+  startTime: number;
+  /** Fds kept open across scans (true) or opened for one read (false). */
+  persistent: boolean;
+  statFd: number;
+  statmFd: number;
+  adjFd: number;
+  scoreFd: number;
+  kernelThread: boolean;
+  /** Scan number this entry was last read in, and the one its held fds were opened in. */
+  lastScan: number;
+  openedScan: number;
+  /** Scan number of the last full refresh (status + cgroup + cmdline); -1: never. */
+  fullScan: number;
+  /** When the next full refresh is due, and the interval that led there (doubling). */
+  nextFullScan: number;
+  fullInterval: number;
+  comm: string;
+  /** statm as it was when status was last read: while unchanged, the Rss split and swap hold. */
+  statusStatm?: ProcStatm;
+  uid: number;
+  rssAnonKiB: number;
+  rssFileKiB: number;
+  rssShmemKiB: number;
+  swapKiB: number;
+  /** Once SIGKILL is pending it stays pending: the process is going to die. */
+  sigkillPending: boolean;
+  cgroups?: ProcCgroups;
+  cmdline?: string;
+  oomScoreAdj: number;
+  oomScore: number;
+}
+
+export function newEntry(pid: number): PidEntry {
+  return {
+    pid,
+    startTime: -1,
+    persistent: false,
+    statFd: NO_FD,
+    statmFd: NO_FD,
+    adjFd: NO_FD,
+    scoreFd: NO_FD,
+    kernelThread: false,
+    lastScan: -1,
+    openedScan: -1,
+    fullScan: -1,
+    nextFullScan: 0,
+    fullInterval: 0,
+    comm: '',
+    uid: 0,
+    rssAnonKiB: 0,
+    rssFileKiB: 0,
+    rssShmemKiB: 0,
+    swapKiB: 0,
+    sigkillPending: false,
+    oomScoreAdj: 0,
+    oomScore: 0,
+  };
+}
+
+/** Forget everything learnt about the previous holder of this pid (a new starttime). */
+export function resetIdentity(e: PidEntry, startTime: number): void {
+  e.startTime = startTime;
+  e.fullScan = -1;
+  e.nextFullScan = 0;
+  e.fullInterval = 0;
+  e.statusStatm = undefined;
+  e.sigkillPending = false;
+  e.cgroups = undefined;
+  e.cmdline = undefined;
+  e.kernelThread = false;
+}
+
+export function sameStatm(a: ProcStatm | undefined, b: ProcStatm): boolean {
+  return (
+    a !== undefined &&
+    a.sizePages === b.sizePages &&
+    a.residentPages === b.residentPages &&
+    a.sharedPages === b.sharedPages &&
+    a.dataPages === b.dataPages
+  );
+}
