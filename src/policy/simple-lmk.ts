@@ -130,7 +130,9 @@ function victimWhy(c: Candidate, sel: Selection, foundKiB: number, minfreeKiB: n
   if (sel.mode === 'all') {
     return `${head}: found ${formatKiB(foundKiB)} is not more than minfree ${formatKiB(minfreeKiB)}, so every collected process dies`;
   }
-  if (before === 0) return `${head}: the largest of the ${sel.passOne.length} kept by pass 1`;
+  if (before === 0) {
+    return sel.passOne.length === 1 ? `${head}: the only one pass 1 kept` : `${head}: the largest of the ${sel.passOne.length} pass 1 kept`;
+  }
   return `${head}: still needed after pass 2's sort by size: the ${formatKiB(before)} chosen before it is below minfree ${formatKiB(minfreeKiB)}`;
 }
 

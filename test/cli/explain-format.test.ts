@@ -8,13 +8,14 @@ import { explainFrames, UNTIMED_FRAME_GAP_MS, type ExplainSetup } from '../../sr
 import { formatFrame, frameJson, printable } from '../../src/cli/explain-format.js';
 import { getPolicy, paramsFromText, NO_RULES, type ParamText } from '../../src/policy/index.js';
 import type { Snapshot } from '../../src/model/snapshot.js';
+import { parseSnapshotText } from '../../src/model/snapshot-io.js';
 import { FIXTURES } from '../helpers/paths.js';
 
+/** The fixtures through the project's own v1 reader: they must be valid snapshots. */
 function load(name: string): Snapshot[] {
-  const text = readFileSync(join(FIXTURES, 'snapshots', name), 'utf8');
-  return text.split('\n').filter((l) => l.trim() !== '').length > 1 && name.endsWith('.ndjson')
-    ? text.split('\n').filter((l) => l.trim() !== '').map((l) => JSON.parse(l) as Snapshot)
-    : [JSON.parse(text) as Snapshot];
+  const { snapshots, errors } = parseSnapshotText(readFileSync(join(FIXTURES, 'snapshots', name), 'utf8'));
+  assert.deepEqual(errors, [], `${name} is a valid v1 snapshot file`);
+  return snapshots;
 }
 
 function setup(policy: string, text: ParamText = {}, extra: Partial<ExplainSetup> = {}): ExplainSetup {
@@ -24,6 +25,12 @@ function setup(policy: string, text: ParamText = {}, extra: Partial<ExplainSetup
 
 const victimsPerFrame = (s: ExplainSetup, frames: Snapshot[]): number[][] =>
   explainFrames(frames, s).map((r) => r.decision.victims.map((v) => v.pid));
+
+test('the fixtures are valid v1 snapshots: one JSON snapshot or one per NDJSON line', () => {
+  assert.equal(load('phone.json').length, 1);
+  assert.equal(load('cgroup-batch.json').length, 1);
+  assert.equal(load('desktop-trace.ndjson').length, 3);
+});
 
 test('lowmemorykiller carries death pending across NDJSON frames on their timeMs', () => {
   const frames = load('desktop-trace.ndjson');

@@ -1,13 +1,91 @@
+// `reapd explain`: which processes a policy would kill, in which order, and why — from a
+// saved snapshot (JSON or NDJSON, docs/snapshot-format.md) or from the live system. It
+// only explains: nothing here can send a signal.
+// Exit codes: 0 ok; 2 bad flags (USAGE); 3 bad --config file; 6 unreadable or invalid
+// snapshot (INPUT).
+import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { CliError, EXIT } from '../exit-codes.js';
+import { explainFrames, type ExplainSetup } from '../explain-core.js';
+import { formatFrame, frameJson } from '../explain-format.js';
+import { resolveExplainSetup, type ExplainOptions } from '../explain-setup.js';
+import { parseSnapshotText } from '../../model/snapshot-io.js';
+import { scanLiveSnapshot } from '../../kernel/source.js';
+import { systemClock } from '../../kernel/clock.js';
+import type { Snapshot } from '../../model/snapshot.js';
 
-// Placeholder until its issue lands: says so instead of pretending to work.
+function collect(value: string, previous: string[] = []): string[] {
+  return [...previous, value];
+}
+
+function readSnapshots(path: string): Snapshot[] {
+  let text: string;
+  try {
+    text = readFileSync(path === '-' ? 0 : path, 'utf8');
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code ?? String(e);
+    throw new CliError(`cannot read snapshot ${path}: ${code}`, EXIT.INPUT);
+  }
+  // All or nothing: explaining half a trace would carry the wrong state into the rest.
+  const { snapshots, errors } = parseSnapshotText(text);
+  if (errors.length > 0) {
+    const list = errors.length === 1 ? errors[0] : `${errors.length} problems:\n  ${errors.join('\n  ')}`;
+    throw new CliError(`invalid snapshot ${path}: ${list}`, EXIT.INPUT);
+  }
+  return snapshots;
+}
+
+async function liveSnapshot(memcg: string | undefined): Promise<Snapshot> {
+  try {
+    return await scanLiveSnapshot(memcg === undefined ? {} : { memcg });
+  } catch (e) {
+    throw new CliError(`cannot scan the live system: ${e instanceof Error ? e.message : String(e)}`, EXIT.UNSUPPORTED);
+  }
+}
+
+async function explain(opts: ExplainOptions): Promise<void> {
+  const { memcg, ...resolved } = resolveExplainSetup(opts);
+  const top = opts.top === undefined ? 20 : Number(opts.top);
+  if (!Number.isInteger(top) || top < 0) throw new CliError(`--top "${opts.top}" is not a whole number`, EXIT.USAGE);
+  let setup: ExplainSetup;
+  let snapshots: Snapshot[];
+  if (opts.snapshot !== undefined) {
+    if (opts.memcg !== undefined) throw new CliError('--memcg is for the live system; a snapshot file names its own domain', EXIT.USAGE);
+    snapshots = readSnapshots(opts.snapshot);
+    setup = { ...resolved, source: opts.snapshot === '-' ? '(stdin)' : opts.snapshot };
+  } else {
+    snapshots = [await liveSnapshot(opts.memcg ?? memcg)];
+    // The explaining process stands where the daemon would: never a victim.
+    setup = { ...resolved, source: 'live', selfPid: process.pid, untimedNowMs: systemClock.nowMs() };
+  }
+  const reports = explainFrames(snapshots, setup);
+  const out = opts.json
+    ? reports.map((r) => JSON.stringify(frameJson(r))).join('\n')
+    : reports.map((r) => formatFrame(r, top)).join('\n\n');
+  process.stdout.write(`${out}\n`);
+}
+
 export function register(program: Command): void {
   program
     .command('explain')
-    .description('(not yet implemented)')
-    .allowUnknownOption()
-    .action(() => {
-      throw new CliError('reapd explain is not implemented yet', EXIT.FAILURE);
-    });
+    .description('Show which processes a policy would kill, in which order and why (never kills)')
+    .option('-s, --snapshot <file>', 'snapshot file (JSON, or NDJSON with one snapshot per line; "-" for stdin); default: the live system')
+    .option('-p, --policy <name>', 'simple-lmk, lowmemorykiller, lmkd or oom-score (default: simple-lmk, or the --config domain\'s)')
+    .option('--json', 'one JSON object per snapshot, victims in kill order')
+    .option('--top <n>', 'candidates to list in the human form; 0 for all', '20')
+    .option('-c, --config <file>', 'take policy, parameters and rules from this configuration file')
+    .option('--domain <name>', 'with --config: the [[domain]] to explain (default: the first)')
+    .option('--memcg <path>', 'live: explain one cgroup domain (v1 memory or cgroup2 directory)')
+    .option('--minfree <size>', 'simple-lmk: free at least this much per reclaim (e.g. 64MiB, 16384p)')
+    .option('--reclaim-timeout <duration>', 'simple-lmk: wait this long for victims to die (e.g. 200ms)')
+    .option('--levels <levels>', 'lowmemorykiller/lmkd: MINFREE:ADJ pairs, ascending (e.g. 6MiB:0,64MiB:900)')
+    .option('--death-pending <duration>', 'lowmemorykiller: hold-off while the last victim dies (e.g. 1s)')
+    .option('--kill-timeout <duration>', 'lmkd: no kill within this long of the last one (e.g. 100ms)')
+    .option('--pick <pick>', 'lmkd: heaviest or lru')
+    .option('--mem-available <percent>', 'oom-score: act at or below this % of available memory')
+    .option('--swap-free <percent>', 'oom-score: ... and at or below this % of free swap')
+    .option('--protect <matcher>', 'never kill a match: name:RE, cmdline:RE, uid:N, cgroup:/path (repeatable)', collect)
+    .option('--prefer <matcher>', 'kill a match first (repeatable)', collect)
+    .option('--avoid <matcher>', 'kill a match last (repeatable)', collect)
+    .action(explain);
 }
