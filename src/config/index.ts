@@ -6,5 +6,5 @@ export { loadConfig, checkConfigFile, checkConfigText, EMBEDDED_DEFAULT_PATH, EM
 export { applyFlags, type ConfigFlags } from './flags.js';
 export { describeConfig, describeDomain } from './summary.js';
 export { formatPath, DEFAULT_LMKD_SOCKET } from './validate.js';
-export { DAEMON_DEFAULTS, TRIGGER_DEFAULTS, DEFAULT_POLICY, DAEMON_KEYS, DOMAIN_KEYS, RULE_LISTS, MATCHER_KEYS } from './schema.js';
+export { DAEMON_DEFAULTS, KILL_DEFAULTS, TRIGGER_DEFAULTS, DEFAULT_POLICY, DAEMON_KEYS, KILL_KEYS, DOMAIN_KEYS, RULE_LISTS, MATCHER_KEYS } from './schema.js';
 export { POLICY_KEY_NAMES, policyKeyTable, DEFAULT_RECLAIM_TIMEOUT_MS } from './policy-keys.js';

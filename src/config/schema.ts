@@ -2,7 +2,7 @@
 // these tables, and a test checks docs/configuration.md documents each key.
 import { POLICY_NAMES } from '../model/decision.js';
 import type { PolicyName } from '../model/decision.js';
-import type { DaemonSettings, TriggerSettings } from './types.js';
+import type { DaemonSettings, KillSettings, TriggerSettings } from './types.js';
 import { LOG_FORMATS, LOG_LEVELS, TRIGGER_MODES } from './types.js';
 import {
   readAbsolutePath,
@@ -49,6 +49,17 @@ export const DAEMON_KEYS: readonly KeySpec<DaemonSettings>[] = [
   spec('watchdog_timeout', 'duration ("0" = off)', '"2s"', readDurationMs, (t, v) => (t.watchdogMs = v)),
 ];
 
+/** The seed's defaults (src/kernel/kill/types.ts DEFAULT_CORE_CONFIG). */
+export const KILL_DEFAULTS: KillSettings = { thaw: true, allCpus: true, rtBoost: true, reap: true, reapDelayMs: 0 };
+
+export const KILL_KEYS: readonly KeySpec<KillSettings>[] = [
+  spec('thaw', 'boolean', 'true', readBoolean, (t, v) => (t.thaw = v)),
+  spec('all_cpus', 'boolean', 'true', readBoolean, (t, v) => (t.allCpus = v)),
+  spec('rt_boost', 'boolean', 'true', readBoolean, (t, v) => (t.rtBoost = v)),
+  spec('reap', 'boolean', 'true', readBoolean, (t, v) => (t.reap = v)),
+  spec('reap_delay', 'duration', '"0ms"', readDurationMs, (t, v) => (t.reapDelayMs = v)),
+];
+
 /** What a [[domain]] table holds before its policy parameters are built. */
 export interface DomainDraft {
   name?: string;
@@ -93,4 +104,4 @@ export const DOMAIN_KEYS: readonly KeySpec<DomainDraft>[] = [
 export const RULE_LISTS = ['protect', 'prefer', 'avoid'] as const;
 export const MATCHER_KEYS = ['name', 'cmdline', 'uid', 'cgroup'] as const;
 
-export const TOP_LEVEL_KEYS = ['daemon', 'rules', 'domain'] as const;
+export const TOP_LEVEL_KEYS = ['daemon', 'kill', 'rules', 'domain'] as const;

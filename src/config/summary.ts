@@ -32,6 +32,8 @@ export function describeConfig(c: Config): string[] {
     `daemon: log ${dm.logFormat} (${dm.logLevel}), journal ${dm.journal ?? 'none'}, ` +
       `control socket ${dm.socket ?? 'none'}, self-protection ${dm.selfProtect ? 'on' : 'off'}, ` +
       `watchdog ${dm.watchdogMs > 0 ? `${dm.watchdogMs} ms` : 'off'}${dm.dryRun ? ', DRY RUN' : ''}`,
+    `kill path: thaw ${c.kill.thaw ? 'on' : 'off'}, all CPUs ${c.kill.allCpus ? 'on' : 'off'}, RT boost ${c.kill.rtBoost ? 'on' : 'off'}, ` +
+      `reap ${c.kill.reap ? `on (delay ${c.kill.reapDelayMs} ms)` : 'off'}`,
     ...c.domains.flatMap(describeDomain),
   ];
 }

@@ -44,6 +44,20 @@ export interface DaemonSettings {
   watchdogMs: number;
 }
 
+/** The kill path's options (src/kernel/kill, seed 000's "help the victim die"). */
+export interface KillSettings {
+  /** Move a victim out of a frozen cgroup v1 freezer before killing it. */
+  thaw: boolean;
+  /** Let the victim's threads run on every CPU. */
+  allCpus: boolean;
+  /** SCHED_RR priority 1 for the victim's threads. */
+  rtBoost: boolean;
+  /** process_mrelease right after SIGKILL. */
+  reap: boolean;
+  /** Wait this long before reaping (never for a frozen victim, seed 003). */
+  reapDelayMs: number;
+}
+
 export interface DomainConfig {
   /** Names the domain in logs and the journal: "machine" or the cgroup path by default. */
   name: string;
@@ -67,5 +81,6 @@ export interface Config {
   /** The file it came from, or "(embedded default)". */
   file: string;
   daemon: DaemonSettings;
+  kill: KillSettings;
   domains: DomainConfig[];
 }

@@ -11,6 +11,8 @@ import {
   DAEMON_KEYS,
   DEFAULT_POLICY,
   DOMAIN_KEYS,
+  KILL_DEFAULTS,
+  KILL_KEYS,
   RULE_LISTS,
   TOP_LEVEL_KEYS,
   TRIGGER_DEFAULTS,
@@ -18,7 +20,7 @@ import {
   type KeySpec,
 } from './schema.js';
 import { unknownKeyMessage } from './suggest.js';
-import type { Config, DaemonSettings, DomainConfig } from './types.js';
+import type { Config, DaemonSettings, DomainConfig, KillSettings } from './types.js';
 import { describe } from './values.js';
 
 /** The control socket a daemon with an lmkd domain opens unless `socket` says otherwise. */
@@ -81,6 +83,17 @@ function readDaemon(raw: unknown, issues: Issues): DaemonSettings & { socketSet:
   applyKeys(raw, DAEMON_KEYS, daemon, ['daemon'], issues, new Set());
   daemon.socketSet = raw.socket !== undefined;
   return daemon;
+}
+
+function readKill(raw: unknown, issues: Issues): KillSettings {
+  const kill = { ...KILL_DEFAULTS };
+  if (raw === undefined) return kill;
+  if (!isTable(raw)) {
+    issues.add(['kill'], `expected a table ([kill]), got ${describe(raw)}`);
+    return kill;
+  }
+  applyKeys(raw, KILL_KEYS, kill, ['kill'], issues, new Set());
+  return kill;
 }
 
 function readDomain(raw: unknown, index: number, global: ProtectionRules, daemon: DaemonSettings, issues: Issues): DomainConfig | undefined {
@@ -152,6 +165,7 @@ export function validateConfig(table: Record<string, unknown>, source: string, f
     if (!(TOP_LEVEL_KEYS as readonly string[]).includes(key)) issues.add([key], unknownKeyMessage(key, TOP_LEVEL_KEYS));
   }
   const daemon = readDaemon(table.daemon, issues);
+  const kill = readKill(table.kill, issues);
   let global: ProtectionRules = { protect: [], prefer: [], avoid: [] };
   if (table.rules !== undefined) {
     if (!isTable(table.rules)) issues.add(['rules'], `expected a table ([rules]), got ${describe(table.rules)}`);
@@ -173,5 +187,5 @@ export function validateConfig(table: Record<string, unknown>, source: string, f
   if (issues.list.length > 0) return { issues: issues.list };
   const { socketSet, ...settings } = daemon;
   if (!socketSet && valid.some((d) => d.policy === 'lmkd')) settings.socket = DEFAULT_LMKD_SOCKET;
-  return { config: { file, daemon: settings, domains: valid }, issues: [] };
+  return { config: { file, daemon: settings, kill, domains: valid }, issues: [] };
 }

@@ -1,7 +1,7 @@
 // The daemon: memory domains sharing one kill path, one journal and one fd poller; the
 // configuration reload (SIGHUP) and a clean stop (SIGTERM/SIGINT). Everything it touches
 // arrives as a service (run.ts builds the real ones), so tests can drive it in-process.
-import type { Clock, Killer, ProcessSource } from '../engine/ports.js';
+import type { Clock, JournalPort, Killer, ProcessSource } from '../engine/ports.js';
 import type { KillRecord } from '../model/kill-record.js';
 import type { RegistryEntry } from '../policy/types.js';
 import type { FdPoller } from '../kernel/triggers/index.js';
@@ -34,6 +34,8 @@ export interface DaemonServices {
   /** Open the control socket when configured (null: none). */
   openControl?(path: string, daemon: Daemon): Promise<ControlPort>;
   classify?(memcg: string | null): DomainKind;
+  /** The domain's watchdog thread (undefined: none). */
+  startWatchdog?(config: Config, d: DomainConfig, journal: JournalPort): Promise<{ stop(): Promise<void> } | undefined>;
 }
 
 export class DaemonStartError extends Error {
@@ -50,6 +52,7 @@ export class Daemon {
   private readonly domains = new Map<string, Domain>();
   private readonly journal: SwitchableJournal;
   private control: ControlPort | undefined;
+  private readonly watchdogs = new Map<string, { stop(): Promise<void> }>();
   private stopping: Promise<void> | undefined;
   private reloading: Promise<boolean> | undefined;
 
@@ -103,6 +106,7 @@ export class Daemon {
       if (this.config.daemon.socket !== null && this.s.openControl) {
         this.control = await this.s.openControl(this.config.daemon.socket, this);
       }
+      await this.startWatchdogs();
     } catch (e) {
       await Promise.all([...this.domains.values()].map((d) => d.stop(0)));
       this.domains.clear();
@@ -127,7 +131,12 @@ export class Daemon {
       return false;
     }
     try {
+      const formatChanged = result.config.daemon.logFormat !== this.config.daemon.logFormat;
       const changes = await this.applyConfig(result.config);
+      if (changes.length > 0 || formatChanged) {
+        await this.stopWatchdogs();
+        await this.startWatchdogs();
+      }
       log.info('config-reloaded', `reloaded ${result.file}: ${changes.length > 0 ? changes.join('; ') : 'no changes'}`, { file: result.file, changes });
       return true;
     } catch (e) {
@@ -185,8 +194,28 @@ export class Daemon {
     return this.stopping;
   }
 
+  /** A watchdog is a safety net: one that cannot start is logged, never fatal. */
+  private async startWatchdogs(): Promise<void> {
+    if (!this.s.startWatchdog) return;
+    for (const d of this.config.domains) {
+      try {
+        const dog = await this.s.startWatchdog(this.config, d, this.journal);
+        if (dog) this.watchdogs.set(d.name, dog);
+      } catch (e) {
+        this.s.logger.error('watchdog-failed', `watchdog for domain "${d.name}" could not start: ${e instanceof Error ? e.message : String(e)}`, { domain: d.name });
+      }
+    }
+  }
+
+  private async stopWatchdogs(): Promise<void> {
+    const dogs = [...this.watchdogs.values()];
+    this.watchdogs.clear();
+    await Promise.all(dogs.map((w) => w.stop()));
+  }
+
   private async doStop(): Promise<void> {
     await this.reloading?.catch(() => undefined);
+    await this.stopWatchdogs();
     await Promise.all([...this.domains.values()].map((d) => d.stop()));
     await this.control?.close();
     await this.s.killer.close?.();

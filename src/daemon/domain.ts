@@ -47,6 +47,8 @@ export class Domain {
   private readonly inflight = new Set<Promise<void>>();
   private stopped = false;
   private eventCount = 0;
+  /** After a dry-run "kill", events are absorbed until then, as if the victims took the whole timeout to die. */
+  private holdUntilMs = -Infinity;
 
   constructor(cfg: DomainConfig, private readonly deps: DomainDeps) {
     this.cfg = cfg;
@@ -148,6 +150,10 @@ export class Domain {
   onEvent(e: TriggerEvent): void {
     if (this.stopped) return;
     this.eventCount++;
+    if (e.atMs < this.holdUntilMs) {
+      this.log.debug('absorbed', `${e.source} ${e.level} absorbed: dry run holds the domain as if its victims were dying`);
+      return;
+    }
     this.log.debug('trigger', `${e.source} ${e.level}${e.detail ? `: ${e.detail}` : ''}`, { source: e.source, level: e.level, atMs: e.atMs });
     const run: Promise<void> = this.engine.onTrigger(e).then(
       (outcome) => this.logOutcome(outcome),
@@ -158,6 +164,9 @@ export class Domain {
   }
 
   private logOutcome(o: ReclaimOutcome): void {
+    // A dry run frees nothing, so pressure persists: without this hold the domain would
+    // decide (and journal) the same would-be kill at every pressure event.
+    if (o.kind === 'killed' && this.cfg.dryRun) this.holdUntilMs = this.deps.clock.nowMs() + this.cfg.reclaimTimeoutMs;
     if (o.kind === 'no-action') this.log.debug('no-action', o.reason);
     else if (o.kind === 'killed' && o.timedOut) this.log.debug('reclaim-timeout', 'reclaim ended by its timeout');
   }
@@ -199,5 +208,7 @@ export class Domain {
     let timer: NodeJS.Timeout | undefined;
     await Promise.race([Promise.all(this.inflight), new Promise((r) => (timer = setTimeout(r, waitMs)))]);
     clearTimeout(timer);
+    // The kernel source keeps per-process fds between scans.
+    (this.deps.source as { close?: () => void }).close?.();
   }
 }

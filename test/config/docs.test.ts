@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { DAEMON_KEYS, DOMAIN_KEYS, MATCHER_KEYS, RULE_LISTS, TOP_LEVEL_KEYS } from '../../src/config/schema.js';
+import { DAEMON_KEYS, DOMAIN_KEYS, KILL_KEYS, MATCHER_KEYS, RULE_LISTS, TOP_LEVEL_KEYS } from '../../src/config/schema.js';
 import { policyKeyTable } from '../../src/config/policy-keys.js';
 import { REPO_ROOT } from '../helpers/paths.js';
 
@@ -24,6 +24,7 @@ function row(key: string, text = doc): string | undefined {
 test('docs/configuration.md documents every key with type, default and example', () => {
   const keys = [
     ...DAEMON_KEYS.map((k) => k.key),
+    ...KILL_KEYS.map((k) => k.key),
     ...DOMAIN_KEYS.map((k) => k.key),
     ...policyKeyTable().map((k) => k.key),
     ...MATCHER_KEYS,
@@ -38,7 +39,11 @@ test('docs/configuration.md documents every key with type, default and example',
 });
 
 test('the documented defaults are the ones the schema uses', () => {
-  const keys = [...DAEMON_KEYS.map((k) => ({ k, in: section('`[daemon]`') })), ...DOMAIN_KEYS.map((k) => ({ k, in: section('`[[domain]]`') }))];
+  const keys = [
+    ...DAEMON_KEYS.map((k) => ({ k, in: section('`[daemon]`') })),
+    ...KILL_KEYS.map((k) => ({ k, in: section('`[kill]`') })),
+    ...DOMAIN_KEYS.map((k) => ({ k, in: section('`[[domain]]`') })),
+  ];
   for (const { k, in: text } of keys) {
     const line = row(k.key, text) ?? '';
     const plain = k.defaultText.replace(/ \(.*\)$/, '');
