@@ -10,6 +10,9 @@ import { join } from 'node:path';
 import { EXIT } from '../../src/cli/exit-codes.js';
 import { POLICY_NAMES } from '../../src/model/decision.js';
 import { FIXTURES, REAPD_BIN } from '../helpers/paths.js';
+import { memcgV1 } from '../helpers/cgroup.js';
+import { spawnHog, withTimeout } from '../helpers/hog.js';
+import { firstReason, needCc, needCgroupV1, needRoot } from '../helpers/skip.js';
 
 const SNAPSHOTS = join(FIXTURES, 'snapshots');
 
@@ -27,6 +30,7 @@ function reapd(...args: string[]): Run {
 
 interface FrameJson {
   policy: string;
+  domain: string;
   victims: Array<{ pid: number; name: string; oomScoreAdj: number; sizeKiB: number; why: string }>;
   candidates: Array<{ pid: number; rank: number }>;
   skipped: Array<{ pid: number; reason: string }>;
@@ -163,3 +167,25 @@ test('live: every policy explains the machine in human form', () => {
     assert.ok(!new RegExp(`\\(pid ${r.pid},`).test(r.stdout), `${policy}: explain never lists itself as a victim`);
   }
 });
+
+test(
+  'live --memcg: one cgroup domain, its own numbers, only its processes',
+  { skip: firstReason(needRoot(), needCgroupV1('memory'), needCc()) },
+  async () => {
+    const cg = memcgV1({ limitMiB: 64 });
+    const hog = spawnHog({ mib: 24, oomScoreAdj: 500, cgroups: [cg.path] });
+    try {
+      await withTimeout(hog.ready, 10_000, 'hog ready');
+      // Headroom (64 MiB - usage) and the group's page cache are both below 1 GiB.
+      const [f] = frames(reapd('--memcg', cg.path, '--policy', 'lowmemorykiller', '--levels', '1GiB:0', '--json'));
+      assert.ok(f?.domain.endsWith(cg.path.split('/').at(-1) as string), f?.domain);
+      assert.deepEqual(f?.candidates.map((c) => c.pid), [hog.pid], 'only the cgroup\'s process is ranked');
+      assert.deepEqual(f?.victims.map((v) => v.pid), [hog.pid]);
+      assert.ok((f?.victims[0]?.sizeKiB ?? 0) >= 24 * 1024, 'the hog\'s 24 MiB are resident');
+      assert.equal(hog.child.exitCode, null, 'explain killed nothing');
+    } finally {
+      await hog.kill();
+      await cg.remove();
+    }
+  },
+);
