@@ -6,6 +6,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import type { ProcessSource } from '../engine/ports.js';
 import { systemClock } from '../kernel/clock.js';
 import { KernelKiller } from '../kernel/kill/index.js';
+import { KernelProcessSource } from '../kernel/source.js';
 import { isSyscallError, poll, PollSet, POLLIN } from '../kernel/sys/index.js';
 import { adaptiveSleepMs, drainEventfd } from '../kernel/triggers/index.js';
 import { Logger } from './logger.js';
@@ -20,28 +21,34 @@ const slots = new Int32Array(config.sab);
 const post = (m: WatchdogMessage): void => parentPort?.postMessage(m);
 const stopping = (): boolean => Atomics.load(slots, SLOT_STOP) === 1;
 
-type SourceCtor = new (o: { memcg?: string; selfPid?: number }) => ProcessSource;
-
-/** The domain's process source: KernelProcessSource (src/kernel/source.ts). */
-async function makeSource(): Promise<ProcessSource> {
-  const modulePath = config.sourceModule ?? '../kernel/source.js';
-  const mod = (await import(modulePath)) as { KernelProcessSource: SourceCtor };
-  const o: { memcg?: string; selfPid?: number } = { selfPid: config.selfPid };
-  if (config.memcg !== undefined) o.memcg = config.memcg;
-  return new mod.KernelProcessSource(o);
+/**
+ * The domain's process source. No fd cache: the watchdog scans only in an emergency, and
+ * a cache would hold an fd (and a pinned kernel buffer) per process for the daemon's life.
+ */
+function makeSource(): ProcessSource {
+  return new KernelProcessSource({ ...(config.memcg !== undefined ? { memcg: config.memcg } : {}), selfPid: config.selfPid, fdCache: false });
 }
 
+/** When the main thread last answered a ping (its heartbeat moved), on this thread's clock. */
+let lastAliveMs: number | undefined;
+
 /**
- * Memory is critical: is the main loop alive? Ping it and wait for its heartbeat.
- * Returns how long it stayed silent (≥ stallMs), or null when it answered.
+ * Memory is critical: is the main loop alive? Ping it and wait for its heartbeat, until
+ * stallMs after the last time it answered (a full stallMs when that is unknown or old).
+ * Returns how long it has been silent (≥ stallMs), or null when it answered.
  */
 function mainLoopSilentMs(): number | null {
   const before = Atomics.load(slots, SLOT_BEAT);
   const startMs = systemClock.nowMs();
+  const since = lastAliveMs !== undefined && startMs - lastAliveMs < config.stallMs ? lastAliveMs : startMs;
   post({ t: 'ping' });
-  const r = Atomics.wait(slots, SLOT_BEAT, before, config.stallMs);
-  if (r !== 'timed-out' || stopping()) return null;
-  return systemClock.nowMs() - startMs;
+  const r = Atomics.wait(slots, SLOT_BEAT, before, Math.max(1, since + config.stallMs - startMs));
+  if (stopping()) return null;
+  if (r !== 'timed-out') {
+    lastAliveMs = systemClock.nowMs();
+    return null;
+  }
+  return systemClock.nowMs() - since;
 }
 
 /** Poll once; returns the sources that finished (their group went away). */
@@ -105,7 +112,7 @@ async function main(): Promise<void> {
   const armed = armSources(config.memcg, config.memcgEvents, config.psi);
   notes.push(...armed.notes);
   const killer = new KernelKiller({ ...config.killer, useWorker: false, clock: systemClock });
-  const deps: EmergencyDeps = { source: await makeSource(), killer, log, nowMs: systemClock.nowMs, wallMs: systemClock.wallMs };
+  const deps: EmergencyDeps = { source: makeSource(), killer, log, nowMs: systemClock.nowMs, wallMs: systemClock.wallMs };
   post({ t: 'ready', notes, sources: armed.sources.map((s) => s.name) });
   try {
     await run(log, deps, wakeFd, armed.sources);

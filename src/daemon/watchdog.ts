@@ -71,11 +71,6 @@ export interface WatchdogConfig {
   logFormat: 'human' | 'json';
   sab: SharedArrayBuffer;
   /**
-   * Module exporting the KernelProcessSource class the worker scans with (an absolute
-   * file URL; default: src/kernel/source.js). For tests and alternative sources.
-   */
-  sourceModule?: string;
-  /**
    * The eventfd that wakes the worker's poll. The main thread creates and closes it (after
    * the thread is gone), so a write can never hit a reused fd number.
    */
@@ -134,8 +129,6 @@ export interface WatchdogOptions {
   log?: TriggerLog;
   /** Called (on the main thread, after the fact) for every action the watchdog took. */
   onAction?: (action: WatchdogAction) => void;
-  /** See WatchdogConfig.sourceModule. */
-  sourceModule?: string;
   /** Ready timeout, ms (default 10 000). */
   startTimeoutMs?: number;
 }
@@ -163,7 +156,6 @@ export function watchdogConfig(o: WatchdogOptions, sab: SharedArrayBuffer, wakeF
     wakeFd,
   };
   if (o.memcg !== undefined) config.memcg = o.memcg;
-  if (o.sourceModule !== undefined) config.sourceModule = o.sourceModule;
   return config;
 }
 

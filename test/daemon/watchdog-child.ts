@@ -18,7 +18,6 @@ async function main(): Promise<void> {
     stallMs: 2000,
     thresholds: { headroomBelowKiB: 4096 },
     logFd: 1,
-    ...(process.env.WATCHDOG_SOURCE_MODULE ? { sourceModule: process.env.WATCHDOG_SOURCE_MODULE } : {}),
     log: (level, event, message) => say({ t: 'log', level, event, message }),
     onAction: (action) => say({ t: 'action', pids: action.results.map((r) => r.victim.pid), killed: action.results.map((r) => r.killed), silentMs: action.silentMs }),
   });

@@ -2,7 +2,6 @@
 //   node watchdog-exit-child.js MEMCG
 import { Watchdog } from '../../src/daemon/watchdog.js';
 
-const dog = await Watchdog.start({ memcg: process.argv[2], policy: 'simple-lmk', params: { minfreeKiB: 1024, reclaimTimeoutMs: 1000 },
-  ...(process.env.WATCHDOG_SOURCE_MODULE ? { sourceModule: process.env.WATCHDOG_SOURCE_MODULE } : {}) });
+const dog = await Watchdog.start({ memcg: process.argv[2], policy: 'simple-lmk', params: { minfreeKiB: 1024, reclaimTimeoutMs: 1000 } });
 process.stdout.write(`armed ${dog.sources.length} sources\n`);
 setTimeout(() => process.exit(0), 50);
