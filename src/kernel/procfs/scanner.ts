@@ -38,6 +38,8 @@ export interface ScanStats {
   /** Unexpected failures (EACCES, unparsable text); the process is skipped. */
   errors: number;
   lastError?: string;
+  /** Pids whose held fds said ESRCH while the pid was listed again: reused, read afresh. */
+  reusedPids: number;
   statusReads: number;
   fullReads: number;
   /** Fds held open after the scan, and the processes they belong to. */
@@ -55,7 +57,10 @@ function must(n: number): number {
 }
 
 function emptyStats(): ScanStats {
-  return { listed: 0, returned: 0, vanished: 0, errors: 0, statusReads: 0, fullReads: 0, cachedFds: 0, persistentProcesses: 0 };
+  return {
+    listed: 0, returned: 0, vanished: 0, errors: 0, reusedPids: 0,
+    statusReads: 0, fullReads: 0, cachedFds: 0, persistentProcesses: 0,
+  };
 }
 
 export class ProcScanner {
@@ -130,6 +135,7 @@ export class ProcScanner {
         // Fds held since an earlier scan give ESRCH once their process is gone, even
         // if the pid was reused and listed again: read the new holder once, afresh.
         if (!heldFromEarlierScan) break;
+        this.stats.reusedPids++;
       }
     }
     this.stats.vanished++;
