@@ -132,3 +132,37 @@ export function armPsiTrigger(spec: PsiSpec): ArmedPsi {
   };
   return { fd: second.fd, spec: alt, fallback };
 }
+
+export interface PsiTriggerSupport {
+  /** privileged: any window 1 µs … 10 s; unprivileged: 2 s multiples only; unavailable: none. */
+  level: 'privileged' | 'unprivileged' | 'unavailable';
+  /** One sentence for `reapd doctor` and the start-up log. */
+  message: string;
+}
+
+/**
+ * What PSI triggers this process may arm on `path`, found by arming (and at once closing)
+ * a 1 s-window trigger, then a 2 s one. The answer depends on the opener's credentials.
+ */
+export function probePsiTriggers(path = '/proc/pressure/memory'): PsiTriggerSupport {
+  const attempt = (windowUs: number): string | undefined => {
+    try {
+      const armed = armPsiTrigger({ path, kind: 'some', stallUs: 100_000, windowUs });
+      closeSync(armed.fd);
+      return armed.fallback ? 'EINVAL' : undefined;
+    } catch (e) {
+      if (e instanceof TriggerError && e.code === 'TRIGGER_PSI_UNAVAILABLE') return 'ENOENT';
+      return errorCode(e instanceof Error ? e.cause : e) ?? 'EIO';
+    }
+  };
+  const short = attempt(1_000_000);
+  if (short === undefined) return { level: 'privileged', message: `PSI triggers on ${path}: any window (CAP_SYS_RESOURCE)` };
+  if (short === 'ENOENT') return { level: 'unavailable', message: `PSI triggers on ${path}: unavailable (no such file: PSI off? boot with psi=1)` };
+  if (short === 'EINVAL' && attempt(2_000_000) === undefined) {
+    return {
+      level: 'unprivileged',
+      message: `PSI triggers on ${path}: 2 s-multiple windows only (no CAP_SYS_RESOURCE): events come 0–2 s late`,
+    };
+  }
+  return { level: 'unavailable', message: `PSI triggers on ${path}: refused (${short})` };
+}

@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { FdPoller, PsiTrigger, readPressure, type TriggerEnd } from '../../../src/kernel/triggers/index.js';
+import { FdPoller, probePsiTriggers, PsiTrigger, readPressure, type TriggerEnd } from '../../../src/kernel/triggers/index.js';
 import type { TriggerEvent } from '../../../src/engine/ports.js';
 import { close, eventfd, EFD_NONBLOCK, POLLIN } from '../../../src/kernel/sys/index.js';
 import { cgroup2 } from '../../helpers/cgroup.js';
@@ -202,4 +202,10 @@ test('§1.5: the first event after arming is checked against the stall growth (s
     await poller.stop();
     await groups.remove();
   }
+});
+
+test('probePsiTriggers tells privileged from unprivileged (for reapd doctor)', { skip: needPsi() }, () => {
+  const support = probePsiTriggers();
+  assert.equal(support.level, hasCapSysResource() ? 'privileged' : 'unprivileged', support.message);
+  assert.equal(probePsiTriggers('/nonexistent/memory.pressure').level, 'unavailable');
 });
