@@ -1,13 +1,134 @@
+// `reapd doctor [--json]`: what this machine offers reapd, one line per feature with what
+// it means for reapd (DESIGN.md example 11). --json prints the probe's plain object.
 import type { Command } from 'commander';
-import { CliError, EXIT } from '../exit-codes.js';
+import type { Capabilities } from '../../kernel/capabilities.js';
+import { probeCapabilities } from '../../kernel/probe.js';
+import { defaultFdBudget } from '../../kernel/procfs/limits.js';
 
-// Placeholder until its issue lands: says so instead of pretending to work.
+export interface DoctorLine {
+  feature: string;
+  value: string;
+  meaning: string;
+}
+
+const yes = (b: boolean): string => (b ? 'yes' : 'no');
+
+function psiLines(c: Capabilities): DoctorLine[] {
+  const triggers: Record<Capabilities['psi']['triggers'], string> = {
+    privileged: 'any window from 1 µs to 10 s: pressure events arrive within tens of ms',
+    unprivileged: 'only 2 s windows, events arrive 0–2 s late; run with CAP_SYS_RESOURCE for fast triggers',
+    unavailable: 'no PSI triggers: pressure can only be polled',
+  };
+  return [
+    {
+      feature: 'PSI',
+      value: yes(c.psi.present),
+      meaning: c.psi.present ? 'memory pressure is measured (/proc/pressure/memory)' : 'no pressure stall information; boot with psi=1',
+    },
+    { feature: 'PSI triggers', value: c.psi.triggers, meaning: `${triggers[c.psi.triggers]} (${c.psi.detail})` },
+  ];
+}
+
+function cgroupLines(c: Capabilities): DoctorLine[] {
+  const g = c.cgroup;
+  return [
+    {
+      feature: 'cgroup v1 memory',
+      value: g.v1Memory ?? 'no',
+      meaning: g.v1Memory ? 'memcg domains (--memcg), oom_control and pressure_level events' : 'no v1 memory cgroups',
+    },
+    {
+      feature: 'cgroup v1 freezer',
+      value: g.v1Freezer ?? 'no',
+      meaning: g.v1Freezer ? 'frozen victims exist here: reapd reaps them with process_mrelease' : 'no v1 freezer',
+    },
+    {
+      feature: 'cgroup2',
+      value: g.v2Root ?? 'no',
+      meaning: g.v2Root ? `per-group memory.pressure; controllers: ${g.v2Controllers.join(' ') || '(none)'}` : 'no cgroup2 hierarchy',
+    },
+    {
+      feature: 'cgroup2 memory',
+      value: yes(g.v2Memory),
+      meaning: g.v2Memory ? 'cgroup2 groups can be memory domains (memory.current, memory.max)' : 'cgroup2 groups cannot be memory domains; use v1 memory cgroups',
+    },
+    { feature: 'cgroup.kill', value: yes(g.v2Kill), meaning: g.v2Kill ? 'a whole cgroup2 group can be killed at once' : 'groups are killed process by process' },
+    { feature: 'cgroup.freeze', value: yes(g.v2Freeze), meaning: g.v2Freeze ? 'cgroup2 freezing (SIGKILL still goes through)' : 'no cgroup2 freezer' },
+  ];
+}
+
+function killPathLines(c: Capabilities): DoctorLine[] {
+  const p = c.pidfd;
+  return [
+    {
+      feature: 'pidfd_open',
+      value: yes(p.open && p.sendSignal),
+      meaning: p.open && p.sendSignal ? 'kills go through pidfds: a reused pid never receives the signal' : `no pidfds (${p.detail}): reapd cannot kill safely (Linux ≥ 5.3 needed)`,
+    },
+    {
+      feature: 'process_mrelease',
+      value: yes(p.processMrelease),
+      meaning: p.processMrelease ? "a victim's memory is freed at once, even while it is frozen" : `memory comes back only when the victim exits (${p.detail}; Linux ≥ 5.15)`,
+    },
+  ];
+}
+
+function privilegeLines(c: Capabilities): DoctorLine[] {
+  const v = c.privileges;
+  return [
+    {
+      feature: 'CAP_SYS_RESOURCE',
+      value: yes(v.sysResource),
+      meaning: v.sysResource ? 'reapd can protect itself (oom_score_adj -1000) and use sub-2 s PSI windows' : 'reapd cannot lower its own oom_score_adj nor use sub-2 s PSI windows',
+    },
+    { feature: 'CAP_KILL', value: yes(v.kill), meaning: v.kill ? "may kill other users' processes" : 'can kill only processes of its own uid' },
+    { feature: 'CAP_SYS_NICE', value: yes(v.sysNice), meaning: v.sysNice ? 'the kill path can run at real-time priority' : 'the kill path runs at normal priority' },
+    { feature: 'CAP_IPC_LOCK', value: yes(v.ipcLock), meaning: v.ipcLock ? "reapd can mlock its code so it is not paged out under pressure" : 'mlock limited to RLIMIT_MEMLOCK' },
+  ];
+}
+
+/** The human view of the probe: one line per feature. */
+export function doctorLines(c: Capabilities): DoctorLine[] {
+  // The scanner holds 4 fds per process (stat, statm, oom_score, oom_score_adj).
+  const fdProcesses = Math.floor(defaultFdBudget(c.openFiles ?? undefined) / 4);
+  return [
+    {
+      feature: 'kernel',
+      value: c.kernel.release,
+      meaning: `${c.kernel.arch}, ${c.kernel.pageSizeBytes / 1024} KiB pages, ${c.kernel.clockTicksPerSecond} ticks/s; node ${c.runtime.node}, koffi ${c.runtime.koffi}`,
+    },
+    ...psiLines(c),
+    ...cgroupLines(c),
+    ...killPathLines(c),
+    ...privilegeLines(c),
+    {
+      feature: 'open files',
+      value: c.openFiles ? String(c.openFiles.soft) : 'unknown',
+      meaning: `the scanner keeps /proc fds open for up to ${fdProcesses} processes, then opens and closes per scan`,
+    },
+    {
+      feature: 'swap',
+      value: c.swapTotalKiB ? `${Math.round(c.swapTotalKiB / 1024)} MiB` : 'none',
+      meaning: c.swapTotalKiB ? "processes' swapped-out memory counts toward their size" : 'anonymous memory cannot be evicted: only page cache thrashes',
+    },
+  ];
+}
+
+export function formatDoctor(c: Capabilities): string {
+  const lines = doctorLines(c);
+  const width = Math.max(...lines.map((l) => l.feature.length)) + 2;
+  const valueWidth = Math.min(24, Math.max(...lines.map((l) => l.value.length)) + 2);
+  const body = lines.map((l) => `  ${l.feature.padEnd(width)}${l.value.padEnd(valueWidth)}${l.meaning}`);
+  return `reapd doctor: what this machine offers reapd\n${body.join('\n')}\n`;
+}
+
 export function register(program: Command): void {
   program
     .command('doctor')
-    .description('(not yet implemented)')
-    .allowUnknownOption()
-    .action(() => {
-      throw new CliError('reapd doctor is not implemented yet', EXIT.FAILURE);
+    .description('Probe the kernel features reapd uses (PSI, cgroups, pidfds, process_mrelease, capabilities) and say what each means')
+    .option('--json', 'print the probe result as JSON')
+    .action((opts: { json?: boolean }) => {
+      const caps = probeCapabilities();
+      process.stdout.write(opts.json ? `${JSON.stringify(caps, null, 2)}\n` : formatDoctor(caps));
     });
 }

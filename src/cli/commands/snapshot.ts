@@ -1,13 +1,29 @@
+// `reapd snapshot [--memcg PATH] [--pretty]`: the live snapshot (format v1,
+// docs/snapshot-format.md) on stdout: one line of JSON, or indented with --pretty.
 import type { Command } from 'commander';
+import { scanLiveSnapshot } from '../../kernel/source.js';
+import { ProcfsError } from '../../kernel/procfs/errors.js';
+import { serializeSnapshot } from '../../model/snapshot-io.js';
 import { CliError, EXIT } from '../exit-codes.js';
 
-// Placeholder until its issue lands: says so instead of pretending to work.
 export function register(program: Command): void {
   program
     .command('snapshot')
-    .description('(not yet implemented)')
-    .allowUnknownOption()
-    .action(() => {
-      throw new CliError('reapd snapshot is not implemented yet', EXIT.FAILURE);
+    .description('Write the live process snapshot (JSON, format v1) to stdout')
+    .option('--memcg <path>', 'only this cgroup (a v1 memory directory or a cgroup2 directory) and its usage and limit')
+    .option('--pretty', 'indent the JSON')
+    .action(async (opts: { memcg?: string; pretty?: boolean }) => {
+      let text: string;
+      try {
+        const snapshot = await scanLiveSnapshot(opts.memcg === undefined ? {} : { memcg: opts.memcg });
+        text = serializeSnapshot(snapshot);
+      } catch (e) {
+        if (e instanceof ProcfsError) {
+          const code = e.code === 'REAPD_MEMCG_NOT_FOUND' ? EXIT.USAGE : EXIT.UNSUPPORTED;
+          throw new CliError(`${e.code}: ${e.message}`, code);
+        }
+        throw e;
+      }
+      process.stdout.write(`${opts.pretty ? JSON.stringify(JSON.parse(text), null, 2) : text}\n`);
     });
 }
