@@ -6,11 +6,10 @@ import type { Killer, KillResult, ProcessSource } from '../engine/ports.js';
 import { formatKiB } from '../model/units.js';
 import { getPolicy } from '../policy/index.js';
 import type { Log } from './logger.js';
-import type { WatchdogAction, WatchdogConfig } from './watchdog.js';
+import type { WatchdogAction, WatchdogDomainConfig } from './watchdog.js';
 import type { DomainMemory } from './watchdog-memory.js';
 
 export interface EmergencyDeps {
-  source: ProcessSource;
   killer: Killer;
   log: Log;
   nowMs(): number;
@@ -26,38 +25,47 @@ function describeResult(r: KillResult, exitMs: number | null | undefined): strin
   return `killed ${who}; ${reap}, ${exit}`;
 }
 
-/** Run one emergency reclaim. Returns the action, or undefined when the policy chose nobody. */
+export interface EmergencyContext {
+  selfPid: number;
+  exitTimeoutMs: number;
+  /** The domain's process source. */
+  source: ProcessSource;
+}
+
+/** Run one emergency reclaim in one domain. Returns the action, or undefined when the policy chose nobody. */
 export async function emergencyReclaim(
-  config: WatchdogConfig,
+  config: WatchdogDomainConfig,
+  ctx: EmergencyContext,
   deps: EmergencyDeps,
   silentMs: number,
   mem: DomainMemory,
 ): Promise<WatchdogAction | undefined> {
   const { log } = deps;
-  const domain = config.memcg ?? 'machine';
+  const domain = config.name;
   log.error('watchdog-stall',
     `WATCHDOG: the main event loop has not answered for ${Math.round(silentMs)} ms while memory is critical ` +
       `(${mem.describe}); the watchdog thread picks and kills a victim itself${config.dryRun ? ' [DRY RUN]' : ''}`,
     { domain, silentMs: Math.round(silentMs), headroomKiB: mem.headroomKiB });
   const policy = getPolicy(config.policy);
-  let snapshot = await deps.source.scan();
+  let snapshot = await ctx.source.scan();
   const floor = config.minOomScoreAdj;
   if (floor !== null) snapshot = { ...snapshot, processes: snapshot.processes.filter((p) => p.oomScoreAdj >= floor) };
   const decision = policy.decide(snapshot, policy.initialState(), config.params, {
-    nowMs: deps.nowMs(), selfPid: config.selfPid, rules: config.rules,
+    nowMs: deps.nowMs(), selfPid: ctx.selfPid, rules: config.rules,
   });
   if (decision.victims.length === 0) {
     log.error('watchdog-no-victim', `WATCHDOG: ${config.policy} chose no victim: ${decision.summary}`, { domain });
     return undefined;
   }
   const results = await deps.killer.kill(decision.victims, { dryRun: config.dryRun });
-  const exitMs = config.dryRun ? results.map(() => null) : await deps.killer.waitForExit(results, config.exitTimeoutMs);
+  const exitMs = config.dryRun ? results.map(() => null) : await deps.killer.waitForExit(results, ctx.exitTimeoutMs);
   results.forEach((r, i) => {
     log.error('watchdog-kill', `WATCHDOG${config.dryRun ? ' [DRY RUN]' : ''}: ${describeResult(r, exitMs[i])} — ${r.victim.why}`, {
       domain, pid: r.victim.pid, name: r.victim.name, killed: r.killed, reaped: r.reaped, exitMs: exitMs[i] ?? null,
     });
   });
   return {
+    domain,
     wallMs: deps.wallMs(), silentMs: Math.round(silentMs), memory: mem.describe, policy: config.policy,
     summary: decision.summary, results, exitMs, dryRun: config.dryRun,
   };

@@ -1,6 +1,7 @@
 // The watchdog thread (see watchdog.ts for the design). It blocks in a synchronous poll(2)
-// on its own thread — never on the libuv pool — over its wake eventfd and its pressure
-// sources; with event sources and calm memory the timeout is -1 (no periodic wakeups).
+// on its own thread — never on the libuv pool — over its wake eventfd and the pressure
+// sources of every domain it guards; with event sources and calm memory the timeout is -1
+// (no periodic wakeups).
 import { writeSync } from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
 import type { ProcessSource } from '../engine/ports.js';
@@ -11,9 +12,9 @@ import { isSyscallError, poll, PollSet, POLLIN } from '../kernel/sys/index.js';
 import { adaptiveSleepMs, drainEventfd } from '../kernel/triggers/index.js';
 import { Logger } from './logger.js';
 import { setThreadRealtime } from './self-protect.js';
-import { SLOT_BEAT, SLOT_STOP, type WatchdogConfig, type WatchdogMessage } from './watchdog.js';
+import { SLOT_BEAT, SLOT_STOP, type WatchdogConfig, type WatchdogDomainConfig, type WatchdogMessage } from './watchdog.js';
 import { emergencyReclaim, type EmergencyDeps } from './watchdog-emergency.js';
-import { criticalHeadroomKiB, domainMemory, isCritical } from './watchdog-memory.js';
+import { criticalHeadroomKiB, domainMemory, isCritical, type DomainMemory } from './watchdog-memory.js';
 import { armSources, closeSource, serviceSource, type WatchSource } from './watchdog-sources.js';
 
 const config = workerData as WatchdogConfig;
@@ -21,12 +22,17 @@ const slots = new Int32Array(config.sab);
 const post = (m: WatchdogMessage): void => parentPort?.postMessage(m);
 const stopping = (): boolean => Atomics.load(slots, SLOT_STOP) === 1;
 
-/**
- * The domain's process source. No fd cache: the watchdog scans only in an emergency, and
- * a cache would hold an fd (and a pinned kernel buffer) per process for the daemon's life.
- */
-function makeSource(): ProcessSource {
-  return new KernelProcessSource({ ...(config.memcg !== undefined ? { memcg: config.memcg } : {}), selfPid: config.selfPid, fdCache: false });
+interface Guarded {
+  cfg: WatchdogDomainConfig;
+  sources: WatchSource[];
+  /**
+   * The domain's process source. No fd cache: the watchdog scans only in an emergency,
+   * and a cache would hold an fd (and a pinned kernel buffer) per process for good.
+   */
+  source: ProcessSource;
+  /** Next poll timeout this domain asks for (-1: events only). */
+  timeoutMs: number;
+  critical: boolean;
 }
 
 /** When the main thread last answered a ping (its heartbeat moved), on this thread's clock. */
@@ -51,73 +57,90 @@ function mainLoopSilentMs(): number | null {
   return systemClock.nowMs() - since;
 }
 
-/** Poll once; returns the sources that finished (their group went away). */
-function waitForPressure(wakeFd: number, sources: WatchSource[], timeoutMs: number): WatchSource[] {
-  const set = new PollSet([{ fd: wakeFd, events: POLLIN }, ...sources]);
+/** Poll once over every domain's sources; drops (and closes) the sources that ended. */
+function waitForPressure(wakeFd: number, domains: Guarded[], timeoutMs: number, log: Logger): void {
+  const all = domains.flatMap((d) => d.sources.map((s) => ({ d, s })));
+  const set = new PollSet([{ fd: wakeFd, events: POLLIN }, ...all.map(({ s }) => s)]);
   try {
     poll(set, timeoutMs);
   } catch (e) {
     if (!isSyscallError(e, 'EINTR')) throw e;
-    return [];
+    return;
   }
   if (set.revents(0)) drainEventfd(wakeFd);
-  return sources.filter((s, i) => set.revents(i + 1) !== 0 && !serviceSource(s, set.revents(i + 1), config.memcg));
+  all.forEach(({ d, s }, i) => {
+    const revents = set.revents(i + 1);
+    if (revents === 0 || serviceSource(s, revents, d.cfg.memcg)) return;
+    d.sources.splice(d.sources.indexOf(s), 1);
+    closeSource(s);
+    log.warn('watchdog-source-ended', `watchdog: ${s.name} ended (the cgroup went away)`, { domain: d.cfg.name });
+  });
 }
 
-async function run(log: Logger, deps: EmergencyDeps, wakeFd: number, sources: WatchSource[]): Promise<void> {
-  let critical = false;
-  let timeoutMs = sources.length > 0 ? -1 : config.maxPollMs;
+/** Read a domain's memory; without event sources, pace the next read (earlyoom's formula). */
+function check(d: Guarded): DomainMemory {
+  const mem = domainMemory(d.cfg.memcg);
+  d.critical = isCritical(mem, d.cfg.thresholds);
+  d.timeoutMs = d.sources.length > 0 ? -1 : adaptiveSleepMs(
+    { headroomKiB: mem.headroomKiB - criticalHeadroomKiB(mem, d.cfg.thresholds) },
+    { ramFillRateKiBPerMs: 6000, swapFillRateKiBPerMs: 800, minSleepMs: config.recheckMs, maxSleepMs: config.maxPollMs },
+  );
+  return mem;
+}
+
+function nextTimeoutMs(domains: Guarded[]): number {
+  if (domains.some((d) => d.critical)) return config.recheckMs;
+  const finite = domains.map((d) => d.timeoutMs).filter((t) => t >= 0);
+  return finite.length > 0 ? Math.min(...finite) : -1;
+}
+
+async function actIn(d: Guarded, silentMs: number, deps: EmergencyDeps): Promise<void> {
+  const now = domainMemory(d.cfg.memcg);
+  if (!isCritical(now, d.cfg.thresholds)) return;
+  try {
+    const ctx = { selfPid: config.selfPid, exitTimeoutMs: config.exitTimeoutMs, source: d.source };
+    const action = await emergencyReclaim(d.cfg, ctx, deps, silentMs, now);
+    if (action) post({ t: 'action', action });
+  } catch (e) {
+    // Keep watching: a failed scan or kill now must not end the watchdog for good.
+    deps.log.error('watchdog-failed', `WATCHDOG: emergency reclaim failed: ${e instanceof Error ? e.message : String(e)}`, { domain: d.cfg.name });
+  }
+}
+
+async function run(deps: EmergencyDeps, log: Logger, domains: Guarded[]): Promise<void> {
+  for (const d of domains) d.timeoutMs = d.sources.length > 0 ? -1 : config.maxPollMs;
   while (!stopping()) {
-    for (const gone of waitForPressure(wakeFd, sources, critical ? config.recheckMs : timeoutMs)) {
-      sources.splice(sources.indexOf(gone), 1);
-      closeSource(gone);
-      log.warn('watchdog-source-ended', `watchdog: ${gone.name} ended (the cgroup went away)`);
-    }
+    waitForPressure(config.wakeFd, domains, nextTimeoutMs(domains), log);
     if (stopping()) break;
-    const mem = domainMemory(config.memcg);
-    critical = isCritical(mem, config.thresholds);
-    // Without an event source, sleep as long as memory cannot fill (earlyoom's formula).
-    if (sources.length === 0) {
-      timeoutMs = adaptiveSleepMs({ headroomKiB: mem.headroomKiB - criticalHeadroomKiB(mem, config.thresholds) }, {
-        ramFillRateKiBPerMs: 6000, swapFillRateKiBPerMs: 800, minSleepMs: config.recheckMs, maxSleepMs: config.maxPollMs,
-      });
-    }
-    if (!critical) continue;
+    for (const d of domains) check(d);
+    if (!domains.some((d) => d.critical)) continue;
     const silentMs = mainLoopSilentMs();
     if (silentMs === null) continue; // the daemon is alive and handles it
-    const now = domainMemory(config.memcg);
-    if (!isCritical(now, config.thresholds)) continue;
-    try {
-      const action = await emergencyReclaim(config, deps, silentMs, now);
-      if (action) post({ t: 'action', action });
-    } catch (e) {
-      // Keep watching: a failed scan or kill now must not end the watchdog for good.
-      log.error('watchdog-failed', `WATCHDOG: emergency reclaim failed: ${e instanceof Error ? e.message : String(e)}`);
-    }
+    for (const d of domains.filter((x) => x.critical)) await actIn(d, silentMs, deps);
   }
+}
+
+function guard(cfg: WatchdogDomainConfig, notes: string[], named: boolean): Guarded {
+  const armed = armSources(cfg.memcg, cfg.memcgEvents, cfg.psi);
+  const prefix = named ? `${cfg.name}: ` : '';
+  notes.push(...armed.notes.map((n) => `${prefix}${n}`));
+  for (const s of armed.sources) s.name = `${prefix}${s.name}`;
+  const source = new KernelProcessSource({ ...(cfg.memcg !== undefined ? { memcg: cfg.memcg } : {}), selfPid: config.selfPid, fdCache: false });
+  return { cfg, sources: armed.sources, source, timeoutMs: -1, critical: false };
 }
 
 async function main(): Promise<void> {
-  const log = new Logger({
-    format: config.logFormat,
-    level: 'info',
-    out: { write: (line) => void writeSync(config.logFd, line) },
-  });
+  const log = new Logger({ format: config.logFormat, level: 'info', out: { write: (line) => void writeSync(config.logFd, line) } });
   const notes: string[] = [];
-  if (config.realtime) {
-    const rt = setThreadRealtime(config.realtime, 'realtime-kill-thread');
-    notes.push(`watchdog thread: ${rt.message}`);
-  }
-  const wakeFd = config.wakeFd; // owned (created and closed) by the main thread
-  const armed = armSources(config.memcg, config.memcgEvents, config.psi);
-  notes.push(...armed.notes);
+  if (config.realtime) notes.push(`watchdog thread: ${setThreadRealtime(config.realtime, 'realtime-kill-thread').message}`);
+  const domains = config.domains.map((cfg) => guard(cfg, notes, config.domains.length > 1));
   const killer = new KernelKiller({ ...config.killer, useWorker: false, clock: systemClock });
-  const deps: EmergencyDeps = { source: makeSource(), killer, log, nowMs: systemClock.nowMs, wallMs: systemClock.wallMs };
-  post({ t: 'ready', notes, sources: armed.sources.map((s) => s.name) });
+  const deps: EmergencyDeps = { killer, log, nowMs: systemClock.nowMs, wallMs: systemClock.wallMs };
+  post({ t: 'ready', notes, sources: domains.flatMap((d) => d.sources.map((s) => s.name)) });
   try {
-    await run(log, deps, wakeFd, armed.sources);
+    await run(deps, log, domains);
   } finally {
-    for (const s of armed.sources) closeSource(s);
+    for (const d of domains) for (const s of d.sources) closeSource(s);
     await killer.close();
   }
 }

@@ -35,12 +35,12 @@ const SLOTS = 2;
 /** Plain kill-path settings (no functions: they cross into the worker). */
 export type WatchdogKillerOptions = Omit<KernelKillerOptions, 'clock' | 'sys' | 'protect' | 'useWorker'>;
 
-/** Everything the worker needs, as structured-clonable data. */
-export interface WatchdogConfig {
-  /** The domain: a cgroup directory (v1 memory or cgroup2), or undefined for the machine. */
+/** One memory domain the watchdog guards (structured-clonable). */
+export interface WatchdogDomainConfig {
+  /** For logs and actions: the daemon's domain name (default: the memcg path or "machine"). */
+  name: string;
+  /** A cgroup directory (v1 memory or cgroup2), or undefined for the whole machine. */
   memcg?: string;
-  /** Main loop silent this long while memory is critical → act. lmkd: 2 s. */
-  stallMs: number;
   thresholds: WatchdogThresholds;
   /** Register memory.pressure_level critical + memory.oom_control eventfds (v1 memcg domains). */
   memcgEvents: boolean;
@@ -50,18 +50,25 @@ export interface WatchdogConfig {
    * a v1 memcg domain none (its eventfds serve).
    */
   psi: PsiSpec | null | 'auto';
-  /** While memory is critical, re-read it this often, ms. */
-  recheckMs: number;
-  /** With no event source: poll adaptively (earlyoom's formula) up to this, ms. */
-  maxPollMs: number;
-  /** How long to wait for victims to exit after an emergency kill, ms. */
-  exitTimeoutMs: number;
   policy: PolicyName;
   params: unknown;
   rules: ProtectionRules;
   /** Only processes with oom_score_adj >= this are candidates (null: no floor). */
   minOomScoreAdj: number | null;
   dryRun: boolean;
+}
+
+/** Everything the worker needs, as structured-clonable data. */
+export interface WatchdogConfig {
+  domains: WatchdogDomainConfig[];
+  /** Main loop silent this long while memory is critical → act. lmkd: 2 s. */
+  stallMs: number;
+  /** While memory is critical, re-read it (and ping the main loop) this often, ms. */
+  recheckMs: number;
+  /** With no event source: poll adaptively (earlyoom's formula) up to this, ms. */
+  maxPollMs: number;
+  /** How long to wait for victims to exit after an emergency kill, ms. */
+  exitTimeoutMs: number;
   selfPid: number;
   /** Real-time priority for the watchdog thread (false: leave it). */
   realtime: RealtimeOptions | false;
@@ -79,6 +86,8 @@ export interface WatchdogConfig {
 
 /** What the watchdog did on its own, reported to the main thread afterwards. */
 export interface WatchdogAction {
+  /** WatchdogDomainConfig.name of the domain it acted in. */
+  domain: string;
   /** Wall-clock time of the kill, ms since the epoch. */
   wallMs: number;
   /** How long the main loop had been silent when the watchdog acted, ms. */
@@ -101,28 +110,39 @@ export type WatchdogMessage =
   | { t: 'action'; action: WatchdogAction }
   | { t: 'failed'; message: string };
 
-export interface WatchdogOptions {
+/** One domain to guard. */
+export interface WatchdogDomainOptions {
+  /** Default: the memcg path, or "machine". */
+  name?: string;
   memcg?: string;
   policy: PolicyName;
   params: unknown;
   rules?: ProtectionRules;
   minOomScoreAdj?: number | null;
   dryRun?: boolean;
-  /** Default 2000 (lmkd's watchdog). */
-  stallMs?: number;
   /** Default: below 5 % of the domain's size. */
   thresholds?: WatchdogThresholds;
   /** Default true: v1 memcg eventfds where the domain is a v1 memcg. */
   memcgEvents?: boolean;
-  /** Default "auto" (see WatchdogConfig.psi). */
+  /** Default "auto" (see WatchdogDomainConfig.psi). */
   psi?: PsiSpec | null | 'auto';
+}
+
+/** Settings of the watchdog thread, whatever domains it guards. */
+export interface WatchdogSharedOptions {
+  /** Default 2000 (lmkd's watchdog). */
+  stallMs?: number;
+  /** Default 250. */
   recheckMs?: number;
+  /** Default 1000. */
   maxPollMs?: number;
+  /** Default 2000. */
   exitTimeoutMs?: number;
   selfPid?: number;
   /** Default SCHED_FIFO 10, like the kill thread. */
   realtime?: RealtimeOptions | false;
   killer?: WatchdogKillerOptions;
+  /** Default 1: stdout, where the daemon's Logger writes. */
   logFd?: number;
   logFormat?: 'human' | 'json';
   /** The daemon's logger: the worker's messages arrive here when the main loop runs. */
@@ -133,30 +153,45 @@ export interface WatchdogOptions {
   startTimeoutMs?: number;
 }
 
-export function watchdogConfig(o: WatchdogOptions, sab: SharedArrayBuffer, wakeFd: number): WatchdogConfig {
-  const config: WatchdogConfig = {
+/** One domain, one thread. */
+export type WatchdogOptions = WatchdogDomainOptions & WatchdogSharedOptions;
+
+export function watchdogDomainConfig(d: WatchdogDomainOptions): WatchdogDomainConfig {
+  const config: WatchdogDomainConfig = {
+    name: d.name ?? d.memcg ?? 'machine',
+    thresholds: d.thresholds ?? { headroomBelowPercent: 5 },
+    memcgEvents: d.memcgEvents ?? true,
+    psi: d.psi === undefined ? 'auto' : d.psi,
+    policy: d.policy,
+    params: d.params,
+    rules: d.rules ?? NO_RULES,
+    minOomScoreAdj: d.minOomScoreAdj ?? null,
+    dryRun: d.dryRun ?? false,
+  };
+  if (d.memcg !== undefined) config.memcg = d.memcg;
+  return config;
+}
+
+export function watchdogConfig(
+  domains: readonly WatchdogDomainOptions[],
+  o: WatchdogSharedOptions,
+  sab: SharedArrayBuffer,
+  wakeFd: number,
+): WatchdogConfig {
+  return {
+    domains: domains.map(watchdogDomainConfig),
     stallMs: o.stallMs ?? 2000,
-    thresholds: o.thresholds ?? { headroomBelowPercent: 5 },
-    memcgEvents: o.memcgEvents ?? true,
-    psi: o.psi === undefined ? 'auto' : o.psi,
     recheckMs: o.recheckMs ?? 250,
     maxPollMs: o.maxPollMs ?? 1000,
     exitTimeoutMs: o.exitTimeoutMs ?? 2000,
-    policy: o.policy,
-    params: o.params,
-    rules: o.rules ?? NO_RULES,
-    minOomScoreAdj: o.minOomScoreAdj ?? null,
-    dryRun: o.dryRun ?? false,
     selfPid: o.selfPid ?? process.pid,
     realtime: o.realtime ?? { policy: 'fifo', priority: 10 },
     killer: o.killer ?? {},
-    logFd: o.logFd ?? 2,
+    logFd: o.logFd ?? 1,
     logFormat: o.logFormat ?? 'human',
     sab,
     wakeFd,
   };
-  if (o.memcg !== undefined) config.memcg = o.memcg;
-  return config;
 }
 
 export class Watchdog {
@@ -174,7 +209,7 @@ export class Watchdog {
     private readonly worker: Worker,
     sab: SharedArrayBuffer,
     private readonly wakeFd: number,
-    private readonly options: WatchdogOptions,
+    private readonly options: WatchdogSharedOptions,
   ) {
     this.slots = new Int32Array(sab);
     this.log = options.log ?? silentLog;
@@ -182,13 +217,23 @@ export class Watchdog {
     process.on('exit', this.exitHook);
   }
 
-  /** Start the watchdog thread; resolves once its pressure sources are armed. */
+  /** Start a watchdog thread for one domain; resolves once its pressure sources are armed. */
   static start(options: WatchdogOptions): Promise<Watchdog> {
+    return Watchdog.startDomains([options], options);
+  }
+
+  /**
+   * One thread for several domains: each thread costs ~13 MB of RSS (its own V8 isolate),
+   * so a daemon with many domains should start one watchdog for all of them.
+   */
+  static startDomains(domains: readonly WatchdogDomainOptions[], shared: WatchdogSharedOptions = {}): Promise<Watchdog> {
+    if (domains.length === 0) return Promise.reject(new Error('watchdog: no domain to guard'));
     const sab = new SharedArrayBuffer(SLOTS * 4);
     const wakeFd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-    const worker = new Worker(new URL('./watchdog-worker.js', import.meta.url), { workerData: watchdogConfig(options, sab, wakeFd) });
-    const dog = new Watchdog(worker, sab, wakeFd, options);
-    return dog.waitReady(options.startTimeoutMs ?? 10_000);
+    const workerData = watchdogConfig(domains, shared, sab, wakeFd);
+    const worker = new Worker(new URL('./watchdog-worker.js', import.meta.url), { workerData });
+    const dog = new Watchdog(worker, sab, wakeFd, shared);
+    return dog.waitReady(shared.startTimeoutMs ?? 10_000);
   }
 
   /** Prove the main loop is alive (cheap: one atomic add and notify). */

@@ -2,7 +2,7 @@
 // command "block" either stalls its main thread in a busy loop (mode "stall") or stays
 // responsive (mode "healthy") for BLOCK_MS. Prints JSON lines; the watchdog's own log
 // lines go to stdout too (logFd 1), written from its thread while this one is stuck.
-//   node watchdog-child.js MEMCG stall|healthy BLOCK_MS
+//   node watchdog-child.js MEMCG[,MEMCG…] stall|healthy BLOCK_MS   (several: one thread for all)
 import { createInterface } from 'node:readline';
 import { Watchdog } from '../../src/daemon/watchdog.js';
 
@@ -11,15 +11,17 @@ const blockMs = Number(blockArg ?? 4500);
 const say = (o: Record<string, unknown>): void => void process.stdout.write(`${JSON.stringify(o)}\n`);
 
 async function main(): Promise<void> {
-  const dog = await Watchdog.start({
-    ...(memcg ? { memcg } : {}),
-    policy: 'simple-lmk',
+  const domains = (memcg ?? '').split(',').map((path) => ({
+    memcg: path,
+    policy: 'simple-lmk' as const,
     params: { minfreeKiB: 1024, reclaimTimeoutMs: 1000 },
-    stallMs: 2000,
     thresholds: { headroomBelowKiB: 4096 },
+  }));
+  const dog = await Watchdog.startDomains(domains, {
+    stallMs: 2000,
     logFd: 1,
     log: (level, event, message) => say({ t: 'log', level, event, message }),
-    onAction: (action) => say({ t: 'action', pids: action.results.map((r) => r.victim.pid), killed: action.results.map((r) => r.killed), silentMs: action.silentMs }),
+    onAction: (action) => say({ t: 'action', domain: action.domain, pids: action.results.map((r) => r.victim.pid), killed: action.results.map((r) => r.killed), silentMs: action.silentMs }),
   });
   say({ t: 'ready', sources: dog.sources, notes: dog.notes });
   const lines = createInterface({ input: process.stdin });

@@ -119,6 +119,39 @@ test('a healthy main loop under the same critical memory: the watchdog never act
   }
 });
 
+test('one watchdog thread for two domains acts only in the critical one', { skip, timeout: 20_000 }, async () => {
+  const calm = memcgV1({ limitMiB: 64, oomKillDisable: true });
+  const full = memcgV1({ limitMiB: 64, oomKillDisable: true });
+  let bystander: Hog | undefined;
+  let hog: Hog | undefined;
+  let child: Child | undefined;
+  try {
+    child = startChild(`${calm.path},${full.path}`, 'stall');
+    const ready = await child.next('ready', 8000);
+    assert.equal((ready.sources as string[]).length, 4, 'two eventfds per v1 domain');
+    bystander = spawnHog({ mib: 8, cgroups: [calm.path] });
+    await withTimeout(bystander.ready, 5000, 'bystander');
+    hog = await hogAtLimit(full);
+    child.proc.stdin.write('block\n');
+    const exit = await withTimeout(hog.exited, BLOCK_MS + 3000, 'the watchdog to kill the hog');
+    assert.equal(exit.signal, 'SIGKILL');
+    const action = await child.next('action', BLOCK_MS + 3000);
+    assert.equal(action.domain, full.path);
+    assert.deepEqual(action.pids, [hog.pid]);
+    assert.equal(bystander.child.exitCode, null, 'the calm domain was left alone');
+    assert.equal(bystander.child.signalCode, null);
+    child.proc.stdin.write('stop\n');
+    assert.equal(await withTimeout(child.exited, 5000, 'child exit'), 0);
+  } finally {
+    await hog?.kill();
+    await bystander?.kill();
+    child?.proc.kill('SIGKILL');
+    await child?.exited;
+    await full.remove();
+    await calm.remove();
+  }
+});
+
 test('process.exit() with a watchdog running does not hang (its thread sleeps in a blocking poll)', { skip, timeout: 15_000 }, async () => {
   const script = join(REPO_ROOT, 'dist', 'test', 'daemon', 'watchdog-exit-child.js');
   const memcg = memcgV1({ limitMiB: 64 });
