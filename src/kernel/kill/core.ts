@@ -16,7 +16,7 @@ import { boostVictim } from './boost.js';
 import { findFreezerRoot, isFrozen, readFreezer } from './freezer.js';
 import { closeQuietly, openVictim } from './identity.js';
 import { tryReap } from './reap.js';
-import { findSharers, killSharer } from './shared-mm.js';
+import { findSharers, killSharers, type Sharer } from './shared-mm.js';
 import type { KillSys } from './sys.js';
 import type { BatchTiming, CoreConfig, FromCore, Outcome, Update } from './types.js';
 
@@ -38,7 +38,15 @@ interface Handle {
   released: boolean;
   /** pidfds of killed sharers: closed with the victim's. */
   extraFds: number[];
+  /** Sharers found before the kill (scanSharersBeforeKill). */
+  knownSharers?: Sharer[];
   timer?: ReturnType<typeof setTimeout>;
+}
+
+interface Opened {
+  index: number;
+  fd: number;
+  sharers?: Sharer[];
 }
 
 export interface CoreHost {
@@ -85,7 +93,9 @@ export class KillCore {
     const handles = new Map<number, Handle>();
     for (const entry of [...reapOrder].reverse()) {
       const h = this.signal(entry.index, entry.fd, victims, outcomes);
-      if (h) handles.set(entry.index, h);
+      if (!h) continue;
+      if (entry.sharers && entry.sharers.length > 0) h.knownSharers = entry.sharers;
+      handles.set(entry.index, h);
     }
     for (const { index } of reapOrder) {
       const h = handles.get(index);
@@ -112,8 +122,8 @@ export class KillCore {
     for (const h of [...this.handles.values()]) this.dispose(h);
   }
 
-  private openAll(victims: readonly Victim[], outcomes: Outcome[]): { index: number; fd: number }[] {
-    const opened: { index: number; fd: number }[] = [];
+  private openAll(victims: readonly Victim[], outcomes: Outcome[]): Opened[] {
+    const opened: Opened[] = [];
     const seen = new Set<number>();
     victims.forEach((victim, index) => {
       const outcome = outcomes[index];
@@ -129,8 +139,11 @@ export class KillCore {
       } catch (e) {
         result = { error: `identity-check-failed: ${errorCode(e) ?? String(e)}` };
       }
-      if ('fd' in result) opened.push({ index, fd: result.fd });
-      else {
+      if ('fd' in result) {
+        const entry: Opened = { index, fd: result.fd };
+        if (this.config.scanSharersBeforeKill) entry.sharers = findSharers(this.sys, victim.pid);
+        opened.push(entry);
+      } else {
         outcome.error = result.error;
         if ('note' in result && result.note) outcome.notes.push(result.note);
       }
@@ -208,7 +221,13 @@ export class KillCore {
         s.reaped = true;
         return false;
       case 'gone':
-        s.notes.push('reap: ESRCH, the victim had already released its memory');
+        if (h.knownSharers && !h.sharedTried) {
+          // The victim let go of its address space, but its sharers still hold it.
+          h.sharedTried = true;
+          this.later(h, 0, () => this.resolveSharedSafely(h));
+          return true;
+        }
+        if (!h.sharedTried) s.notes.push('reap: ESRCH, the victim had already released its memory');
         return false;
       case 'unsupported':
         this.reapSupported = false;
@@ -220,6 +239,9 @@ export class KillCore {
       case 'shared':
         if (!h.sharedTried) {
           h.sharedTried = true;
+          // Scan now, while the victim still has its address space: once it is thawed
+          // or exits, kcmp can no longer tell who shared it.
+          h.knownSharers ??= findSharers(this.sys, h.victim.pid);
           this.later(h, 0, () => this.resolveSharedSafely(h));
           return true;
         }
@@ -247,33 +269,27 @@ export class KillCore {
   }
 
   private async resolveShared(h: Handle): Promise<void> {
-    const sharers = findSharers(this.sys, h.victim.pid);
+    const sharers = h.knownSharers ?? [];
     if (sharers.length > 0 && this.host.askProtect) {
-      const covered = new Set(await this.host.askProtect(sharers.filter((s) => !s.unkillable).map((s) => s.pid)));
-      for (const s of sharers) if (covered.has(s.pid)) s.unkillable = 'protected by rule';
+      const covered = new Set(await this.host.askProtect(sharers.filter((x) => !x.unkillable).map((x) => x.pid)));
+      for (const x of sharers) if (covered.has(x.pid)) x.unkillable = 'protected by rule';
     }
     if (this.closed) return;
-    const s = h.state;
-    const unkillable = sharers.filter((x) => x.unkillable);
-    if (unkillable.length > 0) {
-      // Seed 001: never reap an address space a process that will not die still uses.
-      s.error = 'shared-mm-unkillable';
-      for (const x of unkillable) s.notes.push(`shared-mm: ${x.pid} shares it and is unkillable (${x.unkillable})`);
+    const r = killSharers(this.sys, sharers, this.config.sharedMm);
+    h.state.notes.push(...r.notes);
+    h.extraFds.push(...r.fds);
+    if (r.error !== undefined) {
+      h.state.error = r.error;
       return this.settle(h);
     }
-    if (sharers.length > 0 && this.config.sharedMm === 'skip') {
-      s.error = 'shared-mm';
-      s.notes.push(`shared-mm: shared with ${sharers.map((x) => x.pid).join(', ')}; not killed (sharedMm=skip)`);
-      return this.settle(h);
+    h.timer = undefined;
+    h.pending = this.reapOnce(h);
+    // A killed sharer must die too: the same help as a victim (thaw, CPUs, RT).
+    for (const pid of r.killed) {
+      const freezer = this.config.thaw ? readFreezer(this.sys, this.freezerRoot, pid) : undefined;
+      h.state.notes.push(...boostVictim(this.sys, this.config, pid, freezer).map((n) => `shared-mm ${pid}: ${n}`));
     }
-    for (const sharer of sharers) {
-      const r = killSharer(this.sys, h.victim.pid, sharer);
-      if ('fd' in r) {
-        h.extraFds.push(r.fd);
-        s.notes.push(`shared-mm: killed ${sharer.pid}`);
-      } else s.notes.push(r.note);
-    }
-    this.followUp(h);
+    if (!h.pending) this.settle(h);
   }
 
   private followUp(h: Handle): void {

@@ -273,3 +273,20 @@ test('pidfds stay open until released, and until pending reap work settles', asy
   await updated;
   assert.equal(k.openFds, 0);
 });
+
+test('scanSharersBeforeKill: a victim that exits first (ESRCH) does not hide its sharers; the memory is reaped through a sharer', async () => {
+  const k = new FakeKernel();
+  k.add({ pid: 120, startTime: 1, mm: 9 });
+  k.add({ pid: 121, startTime: 2, mm: 9 });
+  k.mreleaseErrors = ['ESRCH'];
+  const { c, nextUpdate } = core(k, { scanSharersBeforeKill: true });
+  const updated = nextUpdate();
+  const [o] = c.kill([k.victim(120)], false).outcomes;
+  assert.equal(o?.pending, true);
+  k.procs.delete(120); // it exited: its pidfd now says ESRCH
+  const u = await updated;
+  assert.ok(u.notes.includes('shared-mm: killed 121'));
+  assert.equal(u.reaped, true);
+  assert.equal(k.procs.get(121)?.reaped, true, 'reaped through the pidfd of the sharer');
+  assertMreleaseOnlyAfterKill(k);
+});
