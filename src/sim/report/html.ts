@@ -14,7 +14,7 @@ td:first-child, th:first-child { text-align: left; } .why { color: #555; font-si
 .used { fill: #4a7fb5; opacity: 0.85; } .cache { fill: #b9d3ee; } .swap { fill: none; stroke: #8a4fb5; stroke-width: 1.5; }
 .limit { stroke: #000; stroke-dasharray: 4 3; } .stall { fill: none; stroke: #d2691e; stroke-width: 1.2; }
 .crit { fill: #f4b6b6; } .frame { fill: none; stroke: #999; } .kill { stroke: #c00; stroke-width: 1.2; } .kill.oom { stroke: #000; stroke-width: 2; }
-.axis { font-size: 10px; fill: #555; } .end { text-anchor: end; } .mid { text-anchor: middle; }
+.axis { font-size: 10px; fill: #555; } .end { text-anchor: end; } .mid { text-anchor: middle; } .start { text-anchor: start; }
 .legend span { display: inline-block; margin-right: 1em; } .sw { display: inline-block; width: 12px; height: 12px; vertical-align: middle; margin-right: 4px; }
 `;
 

@@ -94,7 +94,8 @@ export function chart(c: ChartInput): string {
   parts.push(`<text x="${PAD_L - 6}" y="${f(psiTop + PSI_H)}" class="axis end">stall 0</text>`);
   for (let i = 0; i <= 5; i++) {
     const ms = (c.durationMs * i) / 5;
-    parts.push(`<text x="${f(x(ms))}" y="${f(psiTop + PSI_H + 16)}" class="axis mid">${seconds(ms)}</text>`);
+    const anchor = i === 0 ? 'start' : i === 5 ? 'end' : 'mid';
+    parts.push(`<text x="${f(x(ms))}" y="${f(psiTop + PSI_H + 16)}" class="axis ${anchor}">${seconds(ms)}</text>`);
   }
   for (const k of c.kills) {
     const cls = k.by === 'kernel-oom' ? 'kill oom' : 'kill';

@@ -72,12 +72,13 @@ async function replayRun(trace: Trace, policy: PolicyName, reap: boolean, label:
     const f = frames[i] as Frame;
     clock.now = f.atMs;
     backend.advance(i);
+    // As in a scenario, pressure is what the frame shows before this tick's kills.
+    const critical = backend.critical();
     await driver.tick(f.atMs);
     const s = backend.current();
     const next = frames[i + 1];
     const span = next ? next.atMs - f.atMs : tickMs;
     const prev = frames[i - 1];
-    const critical = backend.critical();
     if (critical) criticalMs += span;
     timeline.usedKiB[i] = domainUsedKiB(s);
     timeline.cacheKiB[i] = domainCacheKiB(s);
