@@ -154,7 +154,7 @@ export class Domain {
       this.log.debug('absorbed', `${e.source} ${e.level} absorbed: dry run holds the domain as if its victims were dying`);
       return;
     }
-    this.log.debug('trigger', `${e.source} ${e.level}${e.detail ? `: ${e.detail}` : ''}`, { source: e.source, level: e.level, atMs: e.atMs });
+    this.log.debug('trigger', `${e.source} ${e.level}${e.detail ? `: ${e.detail}` : ''}`, { source: e.source, triggerLevel: e.level, atMs: e.atMs });
     const run: Promise<void> = this.engine.onTrigger(e).then(
       (outcome) => this.logOutcome(outcome),
       (err: unknown) => this.log.error('reclaim-failed', `reclaim failed: ${err instanceof Error ? err.message : String(err)}`),
@@ -181,6 +181,7 @@ export class Domain {
     const changes: string[] = [];
     const plan = planTriggers(next, this.policy.trigger, this.deps.kind, { psi: this.deps.psiAvailable });
     this.engine.configure(this.settings(next));
+    if (!next.dryRun) this.holdUntilMs = -Infinity; // the dry-run hold ends with the dry run
     if (JSON.stringify(next) !== JSON.stringify(this.cfg)) changes.push('settings');
     this.cfg = next;
     if (!samePlan(plan, this.plan)) {

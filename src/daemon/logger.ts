@@ -86,12 +86,15 @@ export class Logger implements Log {
   }
 }
 
+/** The line's own keys: a field of the same name is kept as field_<name>, never in their place. */
+const CORE_KEYS = new Set(['time', 'level', 'event', 'domain', 'msg']);
+
 function jsonLine(time: string, level: LogLevel, event: string, msg: string, fields: Record<string, unknown>): string {
   const { domain, ...rest } = fields;
   const record: Record<string, unknown> = { time, level, event };
   if (domain !== undefined) record.domain = domain;
   record.msg = msg;
-  Object.assign(record, rest);
+  for (const [k, v] of Object.entries(rest)) record[CORE_KEYS.has(k) ? `field_${k}` : k] = v;
   return `${JSON.stringify(record, jsonReplacer)}\n`;
 }
 

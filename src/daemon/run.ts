@@ -12,6 +12,7 @@ import { readPackageVersion } from '../cli/version.js';
 import { Daemon, type ControlPort, type DaemonServices } from './daemon.js';
 import { NO_JOURNAL, type ClosableJournal } from './journal-switch.js';
 import { Logger, type LogOutput } from './logger.js';
+import { GroupPidsSource, isUnaccountedGroup } from './group-source.js';
 import { probeAndLog } from './startup.js';
 import { protectSelf } from './self-protect.js';
 import { startWatchdog } from './watchdog-glue.js';
@@ -75,7 +76,13 @@ export async function runDaemon(o: RunOptions): Promise<number> {
     killer,
     poller,
     openJournal: (path) => openJournal(path, logger),
-    makeSource: (d) => new KernelProcessSource({ memcg: d.memcg ?? undefined, selfPid: process.pid }),
+    makeSource: (d, kind) => {
+      if (kind === 'cgroup2' && d.memcg !== null && isUnaccountedGroup(d.memcg)) {
+        logger.info('domain-memory', `${d.memcg} has no memory controller: its processes are the candidates, the memory numbers are the machine's`, { domain: d.name });
+        return new GroupPidsSource(d.memcg, process.pid);
+      }
+      return new KernelProcessSource({ memcg: d.memcg ?? undefined, selfPid: process.pid });
+    },
     formatKill: formatKillLine,
     reloadConfig: () => checkConfigFile(o.configPath, o.flags),
     openControl: (path, daemon) => openControl(logger, daemon, path),

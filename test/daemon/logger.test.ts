@@ -19,6 +19,16 @@ test('JSON lines carry time, level, event, domain, msg, then the fields', () => 
   assert.deepEqual(rec, { time: '2025-01-02T03:04:05.678Z', level: 'info', event: 'kill', domain: 'apps', msg: 'killing x', pid: 42, big: 10 });
 });
 
+test('a field named like a core key never replaces it', () => {
+  const { logger, lines } = capture('json', 'debug');
+  logger.debug('trigger', 'psi critical', { level: 'critical', time: 5, msg: 'x', event: 'y' });
+  const rec = JSON.parse(lines[0] ?? '{}') as Record<string, unknown>;
+  assert.equal(rec.level, 'debug');
+  assert.equal(rec.event, 'trigger');
+  assert.equal(rec.msg, 'psi critical');
+  assert.deepEqual([rec.field_level, rec.field_time, rec.field_msg, rec.field_event], ['critical', 5, 'x', 'y']);
+});
+
 test('human lines: time of day, level, [domain], message', () => {
   const { logger, lines } = capture('human');
   logger.forDomain('machine').warn('x', 'hello', { ignored: true });

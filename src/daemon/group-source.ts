@@ -1,0 +1,42 @@
+// A cgroup2 group without the memory controller (this project's hosts: cgroup2 is mounted
+// with no memory controller, yet every group has memory.pressure) is still a useful
+// domain: its PSI says when, its processes are the candidates. It has no usage or limit,
+// so the memory numbers are the machine's. KernelProcessSource requires memory accounting
+// for a `memcg`, so this source scans the machine and keeps the group's processes.
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import type { ProcessSource } from '../engine/ports.js';
+import type { Snapshot } from '../model/snapshot.js';
+import type { MemoryView } from '../policy/types.js';
+import { KernelProcessSource } from '../kernel/source.js';
+import { listCgroupPids } from '../kernel/procfs/index.js';
+
+/** True for a cgroup2 directory that has no memory.current (no memory controller). */
+export function isUnaccountedGroup(dir: string): boolean {
+  return existsSync(join(dir, 'cgroup.controllers')) && !existsSync(join(dir, 'memory.current'));
+}
+
+export class GroupPidsSource implements ProcessSource {
+  private readonly machine: KernelProcessSource;
+
+  constructor(
+    readonly dir: string,
+    selfPid: number,
+  ) {
+    this.machine = new KernelProcessSource({ selfPid });
+  }
+
+  async scan(): Promise<Snapshot> {
+    const snapshot = await this.machine.scan();
+    const members = new Set(listCgroupPids(this.dir));
+    return { ...snapshot, processes: snapshot.processes.filter((p) => members.has(p.pid)) };
+  }
+
+  readMemory(): Promise<MemoryView> {
+    return this.machine.readMemory();
+  }
+
+  close(): void {
+    this.machine.close();
+  }
+}
