@@ -36,7 +36,7 @@ export interface SelfProtectionReport {
 export interface RealtimeOptions {
   /** Default "fifo". */
   policy?: 'fifo' | 'rr';
-  /** 1 … 99. Default 2: above victims boosted to RT priority 1 (seed 000), far below kernel RT threads. */
+  /** 1 … 99. Default 10, as the kill core: above victims boosted to RT priority 1 (seed 000), below threaded IRQs (FIFO 50). */
   priority?: number;
 }
 
@@ -151,7 +151,7 @@ export function lockFileBackedMappings(mapsPath = '/proc/self/maps'): Protection
  */
 export function setThreadRealtime(options: RealtimeOptions = {}, step: StepName = 'realtime-kill-thread'): ProtectionStep {
   const policyName = options.policy ?? 'fifo';
-  const priority = options.priority ?? 2;
+  const priority = options.priority ?? 10;
   const policy = (policyName === 'rr' ? SCHED_RR : SCHED_FIFO) | SCHED_RESET_ON_FORK;
   try {
     schedSetscheduler(0, policy, priority);
