@@ -8,13 +8,13 @@ import { NO_RULES } from '../../policy/types.js';
 import { DomainDriver } from '../driver.js';
 import { VirtualClock } from '../kernel/ports.js';
 import { RunRecorder } from '../recorder.js';
-import type { DomainSummary, RunResult, SimulationResult } from '../results.js';
+import type { RunResult, SimulationResult } from '../results.js';
 import { summarize } from '../run.js';
-import { newTimeline } from '../recorder.js';
 import type { PsiSettings } from '../scenario/types.js';
 import { SimError } from '../simulate.js';
 import { TraceBackend } from './backend.js';
-import { domainAvailableKiB, domainCacheKiB, domainTotalKiB, domainUsedKiB, identity, type Frame } from './frames.js';
+import { domainTotalKiB, identity, type Frame } from './frames.js';
+import { TraceSampler } from './sampler.js';
 
 export interface ReplayOptions {
   /** Policy names; default: all four. */
@@ -63,11 +63,7 @@ async function replayRun(trace: Trace, policy: PolicyName, reap: boolean, label:
     clock,
     recorder,
   );
-  const tickMs = tickOf(frames);
-  const timeline = newTimeline(frames.length, tickMs);
-  let criticalMs = 0;
-  let peakUsedKiB = 0;
-  let minAvailableKiB = Infinity;
+  const sampler = new TraceSampler(frames, tickOf(frames));
   for (let i = 0; i < frames.length; i++) {
     const f = frames[i] as Frame;
     clock.now = f.atMs;
@@ -75,34 +71,10 @@ async function replayRun(trace: Trace, policy: PolicyName, reap: boolean, label:
     // As in a scenario, pressure is what the frame shows before this tick's kills.
     const critical = backend.critical();
     await driver.tick(f.atMs);
-    const s = backend.current();
-    const next = frames[i + 1];
-    const span = next ? next.atMs - f.atMs : tickMs;
-    const prev = frames[i - 1];
-    if (critical) criticalMs += span;
-    timeline.usedKiB[i] = domainUsedKiB(s);
-    timeline.cacheKiB[i] = domainCacheKiB(s);
-    timeline.swapKiB[i] = s.memory.swapTotalKiB - s.memory.swapFreeKiB;
-    timeline.stall[i] = prev?.pressure && f.pressure && f.atMs > prev.atMs ? (f.pressure.someTotalUs - prev.pressure.someTotalUs) / (f.atMs - prev.atMs) : 0;
-    timeline.level[i] = critical ? 3 : 0;
-    peakUsedKiB = Math.max(peakUsedKiB, timeline.usedKiB[i] ?? 0);
-    minAvailableKiB = Math.min(minAvailableKiB, domainAvailableKiB(s));
+    sampler.sample(i, backend.current(), critical);
   }
   recorder.finish();
-  const last = frames[frames.length - 1] as Frame;
-  const stallMs = first.pressure && last.pressure ? Math.round((last.pressure.someTotalUs - first.pressure.someTotalUs) / 1000) : 0;
-  const summary: DomainSummary = {
-    name: domain,
-    policy,
-    reap,
-    criticalMs,
-    stallMs,
-    blockedMs: 0,
-    peakUsedKiB,
-    minAvailableKiB: Number.isFinite(minAvailableKiB) ? minAvailableKiB : 0,
-    triggers: driver.triggers,
-    reclaims: recorder.reclaims.length,
-  };
+  const summary = sampler.summary(domain, policy, reap, driver.triggers, recorder.reclaims.length);
   return {
     label,
     reap: reap ? 'on' : 'off',
@@ -110,7 +82,7 @@ async function replayRun(trace: Trace, policy: PolicyName, reap: boolean, label:
     kills: recorder.kills,
     reclaims: recorder.reclaims,
     summary: summarize(recorder.kills, recorder.reclaims, [summary], recorder.timeouts),
-    timelines: new Map([[domain, timeline]]),
+    timelines: new Map([[domain, sampler.timeline]]),
   };
 }
 
