@@ -34,8 +34,8 @@ export interface DaemonServices {
   /** Open the control socket when configured (null: none). */
   openControl?(path: string, daemon: Daemon): Promise<ControlPort>;
   classify?(memcg: string | null): DomainKind;
-  /** The domain's watchdog thread (undefined: none). */
-  startWatchdog?(config: Config, d: DomainConfig, journal: JournalPort): Promise<{ stop(): Promise<void> } | undefined>;
+  /** The watchdog thread guarding every domain (undefined: none). */
+  startWatchdog?(config: Config, journal: JournalPort): Promise<{ stop(): Promise<void> } | undefined>;
 }
 
 export class DaemonStartError extends Error {
@@ -52,7 +52,7 @@ export class Daemon {
   private readonly domains = new Map<string, Domain>();
   private readonly journal: SwitchableJournal;
   private control: ControlPort | undefined;
-  private readonly watchdogs = new Map<string, { stop(): Promise<void> }>();
+  private watchdog: { stop(): Promise<void> } | undefined;
   private stopping: Promise<void> | undefined;
   private reloading: Promise<boolean> | undefined;
 
@@ -194,23 +194,20 @@ export class Daemon {
     return this.stopping;
   }
 
-  /** A watchdog is a safety net: one that cannot start is logged, never fatal. */
+  /** The watchdog is a safety net: one that cannot start is logged, never fatal. */
   private async startWatchdogs(): Promise<void> {
     if (!this.s.startWatchdog) return;
-    for (const d of this.config.domains) {
-      try {
-        const dog = await this.s.startWatchdog(this.config, d, this.journal);
-        if (dog) this.watchdogs.set(d.name, dog);
-      } catch (e) {
-        this.s.logger.error('watchdog-failed', `watchdog for domain "${d.name}" could not start: ${e instanceof Error ? e.message : String(e)}`, { domain: d.name });
-      }
+    try {
+      this.watchdog = await this.s.startWatchdog(this.config, this.journal);
+    } catch (e) {
+      this.s.logger.error('watchdog-failed', `the watchdog thread could not start: ${e instanceof Error ? e.message : String(e)}`);
     }
   }
 
   private async stopWatchdogs(): Promise<void> {
-    const dogs = [...this.watchdogs.values()];
-    this.watchdogs.clear();
-    await Promise.all(dogs.map((w) => w.stop()));
+    const dog = this.watchdog;
+    this.watchdog = undefined;
+    await dog?.stop();
   }
 
   private async doStop(): Promise<void> {

@@ -86,7 +86,7 @@ export async function runDaemon(o: RunOptions): Promise<number> {
     formatKill: formatKillLine,
     reloadConfig: () => checkConfigFile(o.configPath, o.flags),
     openControl: (path, daemon) => openControl(logger, daemon, path),
-    startWatchdog: (cfg, d, journal) => startWatchdog(cfg, d, { logger, journal, formatKill: formatKillLine }),
+    startWatchdog: (cfg, journal) => startWatchdog(cfg, { logger, journal, formatKill: formatKillLine }),
   };
   const daemon = new Daemon(config, services);
   try {

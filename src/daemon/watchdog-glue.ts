@@ -5,7 +5,7 @@ import type { JournalPort } from '../engine/ports.js';
 import type { KillRecord } from '../model/kill-record.js';
 import type { Config, DomainConfig } from '../config/types.js';
 import type { Logger } from './logger.js';
-import { Watchdog, type WatchdogAction } from './watchdog.js';
+import { Watchdog, type WatchdogAction, type WatchdogDomainOptions } from './watchdog.js';
 
 export interface WatchdogHandle {
   stop(): Promise<void>;
@@ -45,34 +45,41 @@ export interface WatchdogGlueDeps {
   formatKill(record: KillRecord): string;
 }
 
-/** Start the watchdog for one domain; undefined when the configuration turns it off. */
-export async function startWatchdog(config: Config, d: DomainConfig, deps: WatchdogGlueDeps): Promise<WatchdogHandle | undefined> {
+/**
+ * One watchdog thread for every domain (each thread is its own V8 isolate, ~13 MB), or
+ * undefined when watchdog_timeout is 0.
+ */
+export async function startWatchdog(config: Config, deps: WatchdogGlueDeps): Promise<WatchdogHandle | undefined> {
   const stallMs = config.daemon.watchdogMs;
-  if (stallMs <= 0) return undefined;
-  const log = deps.logger.forDomain(d.name);
+  if (stallMs <= 0 || config.domains.length === 0) return undefined;
   const k = config.kill;
-  const dog = await Watchdog.start({
+  const domains: WatchdogDomainOptions[] = config.domains.map((d: DomainConfig) => ({
+    name: d.name,
     ...(d.memcg !== null ? { memcg: d.memcg } : {}),
     policy: d.policy,
     params: d.params,
     rules: d.rules,
     minOomScoreAdj: d.minAdj,
     dryRun: d.dryRun,
+  }));
+  const dog = await Watchdog.startDomains(domains, {
     stallMs,
     selfPid: process.pid,
     killer: { thaw: k.thaw, allCpus: k.allCpus, rtBoost: k.rtBoost, reap: k.reap, reapDelayMs: k.reapDelayMs },
+    ...(config.daemon.selfProtect ? {} : { realtime: false as const }),
     logFormat: config.daemon.logFormat,
-    log: (level, event, message, fields) => log.log(level, event, message, fields),
+    log: (level, event, message, fields) => deps.logger.log(level, event, message, fields),
     onAction: (action) => {
-      for (const record of watchdogRecords(action, d.name)) {
+      const log = deps.logger.forDomain(action.domain);
+      for (const record of watchdogRecords(action, action.domain)) {
         deps.journal.append(record);
         log.warn('kill', `watchdog: ${deps.formatKill(record)}`, { ...record, source: 'watchdog' });
       }
     },
   });
-  log.info('watchdog-started', `watchdog thread armed (${dog.sources.join(', ') || 'adaptive poll'}); acts if the main loop is silent ${stallMs} ms under critical memory`, {
-    sources: dog.sources,
-    notes: dog.notes,
-  });
+  deps.logger.info('watchdog-started',
+    `watchdog thread armed for ${domains.length} domain(s) (${dog.sources.join(', ') || 'adaptive poll'}); ` +
+      `it acts if the main loop is silent ${stallMs} ms under critical memory`,
+    { sources: dog.sources, notes: dog.notes });
   return dog;
 }
