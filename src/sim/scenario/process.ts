@@ -145,7 +145,6 @@ export function readProcessGroup(table: Table, path: string, issues: Issues, def
   const r = new TableReader(table, path, issues);
   const template = r.string('name') ?? '';
   if (!r.has('name')) issues.add(r.key('name'), 'required: the process name (comm); "{i}" numbers the members of a group');
-  if (template.length > 15 && !template.includes('{i}')) issues.add(r.key('name'), 'longer than 15 bytes: the kernel truncates comm to 15');
   const count = r.number('count', 1, 100_000, true) ?? 1;
   const adj = rangeOf(r, 'adj', (v) => (typeof v === 'number' && Number.isInteger(v) && v >= -1000 && v <= 1000 ? v : undefined), 'an integer from -1000 to 1000') ?? [0, 0];
   const start = r.raw('start') === 'never' ? null : (rangeOf(r, 'start', durationOf, 'a duration such as "30s" (or "never")') ?? [0, 0]);
@@ -178,6 +177,8 @@ export function readProcessGroup(table: Table, path: string, issues: Issues, def
       ...flags,
     });
   }
+  const long = members.find((m) => new TextEncoder().encode(m.name).length > 15);
+  if (long) issues.add(r.key('name'), `${JSON.stringify(long.name)} is longer than 15 bytes: the kernel keeps 15 of a comm`);
   r.rejectUnknown();
   return { template, members };
 }
