@@ -47,8 +47,15 @@ export interface RegistryHooks {
   protectedPids?: ReadonlySet<number>;
 }
 
+/** How long the registration of a process that exited is remembered for its kill report. */
+export const DEPARTED_KEEP_MS = 10_000;
+const DEPARTED_MAX = 1024;
+
 export class Registry {
   private readonly records = new Map<number, Registration>();
+  /** Registrations of processes that just exited: the daemon reports a kill after the victim
+   * is gone (it waits for the exit), by which time the pidfd has already dropped the record. */
+  private readonly departed = new Map<number, { entry: RegistryEntry; atMs: number }>();
   private view: ReadonlyMap<number, RegistryEntry> | undefined;
 
   constructor(private readonly hooks: RegistryHooks) {}
@@ -122,6 +129,7 @@ export class Registry {
     const claimedFrom = existing && existing.owner !== sender ? existing.owner : undefined;
     const entry: RegistryEntry = { pid: proc.pid, uid: proc.uid, oomScoreAdj: proc.adj, processType: proc.processType, registeredAtMs: this.hooks.nowMs() };
     this.records.set(proc.pid, { entry, owner: sender, pidfd });
+    this.departed.delete(proc.pid);
     this.view = undefined;
     if (!existing) this.hooks.watch(proc.pid, pidfd);
     return claimedFrom === undefined ? { status: 'registered', isNew: !existing } : { status: 'registered', isNew: false, claimedFrom };
@@ -169,8 +177,34 @@ export class Registry {
     return rec;
   }
 
+  /** The process exited (its pidfd turned readable): forget it, but remember it briefly. */
+  exited(pid: number, pidfd: number): Registration | undefined {
+    const rec = this.drop(pid, pidfd);
+    if (!rec) return undefined;
+    const now = this.hooks.nowMs();
+    for (const [p, d] of this.departed) {
+      if (now - d.atMs <= DEPARTED_KEEP_MS && this.departed.size < DEPARTED_MAX) break;
+      this.departed.delete(p); // oldest first (insertion order)
+    }
+    this.departed.set(pid, { entry: rec.entry, atMs: now });
+    return rec;
+  }
+
+  /**
+   * The registration a kill report should use: the live record, or one whose process
+   * exited less than DEPARTED_KEEP_MS ago. Either is forgotten afterwards.
+   */
+  takeForKill(pid: number): RegistryEntry | undefined {
+    const live = this.drop(pid);
+    const gone = this.departed.get(pid);
+    this.departed.delete(pid);
+    if (live) return live.entry;
+    return gone && this.hooks.nowMs() - gone.atMs <= DEPARTED_KEEP_MS ? gone.entry : undefined;
+  }
+
   /** Forget everything (server shutdown). */
   clear(): void {
     for (const pid of [...this.records.keys()]) this.drop(pid);
+    this.departed.clear();
   }
 }

@@ -159,12 +159,16 @@ export class ControlServer implements ControlHooks {
   /**
    * A process was killed: count it at its adj, send LMK_PROCKILL (pid, uid) to kill
    * subscribers and LMK_STAT_KILL_OCCURRED to stat subscribers, forget its registration.
-   * A registered process is reported with the uid and adj its client registered. Dry runs
-   * killed nothing and are not reported.
+   * A registered process is reported with the uid and adj its client registered, also when
+   * it exited (and was dropped) up to 10 s before the report. Dry runs and records with
+   * `killed: false` killed nothing and are not reported.
    */
   notifyKill(record: KillRecord, stats?: KillStatExtras): void {
-    if (record.dryRun || this.state === 'closed') return;
-    const reg = this.reg.get(record.pid)?.entry;
+    // Dry runs and kills that did not happen (killed: false, e.g. identity-changed) killed nothing.
+    if (record.dryRun || record.killed === false || this.state === 'closed') return;
+    // Usually the victim has exited by now and its pidfd already dropped the record; the
+    // registry remembers it briefly so the report carries the registered uid and adj.
+    const reg = this.reg.takeForKill(record.pid);
     const uid = reg?.uid ?? record.uid;
     const adj = reg?.oomScoreAdj ?? record.oomScoreAdj;
     this.counters.record(adj);
@@ -177,7 +181,6 @@ export class ControlServer implements ControlHooks {
         this.sendTo(conn, stat, 'LMK_STAT_KILL_OCCURRED');
       }
     }
-    this.reg.drop(record.pid);
   }
 
   private isLive(pid: number): boolean {
@@ -285,7 +288,7 @@ export class ControlServer implements ControlHooks {
   }
 
   private processExited(pid: number, pidfd: number): void {
-    const rec = this.reg.drop(pid, pidfd);
+    const rec = this.reg.exited(pid, pidfd);
     if (rec) this.logFn('debug', 'control.exited', `registered pid ${pid} exited; registration dropped`, { pid });
   }
 

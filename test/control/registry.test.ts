@@ -2,7 +2,7 @@
 // with real processes), plus the kill counters and the log limiter.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Registry } from '../../src/control/registry.js';
+import { DEPARTED_KEEP_MS, Registry } from '../../src/control/registry.js';
 import type { ProcessAccess } from '../../src/control/proc-access.js';
 import { KillCounters } from '../../src/control/kill-counters.js';
 import { LogLimiter } from '../../src/control/log-limiter.js';
@@ -18,7 +18,10 @@ interface Script {
   released: number[];
 }
 
+const clock = { now: 1 };
+
 function fixture(): { reg: Registry; s: Script } {
+  clock.now = 1;
   const s: Script = { tgids: new Map([[100, 100], [200, 200], [201, 200]]), exited: new Set(), adjWrites: [], closed: [], watched: [], released: [] };
   let nextFd = 50;
   const access: ProcessAccess = {
@@ -34,7 +37,7 @@ function fixture(): { reg: Registry; s: Script } {
     exited: (fd) => s.exited.has(fd),
     closeFd: (fd) => void s.closed.push(fd),
   };
-  const reg = new Registry({ access, nowMs: () => 1, protectedPids: new Set([1, 2]), watch: (_pid, fd) => void s.watched.push(fd), release: (fd) => void s.released.push(fd) });
+  const reg = new Registry({ access, nowMs: () => clock.now, protectedPids: new Set([1, 2]), watch: (_pid, fd) => void s.watched.push(fd), release: (fd) => void s.released.push(fd) });
   return { reg, s };
 }
 
@@ -102,6 +105,23 @@ test('purge removes the sender\'s and unclaimed records only; entries() is an im
   assert.deepEqual([...before.keys()], [100, 200]);
   assert.equal(reg.drop(200, 12345), undefined); // wrong pidfd: a newer registration is kept
   assert.ok(reg.drop(200));
+  assert.equal(reg.size, 0);
+});
+
+test('a registration whose process exited is remembered for a kill report for 10 s, once', () => {
+  const { reg } = fixture();
+  reg.register(prio(100, 700, 10001), 1, live(1));
+  reg.register(prio(200, 600, 10002), 1, live(1));
+  assert.ok(reg.exited(100, 50));
+  assert.ok(reg.exited(200, 51));
+  assert.equal(reg.size, 0);
+  clock.now += DEPARTED_KEEP_MS;
+  assert.equal(reg.takeForKill(100)?.uid, 10001);
+  assert.equal(reg.takeForKill(100), undefined, 'used once');
+  clock.now += 1;
+  assert.equal(reg.takeForKill(200), undefined, 'too old');
+  reg.register(prio(100, 300, 10003), 1, live(1));
+  assert.equal(reg.takeForKill(100)?.uid, 10003, 'a live record wins and is dropped');
   assert.equal(reg.size, 0);
 });
 

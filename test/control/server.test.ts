@@ -167,6 +167,7 @@ test('notifyKill: counted per adj for GETKILLCNT, PROCKILL and kill statistics t
     await Promise.all([killSub.getKillCount(), statSub.getKillCount(), plain.getKillCount()]);
     t.server.notifyKill(killRecord(kid.pid, { oomScoreAdj: 900, uid: 0, name: 'sleep' }), { freeMemKiB: 4096 });
     t.server.notifyKill(killRecord(4_000_000, { oomScoreAdj: 0, uid: 33, dryRun: true })); // a dry run killed nothing
+    t.server.notifyKill(killRecord(4_000_003, { oomScoreAdj: 0, uid: 33, killed: false, error: 'identity-changed' })); // nor did this
     t.server.notifyKill(killRecord(4_000_001, { oomScoreAdj: 0, uid: 33 })); // not registered: reported with its own uid
     await waitFor(() => kills.length === 2 && stats.length === 2, 5000, 'kill events');
     assert.deepEqual(kills, [{ pid: kid.pid, uid: 10001 }, { pid: 4_000_001, uid: 33 }]);
@@ -183,6 +184,28 @@ test('notifyKill: counted per adj for GETKILLCNT, PROCKILL and kill statistics t
   } finally {
     await Promise.all([killSub.close(), statSub.close(), plain.close()]);
     await kid.kill();
+    await t.stop();
+  }
+});
+
+test('a kill reported after the victim exited (and was dropped) still carries the registered uid and adj', async () => {
+  const t = await startServer();
+  const kid = await sleeper();
+  const c = await LmkdClient.connect(t.path);
+  const kills: Array<{ pid: number; uid: number }> = [];
+  c.onKill((e) => kills.push(e));
+  try {
+    await c.subscribe('kill');
+    await c.procPrio(kid.pid, 10042, 800);
+    await c.getKillCount();
+    await kid.kill(); // as the daemon does: kill, wait for the exit, then report
+    await waitFor(() => t.events('control.exited').length === 1, 5000, 'exit seen');
+    t.server.notifyKill(killRecord(kid.pid, { uid: 0, oomScoreAdj: 800 }));
+    await waitFor(() => kills.length === 1, 5000, 'PROCKILL');
+    assert.deepEqual(kills, [{ pid: kid.pid, uid: 10042 }]);
+    assert.equal(await c.getKillCount(800, 800), 1);
+  } finally {
+    await c.close();
     await t.stop();
   }
 });
