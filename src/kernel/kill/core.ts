@@ -14,7 +14,7 @@ import { errorCode } from '../sys/errors.js';
 import { SIGKILL } from '../sys/process.js';
 import { boostVictim } from './boost.js';
 import { findFreezerRoot, isFrozen, readFreezer } from './freezer.js';
-import { closeQuietly, openVictim } from './identity.js';
+import { closeQuietly, openVictims, type OpenedVictim } from './identity.js';
 import { tryReap } from './reap.js';
 import { findSharers, killSharers, type Sharer } from './shared-mm.js';
 import type { KillSys } from './sys.js';
@@ -43,9 +43,7 @@ interface Handle {
   timer?: ReturnType<typeof setTimeout>;
 }
 
-interface Opened {
-  index: number;
-  fd: number;
+interface Opened extends OpenedVictim {
   sharers?: Sharer[];
 }
 
@@ -70,11 +68,6 @@ export class KillCore {
     private readonly host: CoreHost,
   ) {
     this.freezerRoot = config.freezerRoot ?? findFreezerRoot(sys);
-  }
-
-  /** Pidfds still held (for tests and `close`). */
-  get openHandles(): number {
-    return this.handles.size;
   }
 
   kill(victims: readonly Victim[], dryRun: boolean): { outcomes: Outcome[]; timing: BatchTiming } {
@@ -123,31 +116,15 @@ export class KillCore {
   }
 
   private openAll(victims: readonly Victim[], outcomes: Outcome[]): Opened[] {
-    const opened: Opened[] = [];
-    const seen = new Set<number>();
-    victims.forEach((victim, index) => {
+    const opened: Opened[] = openVictims(this.sys, victims, (index, error, note) => {
       const outcome = outcomes[index];
       if (!outcome) return;
-      if (seen.has(victim.pid)) {
-        outcome.error = 'duplicate';
-        return;
-      }
-      seen.add(victim.pid);
-      let result;
-      try {
-        result = openVictim(this.sys, victim);
-      } catch (e) {
-        result = { error: `identity-check-failed: ${errorCode(e) ?? String(e)}` };
-      }
-      if ('fd' in result) {
-        const entry: Opened = { index, fd: result.fd };
-        if (this.config.scanSharersBeforeKill) entry.sharers = findSharers(this.sys, victim.pid);
-        opened.push(entry);
-      } else {
-        outcome.error = result.error;
-        if ('note' in result && result.note) outcome.notes.push(result.note);
-      }
+      outcome.error = error;
+      if (note) outcome.notes.push(note);
     });
+    if (this.config.scanSharersBeforeKill) {
+      for (const entry of opened) entry.sharers = findSharers(this.sys, victims[entry.index]?.pid ?? 0);
+    }
     return opened;
   }
 

@@ -73,3 +73,32 @@ export function openVictim(sys: KillSys, victim: Victim): IdentityResult {
 }
 
 export { closeQuietly };
+
+export interface OpenedVictim {
+  /** Index in the batch (the policy's order). */
+  index: number;
+  fd: number;
+}
+
+/** Check and open every victim of a batch; report each failure, never signal. */
+export function openVictims(
+  sys: KillSys,
+  victims: readonly Victim[],
+  failed: (index: number, error: string, note?: string) => void,
+): OpenedVictim[] {
+  const opened: OpenedVictim[] = [];
+  const seen = new Set<number>();
+  victims.forEach((victim, index) => {
+    if (seen.has(victim.pid)) return failed(index, 'duplicate');
+    seen.add(victim.pid);
+    let result: IdentityResult;
+    try {
+      result = openVictim(sys, victim);
+    } catch (e) {
+      result = { error: `identity-check-failed: ${errorCode(e) ?? String(e)}` };
+    }
+    if ('fd' in result) opened.push({ index, fd: result.fd });
+    else failed(index, result.error, result.note);
+  });
+  return opened;
+}

@@ -3,7 +3,7 @@
 // src/kernel/sys; tests wrap it in a spy (e.g. to prove process_mrelease is only ever
 // called on a pidfd that was sent SIGKILL) or replace it to produce rare errnos
 // (EAGAIN, EINVAL, ENOSYS) that a real kernel will not give on demand.
-import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, writeFileSync } from 'node:fs';
 import {
   close,
   kcmp,
@@ -47,6 +47,32 @@ function numericEntries(dir: string): number[] {
   return out;
 }
 
+let scratch = Buffer.alloc(4096);
+
+/**
+ * open + read into a reused buffer + close: about half the cost of readFileSync for the
+ * small /proc files the identity check reads before every SIGKILL (kernel-interfaces §4.4).
+ */
+function readSmall(path: string): string {
+  const fd = openSync(path, 'r');
+  try {
+    let length = 0;
+    for (;;) {
+      if (length === scratch.length) {
+        const bigger = Buffer.alloc(scratch.length * 2);
+        scratch.copy(bigger);
+        scratch = bigger;
+      }
+      const n = readSync(fd, scratch, length, scratch.length - length, null);
+      if (n === 0) break;
+      length += n;
+    }
+    return scratch.toString('utf8', 0, length);
+  } finally {
+    closeSync(fd);
+  }
+}
+
 export function realKillSys(): KillSys {
   return {
     pidfdOpen: (pid) => pidfdOpen(pid, 0),
@@ -54,7 +80,7 @@ export function realKillSys(): KillSys {
     processMrelease: (fd) => processMrelease(fd, 0),
     close: (fd) => close(fd),
     kcmp: (a, b, type) => kcmp(a, b, type),
-    readProc: (pid, name) => readFileSync(`/proc/${pid}/${name}`, 'utf8'),
+    readProc: (pid, name) => readSmall(`/proc/${pid}/${name}`),
     listPids: () => numericEntries('/proc'),
     listTasks: (pid) => numericEntries(`/proc/${pid}/task`),
     schedSetscheduler: (tid, policy, prio) => schedSetscheduler(tid, policy, prio),

@@ -61,7 +61,12 @@ export class ReleaseWatch {
       if (this.usage() <= this.thresholdBytes) return threadNowMs();
       const left = Math.ceil(deadline - threadNowMs());
       if (left <= 0) return null;
-      if (poll(set, Math.min(left, 50)) > 0) eventfdRead(this.efd);
+      try {
+        if (poll(set, Math.min(left, 50)) > 0) eventfdRead(this.efd);
+      } catch (e) {
+        // SIGCHLD from an exiting child interrupts poll on this thread: just poll again.
+        if ((e as { code?: string }).code !== 'EINTR') throw e;
+      }
     }
   }
 
