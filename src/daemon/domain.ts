@@ -54,12 +54,13 @@ export class Domain {
     this.cfg = cfg;
     this.log = deps.logger.forDomain(cfg.name);
     this.policy = POLICIES[cfg.policy];
-    this.source = new MinAdjSource(deps.source, () => this.cfg.minAdj);
+    this.source = new MinAdjSource(deps.source, () => this.cfg.minAdj, deps.clock.nowMs);
     const killer = new TimedKiller(deps.killer);
     const eventOpts: ConstructorParameters<typeof DomainEvents>[0] = {
       log: this.log,
       formatKill: deps.formatKill,
       signalAtMs: (pid) => killer.signalAtMs(pid),
+      scanMs: () => this.source.lastScanMs,
     };
     if (deps.onKill) eventOpts.onKill = deps.onKill;
     this.events = new DomainEvents(eventOpts);
@@ -101,6 +102,7 @@ export class Domain {
   /** Arm the triggers. Throws when one cannot be armed at all (nothing stays armed). */
   start(): void {
     this.arm();
+    this.prewarm();
     const where = this.cfg.memcg ?? 'the whole machine';
     this.log.info('domain-started', `watching ${where} with ${this.cfg.policy} (${this.policy.describeParams(this.cfg.params)}); ` +
       `triggers: ${this.triggerNames.join(', ')} — ${this.plan.why}${this.cfg.dryRun ? ' [DRY RUN]' : ''}`, {
@@ -110,6 +112,19 @@ export class Domain {
       dryRun: this.cfg.dryRun,
       minAdj: this.cfg.minAdj,
     });
+  }
+
+  /**
+   * One scan right after start, off the critical path: the kernel source opens and caches
+   * its per-process fds on the first scan (a few hundred ms for thousands of processes),
+   * which would otherwise be paid by the first pressure event. Once, never periodic.
+   */
+  private prewarm(): void {
+    const started = this.deps.clock.nowMs();
+    void this.source.scan().then(
+      (s) => this.log.debug('prewarm', `first scan: ${s.processes.length} processes in ${Math.round(this.deps.clock.nowMs() - started)} ms`),
+      (e: unknown) => this.log.warn('prewarm-failed', `first scan failed: ${e instanceof Error ? e.message : String(e)}`),
+    );
   }
 
   private arm(): void {

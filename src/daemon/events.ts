@@ -15,6 +15,8 @@ export interface DomainEventsOptions {
   signalAtMs(pid: number): number | null;
   /** Every kill record, after it is logged (e.g. ControlServer.notifyKill). */
   onKill?(record: KillRecord): void;
+  /** How long the scan behind the current decision took, ms. */
+  scanMs?(): number | undefined;
 }
 
 const round = (ms: number): number => Math.round(ms * 1000) / 1000;
@@ -55,6 +57,7 @@ export class DomainEvents implements EventSink {
       candidates: d.candidates.length,
       skipped: d.skipped.length,
       targetKiB: d.targetKiB,
+      scanMs: this.o.scanMs?.() === undefined ? undefined : round(this.o.scanMs() as number),
     });
   }
 

@@ -8,14 +8,20 @@ import type { Snapshot } from '../model/snapshot.js';
 import type { MemoryView } from '../policy/types.js';
 
 export class MinAdjSource implements ProcessSource {
+  /** How long the last scan took, ms (logged with the decision it fed). */
+  lastScanMs: number | undefined;
+
   constructor(
     private readonly inner: ProcessSource,
     /** Read at every scan, so a reload takes effect without rebuilding the domain. */
     private readonly minAdj: () => number | null,
+    private readonly nowMs: () => number = () => 0,
   ) {}
 
   async scan(): Promise<Snapshot> {
+    const start = this.nowMs();
     const snapshot = await this.inner.scan();
+    this.lastScanMs = this.nowMs() - start;
     const min = this.minAdj();
     if (min === null) return snapshot;
     return { ...snapshot, processes: snapshot.processes.filter((p) => p.oomScoreAdj >= min) };
