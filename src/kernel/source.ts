@@ -11,7 +11,7 @@ import { listCgroupPids, memcgKind, readCgroupMemory, type MemcgKind } from './p
 import { defaultFdBudget } from './procfs/limits.js';
 import { readMeminfo, readReserveKiB } from './procfs/memory.js';
 import { ProcScanner, type ScanStats } from './procfs/scanner.js';
-import { pageSizeBytes } from './sys/sysconf.js';
+import { clockTicksPerSecond, pageSizeBytes } from './sys/sysconf.js';
 
 export interface KernelProcessSourceOptions {
   /** Where procfs is mounted (a fake tree in tests). Default "/proc". */
@@ -56,6 +56,7 @@ export class KernelProcessSource implements ProcessSource {
       pageSizeKiB: this.pageSizeKiB,
       maxCachedFds: cache === true ? defaultFdBudget() : cache === false ? 0 : Math.max(0, cache),
       refreshMaxScans: opts.refreshMaxScans ?? 64,
+      clockTicksPerSecond: clockTicksPerSecond(),
     });
   }
 

@@ -27,6 +27,8 @@ interface Tracked {
   fd: number;
   result: KillResult;
   signalAbs: number;
+  /** What an earlier waitForExit found: its pidfd may be closed by now. */
+  exitMs?: number | null;
   pending: boolean;
   released: boolean;
   settled: Promise<void>;
@@ -90,7 +92,7 @@ export class KernelKiller implements Killer {
     const deadline = threadNowMs() + timeoutMs;
     const entries = results.map((r) => this.tracked.get(r));
     const exitAt: (number | null)[] = results.map(() => null);
-    let waiting = entries.flatMap((t, i) => (t ? [i] : []));
+    let waiting = entries.flatMap((t, i) => (t && !t.released ? [i] : []));
     while (waiting.length > 0) {
       const remaining = deadline - threadNowMs();
       if (remaining <= 0) break;
@@ -108,8 +110,15 @@ export class KernelKiller implements Killer {
       });
     }
     await this.settleWithin(entries, deadline);
+    const exits = entries.map((t, i) => {
+      if (!t) return null;
+      if (t.released) return t.exitMs ?? null;
+      const at = exitAt[i] ?? null;
+      t.exitMs = at === null ? null : round3(at - t.signalAbs);
+      return t.exitMs;
+    });
     this.release(entries);
-    return exitAt.map((at, i) => (at === null ? null : round3(at - (entries[i] as Tracked).signalAbs)));
+    return exits;
   }
 
   /** Close the kill thread and every pidfd it holds. */

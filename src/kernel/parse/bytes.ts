@@ -10,18 +10,19 @@ const ZERO = 0x30;
 const NINE = 0x39;
 const MINUS = 0x2d;
 
-/** A number read from bytes, and the index just after it. */
-export interface NumberAt {
-  value: number;
-  end: number;
-}
+/**
+ * Where the last readInt stopped. The hot-path parsers read a few dozen numbers per
+ * process per scan; returning the end through this cursor instead of an object keeps
+ * them allocation-free.
+ */
+export let intEnd = 0;
 
 /**
- * Parse a decimal integer (optionally negative) starting exactly at `start`.
- * Returns undefined unless at least one digit is there. Values past 2^53 lose
- * precision (starttime and friends never get there).
+ * Parse a decimal integer (optionally negative) starting exactly at `start`; the index
+ * after it goes to `intEnd`. NaN unless at least one digit is there. Values past 2^53
+ * lose precision (starttime and friends never get there).
  */
-export function readInt(bytes: Uint8Array, start: number, end: number): NumberAt | undefined {
+export function readInt(bytes: Uint8Array, start: number, end: number): number {
   let i = start;
   let negative = false;
   if (i < end && bytes[i] === MINUS) {
@@ -36,21 +37,15 @@ export function readInt(bytes: Uint8Array, start: number, end: number): NumberAt
     value = value * 10 + (c - ZERO);
     i++;
   }
-  if (i === digitsStart) return undefined;
-  return { value: negative ? -value : value, end: i };
+  intEnd = i;
+  if (i === digitsStart) return NaN;
+  return negative ? -value : value;
 }
 
 /** Skip spaces (only ' ', the /proc field separator). */
 export function skipSpaces(bytes: Uint8Array, start: number, end: number): number {
   let i = start;
   while (i < end && bytes[i] === SPACE) i++;
-  return i;
-}
-
-/** Skip one field: everything up to the next space or newline. */
-export function skipField(bytes: Uint8Array, start: number, end: number): number {
-  let i = start;
-  while (i < end && bytes[i] !== SPACE && bytes[i] !== NEWLINE) i++;
   return i;
 }
 
@@ -63,13 +58,14 @@ export function readInts(bytes: Uint8Array, start: number, end: number, out: num
   let n = 0;
   while (n < count) {
     i = skipSpaces(bytes, i, end);
-    const num = readInt(bytes, i, end);
-    if (!num) break;
-    const next = bytes[num.end];
+    const value = readInt(bytes, i, end);
+    if (Number.isNaN(value)) break;
+    const stop = intEnd;
+    const next = bytes[stop];
     // A field must end at a separator: "12ab" is not a number.
-    if (num.end < end && next !== SPACE && next !== NEWLINE) break;
-    out[n++] = num.value;
-    i = num.end;
+    if (stop < end && next !== SPACE && next !== NEWLINE) break;
+    out[n++] = value;
+    i = stop;
   }
   return n;
 }

@@ -1,6 +1,6 @@
 // /proc/PID/oom_score_adj ("500\n", −1000 … 1000) and /proc/PID/oom_score ("1001\n",
 // 0 … 2000: badness scaled so 1000 is "all of memory", plus the adj).
-import { encodeText, readInt, skipSpaces, NEWLINE } from './bytes.js';
+import { encodeText, intEnd, readInt, skipSpaces, NEWLINE } from './bytes.js';
 
 export const OOM_SCORE_ADJ_MIN = -1000;
 export const OOM_SCORE_ADJ_MAX = 1000;
@@ -8,14 +8,14 @@ export const OOM_SCORE_ADJ_MAX = 1000;
 function wholeInt(bytes: Uint8Array, length: number): number | undefined {
   const end = Math.min(length, bytes.length);
   const start = skipSpaces(bytes, 0, end);
-  const num = readInt(bytes, start, end);
-  if (!num) return undefined;
+  const value = readInt(bytes, start, end);
+  if (Number.isNaN(value)) return undefined;
   // Only trailing whitespace may follow.
-  for (let i = num.end; i < end; i++) {
+  for (let i = intEnd; i < end; i++) {
     const c = bytes[i];
     if (c !== NEWLINE && c !== 0x20 && c !== 0x09) return undefined;
   }
-  return num.value;
+  return value;
 }
 
 export function parseOomScoreAdjBytes(bytes: Uint8Array, length = bytes.length): number | undefined {

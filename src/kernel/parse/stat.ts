@@ -4,7 +4,7 @@
 // comm (≤ 15 bytes, 64 for kernel workers) is printed raw: it may hold spaces, parentheses,
 // newlines and cut UTF-8, so it is the text between the first '(' and the LAST ')'.
 // Fields after the ')' are counted from 3 (state) as in proc(5).
-import { decodeText, encodeText, readInt, SPACE } from './bytes.js';
+import { decodeText, encodeText, intEnd, readInt, SPACE } from './bytes.js';
 
 /** PF_KTHREAD (include/linux/sched.h): a kernel thread, never a victim. */
 export const PF_KTHREAD = 0x00200000;
@@ -60,7 +60,7 @@ export function parseProcStatBytes(bytes: Uint8Array, length = bytes.length): Pr
   const close = lastIndexOfByte(bytes, CLOSE_PAREN, end);
   if (open < 1 || close < open) return undefined;
   const pid = readInt(bytes, 0, open);
-  if (!pid || pid.value < 0 || pid.end !== open - 1 || bytes[open - 1] !== SPACE) return undefined;
+  if (!(pid >= 0) || intEnd !== open - 1 || bytes[open - 1] !== SPACE) return undefined;
   // After ") " comes the state letter, then numeric fields.
   let i = close + 1;
   if (bytes[i] !== SPACE) return undefined;
@@ -69,25 +69,32 @@ export function parseProcStatBytes(bytes: Uint8Array, length = bytes.length): Pr
   if (stateByte === undefined || stateByte <= SPACE || stateByte >= 0x7f) return undefined;
   const state = String.fromCharCode(stateByte);
   i++;
-  const fields: number[] = [];
+  let ppid = 0;
+  let flags = 0;
+  let numThreads = 0;
+  let startTime = 0;
+  let rssPages = 0;
   for (let f = 1; f <= LAST_FIELD; f++) {
     if (bytes[i] !== SPACE) return undefined;
-    const num = readInt(bytes, i + 1, end);
-    if (!num) return undefined;
-    fields[f] = num.value;
-    i = num.end;
+    const value = readInt(bytes, i + 1, end);
+    if (Number.isNaN(value)) return undefined;
+    i = intEnd;
+    if (f === F_PPID) ppid = value;
+    else if (f === F_FLAGS) flags = value;
+    else if (f === F_NUM_THREADS) numThreads = value;
+    else if (f === F_START_TIME) startTime = value;
+    else if (f === F_RSS) rssPages = value;
   }
-  const flags = fields[F_FLAGS] as number;
   if (flags < 0) return undefined;
   return {
-    pid: pid.value,
+    pid,
     comm: decodeText(bytes, open + 1, close),
     state,
-    ppid: fields[F_PPID] as number,
+    ppid,
     flags,
-    numThreads: fields[F_NUM_THREADS] as number,
-    startTime: fields[F_START_TIME] as number,
-    rssPages: fields[F_RSS] as number,
+    numThreads,
+    startTime,
+    rssPages,
     kernelThread: (flags & PF_KTHREAD) !== 0,
     exiting: (flags & PF_EXITING) !== 0 || state === 'Z' || state === 'X',
   };

@@ -11,10 +11,13 @@
 //           managed  772917
 //           protection: (0, 0, 640, 640, 640)
 // Per-CPU pageset lines look like "              high:  378" (with a colon): not the watermark.
+// zoneinfo's "high" includes the temporary watermark_boost (its own "boost" line, 5.0+);
+// totalreserve_pages was computed without it, so the boost is taken back out.
 
 export interface ZoneReserve {
   node: number;
   zone: string;
+  /** The high watermark without the temporary boost. */
   highPages: number;
   managedPages: number;
   maxProtectionPages: number;
@@ -24,6 +27,7 @@ export interface ZoneReserve {
 
 const HEADER_RE = /^Node\s+(\d+),\s+zone\s+(\S+)/;
 const HIGH_RE = /^\s+high\s+(\d+)\s*$/;
+const BOOST_RE = /^\s+boost\s+(\d+)\s*$/;
 const MANAGED_RE = /^\s+managed\s+(\d+)\s*$/;
 const PRESENT_RE = /^\s+present\s+(\d+)\s*$/;
 const PROTECTION_RE = /^\s+protection:\s*\(([\d,\s]*)\)/;
@@ -32,6 +36,7 @@ interface ZoneAcc {
   node: number;
   zone: string;
   high?: number;
+  boost?: number;
   managed?: number;
   present?: number;
   protection?: number;
@@ -42,13 +47,14 @@ function finish(z: ZoneAcc): ZoneReserve | undefined {
   const managed = z.managed ?? z.present;
   if (z.high === undefined || managed === undefined) return undefined;
   const maxProtection = z.protection ?? 0;
+  const high = Math.max(0, z.high - (z.boost ?? 0));
   return {
     node: z.node,
     zone: z.zone,
-    highPages: z.high,
+    highPages: high,
     managedPages: managed,
     maxProtectionPages: maxProtection,
-    reservePages: Math.min(managed, maxProtection + z.high),
+    reservePages: Math.min(managed, maxProtection + high),
   };
 }
 
@@ -71,6 +77,7 @@ export function parseZoneinfo(text: string): ZoneReserve[] | undefined {
     if (!cur) continue;
     let m: RegExpExecArray | null;
     if (cur.high === undefined && (m = HIGH_RE.exec(line))) cur.high = Number(m[1]);
+    else if (cur.boost === undefined && (m = BOOST_RE.exec(line))) cur.boost = Number(m[1]);
     else if (cur.managed === undefined && (m = MANAGED_RE.exec(line))) cur.managed = Number(m[1]);
     else if (cur.present === undefined && (m = PRESENT_RE.exec(line))) cur.present = Number(m[1]);
     else if (cur.protection === undefined && (m = PROTECTION_RE.exec(line))) {

@@ -6,12 +6,17 @@ import type { ProcStatm } from '../parse/statm.js';
 
 export const NO_FD = -1;
 
+export type Tier = 0 | 1 | 2 | 4;
+
 export interface PidEntry {
   pid: number;
   /** starttime of the process these fds and fields belong to; -1 before the first read. */
   startTime: number;
-  /** Fds kept open across scans (true) or opened for one read (false). */
-  persistent: boolean;
+  /**
+   * How many fds this process keeps open across scans: 4 (stat, oom_score_adj, statm,
+   * oom_score), 2 (stat, oom_score_adj), 1 (a kernel thread: stat), 0 (opened per read).
+   */
+  tier: Tier;
   statFd: number;
   statmFd: number;
   adjFd: number;
@@ -45,7 +50,7 @@ export function newEntry(pid: number): PidEntry {
   return {
     pid,
     startTime: -1,
-    persistent: false,
+    tier: 0,
     statFd: NO_FD,
     statmFd: NO_FD,
     adjFd: NO_FD,

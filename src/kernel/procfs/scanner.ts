@@ -1,33 +1,36 @@
 // The live process scanner (kernel-interfaces §4.4). Every scan reads stat, statm,
-// oom_score and oom_score_adj of every process through fds opened once and re-read with
-// pread at offset 0; status, cgroup and cmdline are read only where they can have
-// changed (see refreshSlow). A process that vanishes mid-scan is skipped, never an error.
+// oom_score and oom_score_adj of every process, through fds kept open between scans and
+// re-read with pread at offset 0 where the fd budget allows (fds.ts); status, cgroup and
+// cmdline only where they can have changed (slow.ts). A process that vanishes mid-scan is
+// skipped, never an error.
 //
 // Identity: a held /proc fd never reads another process's data after pid reuse (the read
-// gives ESRCH). Fds opened later by path (status, cgroup, cmdline, and every file of an
-// uncached process) are vouched for by reading oom_score_adj LAST through an fd opened
-// BEFORE them: if that read succeeds, the process was alive after every open, so its pid
-// had not been reused when they were made.
+// gives ESRCH). Files opened later by path (statm and oom_score of processes without
+// held fds for them, status, cgroup, cmdline) are vouched for by reading oom_score_adj
+// LAST through an fd opened BEFORE them: if that read succeeds, the process was alive
+// after every open, so its pid had not been reused when they were made.
 import { readdirSync } from 'node:fs';
 import type { ProcessInfo } from '../../model/snapshot.js';
-import { parseProcCgroup } from '../parse/cgroup.js';
 import { parseOomScoreAdjBytes, parseOomScoreBytes } from '../parse/oom.js';
 import { parseProcStatBytes, type ProcStat } from '../parse/stat.js';
-import { anonPages, parseStatmBytes, type ProcStatm } from '../parse/statm.js';
-import { parseProcStatus } from '../parse/status.js';
-import { NO_FD, newEntry, resetIdentity, sameStatm, type PidEntry } from './entry.js';
-import { GONE, ReadBuffer, closeQuietly, openOrGone } from './read.js';
+import { parseStatmBytes, type ProcStatm } from '../parse/statm.js';
+import { NO_FD, newEntry, resetIdentity, type PidEntry } from './entry.js';
+import { FdTable, GONE_SIGNAL, must } from './fds.js';
+import { ReadBuffer } from './read.js';
+import { SlowFields } from './slow.js';
+
+/** Thrown when an entry must be dropped and its pid read again as a new process. */
+const RETRY_SIGNAL = Symbol('retry');
 
 export interface ProcScannerOptions {
   procRoot: string;
   pageSizeKiB: number;
-  /** Fds the cache may hold open (4 per process, 1 per kernel thread); 0: open/read/close. */
+  /** Fds the scanner may keep open between scans (4 per process at most); 0: never. */
   maxCachedFds: number;
-  /**
-   * Re-read status, cgroup and cmdline of a process 1, 2, 4 … scans after first sight,
-   * then every refreshMaxScans scans: processes change uid, cgroup and title early in life.
-   */
+  /** See slow.ts: the longest interval between refreshes of status, cgroup and cmdline. */
   refreshMaxScans: number;
+  /** USER_HZ, the unit of starttime (default 100). */
+  clockTicksPerSecond?: number;
 }
 
 export interface ScanStats {
@@ -47,15 +50,6 @@ export interface ScanStats {
   persistentProcesses: number;
 }
 
-/** Thrown (not an Error: no stack to capture) when a read says the process is gone. */
-const GONE_SIGNAL = Symbol('gone');
-const CMDLINE_MAX_BYTES = 4096;
-
-function must(n: number): number {
-  if (n === GONE) throw GONE_SIGNAL;
-  return n;
-}
-
 function emptyStats(): ScanStats {
   return {
     listed: 0, returned: 0, vanished: 0, errors: 0, reusedPids: 0,
@@ -65,19 +59,24 @@ function emptyStats(): ScanStats {
 
 export class ProcScanner {
   readonly procRoot: string;
-  private readonly opts: ProcScannerOptions;
   private readonly entries = new Map<number, PidEntry>();
   private readonly small = new ReadBuffer(4096);
-  private readonly big = new ReadBuffer(16384);
+  private readonly fds: FdTable;
+  private readonly slow: SlowFields;
   private scanNo = 0;
-  private fdsInUse = 0;
-  private maxCachedFds: number;
+  private kernelThreads = 0;
+  /** Seconds since boot at the start of this scan (/proc/uptime); undefined if unreadable. */
+  private uptimeS: number | undefined;
   stats: ScanStats = emptyStats();
 
   constructor(opts: ProcScannerOptions) {
-    this.opts = opts;
     this.procRoot = opts.procRoot;
-    this.maxCachedFds = opts.maxCachedFds;
+    this.fds = new FdTable(opts.procRoot, opts.maxCachedFds);
+    this.slow = new SlowFields(this.fds, {
+      pageSizeKiB: opts.pageSizeKiB,
+      refreshMaxScans: opts.refreshMaxScans,
+      clockTicksPerSecond: opts.clockTicksPerSecond ?? 100,
+    });
   }
 
   /** Every numeric entry of procRoot: the thread-group ids (threads are not listed). */
@@ -97,21 +96,34 @@ export class ProcScanner {
     this.scanNo++;
     this.stats = emptyStats();
     this.stats.listed = pids.length;
+    this.uptimeS = this.readUptime();
+    this.fds.plan(pids.length, this.kernelThreads);
     const out: ProcessInfo[] = [];
     for (const pid of pids) {
       const info = this.readOne(pid);
       if (info) out.push(info);
     }
-    for (const e of this.entries.values()) if (e.lastScan !== this.scanNo) this.drop(e);
+    this.kernelThreads = 0;
+    for (const e of this.entries.values()) {
+      if (e.lastScan !== this.scanNo) this.drop(e);
+      else if (e.kernelThread) this.kernelThreads++;
+    }
     this.stats.returned = out.length;
-    this.stats.cachedFds = this.fdsInUse;
-    for (const e of this.entries.values()) if (e.persistent) this.stats.persistentProcesses++;
+    this.stats.cachedFds = this.fds.fdsInUse;
+    this.stats.persistentProcesses = this.fds.processesHolding;
     return out;
   }
 
   /** Close every held fd. The scanner stays usable (the next scan reopens). */
   close(): void {
     for (const e of this.entries.values()) this.drop(e);
+  }
+
+  private readUptime(): number | undefined {
+    const n = this.small.readPath(`${this.procRoot}/uptime`);
+    if (n <= 0) return undefined;
+    const v = Number.parseFloat(this.small.text(n));
+    return Number.isFinite(v) ? v : undefined;
   }
 
   private readOne(pid: number): ProcessInfo | undefined {
@@ -122,11 +134,12 @@ export class ProcScanner {
         this.entries.set(pid, e);
       }
       e.lastScan = this.scanNo;
-      const heldFromEarlierScan = e.persistent && e.openedScan < this.scanNo;
+      const heldFromEarlierScan = e.tier > 0 && e.openedScan < this.scanNo;
       try {
         return this.readEntry(e);
       } catch (x) {
         this.drop(e);
+        if (x === RETRY_SIGNAL) continue;
         if (x !== GONE_SIGNAL) {
           this.stats.errors++;
           this.stats.lastError = `pid ${pid}: ${x instanceof Error ? x.message : String(x)}`;
@@ -143,83 +156,39 @@ export class ProcScanner {
   }
 
   private readEntry(e: PidEntry): ProcessInfo {
-    if (e.statFd === NO_FD) this.openFds(e);
+    const knownKernelThread = e.kernelThread && e.fullScan >= 0;
+    this.fds.prepare(e, this.scanNo, knownKernelThread);
+    let kernelThread = knownKernelThread;
     try {
       const stat = this.readStat(e);
-      if (e.startTime !== stat.startTime) resetIdentity(e, stat.startTime);
-      if (e.kernelThread && e.fullScan >= 0) return this.info(e, stat);
+      kernelThread = stat.kernelThread;
+      if (e.startTime !== stat.startTime) {
+        resetIdentity(e, stat.startTime);
+        // A kernel thread's pid (read through a fresh fd) now holds a user process: read it in full.
+        if (knownKernelThread && !stat.kernelThread) throw RETRY_SIGNAL;
+      }
+      if (knownKernelThread) return this.info(e, stat);
       const statm = this.readStatm(e);
-      this.refreshSlow(e, stat, statm);
+      this.slow.refresh(e, stat, statm, this.scanNo, this.uptimeS, this.stats);
       e.oomScore = parseOomScoreBytes(this.small.buf, must(this.readSmall(e.scoreFd, 'oom_score', e))) ?? 0;
       // Last: its success vouches for every file opened by path since (see the header).
       const adj = parseOomScoreAdjBytes(this.small.buf, must(this.small.preadAll(e.adjFd)));
       if (adj === undefined) throw new Error('unparsable oom_score_adj');
       e.oomScoreAdj = adj;
-      if (stat.kernelThread) this.keepOnlyStatFd(e);
       return this.info(e, stat);
     } finally {
-      if (!e.persistent) this.closeFds(e);
-    }
-  }
-
-  private path(e: PidEntry, file: string): string {
-    return `${this.procRoot}/${e.pid}/${file}`;
-  }
-
-  /** Open stat and oom_score_adj (plus statm and oom_score when the budget allows keeping them). */
-  private openFds(e: PidEntry): void {
-    const statOnly = e.kernelThread && e.fullScan >= 0;
-    const wanted = statOnly ? 1 : 4;
-    e.persistent = this.fdsInUse + wanted <= this.maxCachedFds;
-    e.openedScan = this.scanNo;
-    e.statFd = this.openCounted(e, 'stat');
-    if (statOnly) return;
-    e.adjFd = this.openCounted(e, 'oom_score_adj');
-    if (!e.persistent) return;
-    e.statmFd = this.openCounted(e, 'statm');
-    e.scoreFd = this.openCounted(e, 'oom_score');
-  }
-
-  private openCounted(e: PidEntry, file: string): number {
-    let fd: number;
-    try {
-      fd = must(openOrGone(this.path(e, file)));
-    } catch (x) {
-      // Out of fds (the daemon's other fds grew): stop caching more, keep scanning.
-      if ((x as { code?: string }).code === 'EMFILE') this.maxCachedFds = Math.max(0, this.fdsInUse - 64);
-      throw x;
-    }
-    if (e.persistent) this.fdsInUse++;
-    return fd;
-  }
-
-  private closeFds(e: PidEntry): void {
-    for (const key of ['statFd', 'statmFd', 'adjFd', 'scoreFd'] as const) {
-      if (e[key] === NO_FD) continue;
-      closeQuietly(e[key]);
-      e[key] = NO_FD;
-      if (e.persistent) this.fdsInUse--;
-    }
-    e.persistent = false;
-  }
-
-  private keepOnlyStatFd(e: PidEntry): void {
-    for (const key of ['statmFd', 'adjFd', 'scoreFd'] as const) {
-      if (e[key] === NO_FD) continue;
-      closeQuietly(e[key]);
-      e[key] = NO_FD;
-      if (e.persistent) this.fdsInUse--;
+      this.fds.finish(e, kernelThread);
     }
   }
 
   private drop(e: PidEntry): void {
-    this.closeFds(e);
+    this.fds.shrink(e, 0);
     if (this.entries.get(e.pid) === e) this.entries.delete(e.pid);
   }
 
-  /** A small file through its held fd, or by path when the process has none. */
+  /** A small file through its held fd, or by path when the process has none for it. */
   private readSmall(fd: number, file: string, e: PidEntry): number {
-    return fd !== NO_FD ? this.small.preadAll(fd) : this.small.readPath(this.path(e, file));
+    return fd !== NO_FD ? this.small.preadAll(fd) : this.small.readPath(this.fds.path(e, file));
   }
 
   private readStat(e: PidEntry): ProcStat {
@@ -232,50 +201,6 @@ export class ProcScanner {
     const statm = parseStatmBytes(this.small.buf, must(this.readSmall(e.statmFd, 'statm', e)));
     if (!statm) throw new Error('unparsable statm');
     return statm;
-  }
-
-  /**
-   * status (uid, Rss split, swap, pending SIGKILL) is re-read when statm moved since the
-   * last read (swap-out and swap-in move resident; munmap moves size), when the process
-   * sleeps in D (a v1-frozen victim waits there with SIGKILL pending), on exec (comm
-   * changed) and on a refresh schedule that starts often and backs off (see
-   * refreshMaxScans); cgroup and cmdline on exec and on that schedule.
-   */
-  private refreshSlow(e: PidEntry, stat: ProcStat, statm: ProcStatm): void {
-    const full = e.fullScan < 0 || stat.comm !== e.comm || this.scanNo >= e.nextFullScan;
-    if (full || stat.state === 'D' || !sameStatm(e.statusStatm, statm)) this.readStatus(e, statm);
-    if (!full) return;
-    this.stats.fullReads++;
-    e.cgroups = parseProcCgroup(this.big.text(must(this.big.readPath(this.path(e, 'cgroup')))));
-    const n = must(this.big.readPath(this.path(e, 'cmdline'), CMDLINE_MAX_BYTES));
-    e.cmdline = n > 0 ? this.big.buf.toString('utf8', 0, Math.min(n, CMDLINE_MAX_BYTES)).replace(/\0+$/, '').replace(/\0/g, ' ') : undefined;
-    e.fullScan = this.scanNo;
-    e.fullInterval = Math.min(Math.max(1, e.fullInterval * 2), Math.max(1, this.opts.refreshMaxScans));
-    // Jitter by pid so processes first seen together do not all refresh in the same scan.
-    e.nextFullScan = this.scanNo + e.fullInterval + (e.fullInterval >= 8 ? e.pid % (e.fullInterval >> 2) : 0);
-    e.comm = stat.comm;
-    e.kernelThread = stat.kernelThread;
-  }
-
-  private readStatus(e: PidEntry, statm: ProcStatm): void {
-    this.stats.statusReads++;
-    const s = parseProcStatus(this.big.text(must(this.big.readPath(this.path(e, 'status')))));
-    const pageKiB = this.opts.pageSizeKiB;
-    if (s?.uid) e.uid = s.uid.real;
-    if (s?.sigkillPending) e.sigkillPending = true;
-    if (s && (s.rssAnonKiB !== undefined || statm.residentPages === 0)) {
-      e.rssAnonKiB = s.rssAnonKiB ?? 0;
-      e.rssFileKiB = s.rssFileKiB ?? 0;
-      e.rssShmemKiB = s.rssShmemKiB ?? 0;
-      e.swapKiB = s.vmSwapKiB ?? 0;
-      e.statusStatm = statm;
-    } else {
-      // No usable status: statm still gives anon exactly and file+shmem together.
-      e.rssAnonKiB = anonPages(statm) * pageKiB;
-      e.rssFileKiB = statm.sharedPages * pageKiB;
-      e.rssShmemKiB = 0;
-      e.statusStatm = undefined;
-    }
   }
 
   private info(e: PidEntry, stat: ProcStat): ProcessInfo {

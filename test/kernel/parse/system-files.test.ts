@@ -34,7 +34,7 @@ test('zoneinfo: reserve = Σ min(managed, max(protection) + high) over zones', (
   assert.equal(parseZoneinfoReserveKiB(fixtureText('zoneinfo'), 4), total * 4);
 });
 
-test('zoneinfo: per-cpu "high:" lines are not the watermark; synthetic two-node text', () => {
+test('zoneinfo: per-cpu "high:" lines are not the watermark, the boost is taken out; two nodes', () => {
   const text = [
     'Node 0, zone   Normal',
     '  pages free     100',
@@ -47,7 +47,8 @@ test('zoneinfo: per-cpu "high:" lines are not the watermark; synthetic two-node 
     '              count: 7',
     '              high:  999',
     'Node 1, zone   Normal',
-    '        high     20',
+    '        boost    5',
+    '        high     25',
     '        present  15',
     '        protection: ()',
   ].join('\n');

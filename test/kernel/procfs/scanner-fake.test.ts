@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, rmSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ProcScanner } from '../../../src/kernel/procfs/index.js';
 import { parseProcStatus } from '../../../src/kernel/parse/index.js';
@@ -146,4 +146,61 @@ test('cache on, off, or too small for everyone: the same snapshot; close() relea
     fake.remove();
   }
   assert.equal(openFdCount(), before);
+});
+
+test('fd tiers: within the budget everyone first holds stat + oom_score_adj, the rest holds 4; rebalanced as pids come', () => {
+  const fake = makeFakeProc();
+  const sc = scanner(fake, 30);
+  try {
+    const all = sc.listPids();
+    sc.scan(['hog-adj500', 'shell', 'hostile-paren'].map((k) => fake.pids.get(k) as number));
+    assert.equal(sc.stats.cachedFds, 12, 'three processes: 4 fds each');
+    for (let i = 0; i < 3; i++) {
+      sc.scan(all);
+      assert.ok(sc.stats.cachedFds <= 30, `budget held: ${sc.stats.cachedFds}`);
+    }
+    // 11 processes, 2 kernel threads (1 fd each), 30 fds: 9 × 2 + 5 more × 2 = 28 for the rest.
+    assert.equal(sc.stats.persistentProcesses, fake.pids.size, 'every process holds at least its stat fd');
+    assert.equal(sc.stats.cachedFds, 30);
+    const tight = scanner(fake, 10);
+    try {
+      tight.scan(all);
+      tight.scan(all);
+      assert.ok(tight.stats.cachedFds <= 10);
+      assert.equal(tight.stats.cachedFds, 10);
+      assert.equal(tight.stats.persistentProcesses, 6, 'fewer fds than 2 per process: the 2 kernel threads hold 1, 4 processes hold 2');
+      assert.equal(tight.stats.errors + tight.stats.vanished, 0);
+    } finally {
+      tight.close();
+    }
+  } finally {
+    sc.close();
+    fake.remove();
+  }
+});
+
+test('processes already older than a minute at first sight start at the slowest refresh', () => {
+  const fake = makeFakeProc();
+  const sc = scanner(fake);
+  const userProcesses = fake.pids.size - 2;
+  try {
+    const list = sc.listPids();
+    // The fixtures started at ~46669 ticks (466.7 s after boot): at 470 s they are young.
+    writeFileSync(join(fake.root, 'uptime'), '470.00 900.00\n');
+    sc.scan(list);
+    sc.scan(list);
+    assert.equal(sc.stats.fullReads, userProcesses, 'young: refreshed again the next scan');
+    sc.close();
+    const old = scanner(fake);
+    writeFileSync(join(fake.root, 'uptime'), '100000.00 900.00\n');
+    old.scan(list);
+    for (let i = 0; i < 10; i++) {
+      old.scan(list);
+      assert.equal(old.stats.fullReads, 0, `settled: nothing due in scan ${i + 2}`);
+    }
+    old.close();
+  } finally {
+    sc.close();
+    fake.remove();
+  }
 });
