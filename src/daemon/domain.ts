@@ -47,6 +47,8 @@ export class Domain {
   private readonly inflight = new Set<Promise<void>>();
   private stopped = false;
   private eventCount = 0;
+  /** The table from LMK_TARGET: the process manager owns it, so a reload keeps it. */
+  private targetLevels: Array<{ minfreeKiB: number; adj: number }> | undefined;
   /** After a dry-run "kill", events are absorbed until then, as if the victims took the whole timeout to die. */
   private holdUntilMs = -Infinity;
 
@@ -194,6 +196,10 @@ export class Domain {
   /** Apply a new configuration in place; re-arm triggers only when the plan changed. */
   async apply(next: DomainConfig): Promise<string[]> {
     const changes: string[] = [];
+    if (this.targetLevels) {
+      next = { ...next, params: { ...(next.params as Record<string, unknown>), levels: this.targetLevels.map((l) => ({ ...l })) } };
+      changes.push('levels from LMK_TARGET kept');
+    }
     const plan = planTriggers(next, this.policy.trigger, this.deps.kind, { psi: this.deps.psiAvailable });
     this.engine.configure(this.settings(next));
     if (!next.dryRun) this.holdUntilMs = -Infinity; // the dry-run hold ends with the dry run
@@ -211,6 +217,7 @@ export class Domain {
   /** A minfree/adj table from the control socket (LMK_TARGET) for the table policies. */
   setLevels(levels: ReadonlyArray<{ minfreeKiB: number; adj: number }>): boolean {
     if (this.cfg.policy !== 'lowmemorykiller' && this.cfg.policy !== 'lmkd') return false;
+    this.targetLevels = levels.map((l) => ({ ...l }));
     const params = { ...(this.engine.currentSettings.params as Record<string, unknown>), levels: levels.map((l) => ({ ...l })) };
     this.engine.configure({ params });
     this.cfg = { ...this.cfg, params };
