@@ -121,7 +121,7 @@ function fmt(ms: number): string {
 }
 
 async function sizeTable(killer: KernelKiller, cBin: string | undefined): Promise<string[]> {
-  const sizes: [number, number][] = [[256, 5], [1024, 5], [4096, 3]];
+  const sizes: [number, number][] = [[256, 7], [1024, 7], [4096, 3]];
   const modes = MODES.filter((m) => cBin !== undefined || !m.startsWith('c'));
   const lines = ['| victim | mode | runs, ms (decision → memcg usage < 10%) | reaped | median ms | ÷ C (FIFO 10) | ÷ C (plain) |', '|---|---|---|---|---|---|---|'];
   for (const [mib, runs] of sizes) {

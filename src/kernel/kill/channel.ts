@@ -2,6 +2,7 @@
 // running on the calling thread (useWorker: false, for tests and comparisons).
 import { Worker } from 'node:worker_threads';
 import { KillCore } from './core.js';
+import { warmUpReap } from './reap.js';
 import { realKillSys, type KillSys } from './sys.js';
 import { threadNowMs } from './thread-time.js';
 import type { CoreConfig, FromCore, ToCore } from './types.js';
@@ -50,9 +51,11 @@ export function workerChannel(config: CoreConfig, events: ChannelEvents): Channe
 export function inlineChannel(
   config: CoreConfig,
   events: ChannelEvents,
-  sys: KillSys = realKillSys(),
+  custom?: KillSys,
   protect?: (pid: number) => boolean,
 ): Channel {
+  const sys = custom ?? realKillSys();
+  if (!custom) warmUpReap(sys, threadNowMs);
   const askProtect = protect ? (pids: number[]) => Promise.resolve(pids.filter((p) => protect(p))) : undefined;
   const core = new KillCore(sys, config, {
     now: threadNowMs,

@@ -15,7 +15,7 @@ import { SIGKILL } from '../sys/process.js';
 import { boostVictim } from './boost.js';
 import { findFreezerRoot, isFrozen, readFreezer } from './freezer.js';
 import { closeQuietly, openVictims, type OpenedVictim } from './identity.js';
-import { tryReap } from './reap.js';
+import { tryReap, type ReapAttempt } from './reap.js';
 import { findSharers, killSharers, type Sharer } from './shared-mm.js';
 import type { KillSys } from './sys.js';
 import type { BatchTiming, CoreConfig, FromCore, Outcome, Update } from './types.js';
@@ -40,6 +40,8 @@ interface Handle {
   extraFds: number[];
   /** Sharers found before the kill (scanSharersBeforeKill). */
   knownSharers?: Sharer[];
+  /** The process_mrelease made right after the signal, not yet accounted for. */
+  firstAttempt?: ReapAttempt;
   timer?: ReturnType<typeof setTimeout>;
 }
 
@@ -84,8 +86,9 @@ export class KillCore {
     // Reap order: largest resident anon first (seed 000 sorts its reap list this way).
     const reapOrder = [...opened].sort((a, b) => (victims[b.index]?.rssAnonKiB ?? 0) - (victims[a.index]?.rssAnonKiB ?? 0));
     const handles = new Map<number, Handle>();
+    const reapAtOnce = this.config.reap && this.reapSupported && this.config.reapDelayMs === 0;
     for (const entry of [...reapOrder].reverse()) {
-      const h = this.signal(entry.index, entry.fd, victims, outcomes);
+      const h = this.signal(entry.index, entry.fd, victims, outcomes, reapAtOnce && entry === reapOrder[0]);
       if (!h) continue;
       if (entry.sharers && entry.sharers.length > 0) h.knownSharers = entry.sharers;
       handles.set(entry.index, h);
@@ -128,19 +131,24 @@ export class KillCore {
     return opened;
   }
 
-  private signal(index: number, fd: number, victims: readonly Victim[], outcomes: Outcome[]): Handle | undefined {
+  /** SIGKILL; with reapNow, process_mrelease follows with nothing in between (the race). */
+  private signal(index: number, fd: number, victims: readonly Victim[], outcomes: Outcome[], reapNow: boolean): Handle | undefined {
     const outcome = outcomes[index];
     const victim = victims[index];
     if (!outcome || !victim) return undefined;
+    let first: ReapAttempt | undefined;
+    let signalAt: number;
     try {
       this.sys.pidfdSendSignal(fd, SIGKILL);
+      signalAt = this.host.now();
+      if (reapNow) first = tryReap(this.sys, fd, this.host.now);
     } catch (e) {
       closeQuietly(this.sys, fd);
       const code = errorCode(e) ?? String(e);
       outcome.error = code === 'ESRCH' ? 'gone' : `signal-failed: ${code}`;
       return undefined;
     }
-    outcome.signalAt = this.host.now();
+    outcome.signalAt = signalAt;
     outcome.killed = true;
     const h: Handle = {
       key: this.nextKey++,
@@ -153,6 +161,7 @@ export class KillCore {
       released: false,
       extraFds: [],
     };
+    if (first) h.firstAttempt = first;
     this.handles.set(h.key, h);
     outcome.key = h.key;
     outcome.fd = fd;
@@ -185,7 +194,8 @@ export class KillCore {
   private reapOnce(h: Handle): boolean {
     h.attempts++;
     const s = h.state;
-    let a = tryReap(this.sys, h.fd, this.host.now);
+    let a = h.firstAttempt ?? tryReap(this.sys, h.fd, this.host.now);
+    h.firstAttempt = undefined;
     // The victim let go of a shared address space its (now dying) sharers still hold.
     for (const fd of h.extraFds) {
       if (a.kind !== 'gone') break;

@@ -6,6 +6,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { errorCode } from '../sys/errors.js';
 import { schedGetscheduler, schedSetscheduler, SCHED_FIFO, SCHED_RESET_ON_FORK } from '../sys/sched.js';
 import { KillCore } from './core.js';
+import { warmUpReap } from './reap.js';
 import { realKillSys } from './sys.js';
 import { threadNowMs } from './thread-time.js';
 import type { CoreConfig, FromCore, ToCore } from './types.js';
@@ -17,10 +18,10 @@ const sys = realKillSys();
 const emit = (m: FromCore): void => port.postMessage(m);
 const notes: string[] = [];
 
-// Bind every libc function the kill path uses now, not during the first kill.
+// Bind every libc function the kill path uses now, not during the first kill, and warm
+// up the signal -> process_mrelease path (reap.ts).
 function warmUp(): void {
-  const fd = sys.pidfdOpen(sys.selfPid);
-  sys.close(fd);
+  warmUpReap(sys, threadNowMs);
   sys.readProc(sys.selfPid, 'stat');
   schedGetscheduler(0);
   if (config.threadRtPriority !== null) {

@@ -19,6 +19,7 @@ import { freezerV1, memcgV1, type TestCgroup } from '../../helpers/cgroup.js';
 import { spawnHog, waitFor, withTimeout, type Hog } from '../../helpers/hog.js';
 import { firstReason, needCc, needCgroupV1, needRoot } from '../../helpers/skip.js';
 import { spySys, stateOf, victimOf } from './helpers.js';
+import { SyscallError } from '../../../src/kernel/sys/errors.js';
 
 const skip = firstReason(needRoot(), needCgroupV1('memory'), needCgroupV1('freezer'), needCc());
 const FREEZER_ROOT = '/sys/fs/cgroup/freezer';
@@ -171,4 +172,28 @@ test('a victim that cannot die (frozen, thaw off): its memory is reaped, the rec
   // Thawing lets the killed victim finish dying.
   scene.freezer.write('freezer.state', 'THAWED');
   await withTimeout(scene.victim.exited, 5000, 'victim exit after thaw');
+});
+
+test('reap retries settle after kill() returned: the result is completed before the record is made', { skip, timeout: 60_000 }, async (t) => {
+  const scene = await frozenScene(32);
+  t.after(() => scene.cleanup());
+  // The real kernel, except that the first two process_mrelease calls say EAGAIN.
+  const { sys } = spySys();
+  let mreleaseCalls = 0;
+  const real = sys.processMrelease;
+  sys.processMrelease = (fd) => {
+    if (++mreleaseCalls <= 2) throw new SyscallError('process_mrelease', 11, 'EAGAIN');
+    real(fd);
+  };
+  const killer = new KernelKiller({ useWorker: false, sys, thaw: false, reapRetry: { attempts: 5, backoffMs: 5 } });
+  t.after(() => killer.close());
+  const [r] = await killer.kill([victimOf(scene.victim.pid, 32 * 1024)], { dryRun: false });
+  assert.ok(r?.killed);
+  assert.equal(r.reaped, false, 'not yet: the first call was refused');
+  const [exitMs] = await killer.waitForExit([r], 300);
+  assert.equal(exitMs, null, 'frozen, it cannot exit');
+  assert.equal(r.reaped, true, 'the retry reaped it, and the result says so');
+  assert.equal(mreleaseCalls, 3);
+  // A second wait answers from what the first one saw, without polling a released pidfd.
+  assert.deepEqual(await killer.waitForExit([r], 300), [null]);
 });
