@@ -4,6 +4,7 @@
 import type { Clock, Killer, KillOptions, KillResult } from '../../engine/ports.js';
 import type { Victim } from '../../model/decision.js';
 import { systemClock } from '../clock.js';
+import { isSyscallError } from '../sys/errors.js';
 import { PollSet, POLLIN, pollAsync } from '../sys/io.js';
 import { inlineChannel, workerChannel, type Channel, type ChannelEvents } from './channel.js';
 import { threadNowMs } from './thread-time.js';
@@ -99,8 +100,10 @@ export class KernelKiller implements Killer {
       const set = new PollSet(waiting.map((i) => ({ fd: (entries[i] as Tracked).fd, events: POLLIN })));
       try {
         await pollAsync(set, Math.min(Math.ceil(remaining), MAX_POLL_SLICE_MS));
-      } catch {
-        // EINTR on the pool thread: poll again with what is left.
+      } catch (e) {
+        // EINTR on the pool thread: poll again with what is left. Anything else would
+        // only repeat: report the victims as not exited.
+        if (!isSyscallError(e, 'EINTR')) break;
       }
       const now = threadNowMs();
       waiting = waiting.filter((i, j) => {
