@@ -3,17 +3,18 @@
 //   MODE naive:  per scan, readdir /proc and open/read/close each file of each process;
 //        cached: keep one fd per process and file (opened on first sight), pread at 0;
 //                an fd whose read fails (ESRCH: the process is gone) is closed; once
-//                RLIMIT_NOFILE is reached (EMFILE), further files are open/read/closed.
+//                RLIMIT_NOFILE is nearly reached (64 fds left), further files are
+//                open/read/closed.
 // Both also read /proc/meminfo and /proc/zoneinfo once per scan, as reapd's snapshot does.
 // Reading only, no parsing: the floor a C scanner cannot go below. Prints one JSON line:
 //   {"mode":"naive","procs":[n per scan],"us":[µs per scan],"bytes":total,"heldFds":n}
 #include <ctype.h>
 #include <dirent.h>
-#include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -27,6 +28,7 @@ static int nfiles;
 static int *fds; /* MAX_PID * nfiles, 0 = none (fd 0 is stdin, never one of ours) */
 static int out_of_fds;
 static long held;
+static long max_held;
 
 static double now_us(void) {
   struct timespec ts;
@@ -47,13 +49,9 @@ static void read_cached(int pid, int f) {
   char path[64];
   if (*slot <= 0) {
     snprintf(path, sizeof path, "/proc/%d/%s", pid, files[f]);
-    if (out_of_fds) { read_path(path); return; }
+    if (out_of_fds || held >= max_held) { out_of_fds = 1; read_path(path); return; }
     *slot = open(path, O_RDONLY | O_CLOEXEC);
-    if (*slot < 0) {
-      *slot = 0;
-      if (errno == EMFILE) { out_of_fds = 1; read_path(path); }
-      return;
-    }
+    if (*slot < 0) { *slot = 0; return; }
     held++;
   }
   ssize_t n = pread(*slot, buf, sizeof buf, 0);
@@ -92,6 +90,8 @@ int main(int argc, char **argv) {
   int scans = atoi(argv[2]);
   for (char *tok = strtok(argv[3], ","); tok && nfiles < MAX_FILES; tok = strtok(NULL, ",")) files[nfiles++] = tok;
   if (cached) fds = calloc((size_t)MAX_PID * nfiles, sizeof *fds);
+  struct rlimit rl;
+  max_held = getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur > 128 ? (long)rl.rlim_cur - 64 : 0;
   printf("{\"mode\":\"%s\",\"procs\":[", argv[1]);
   char us[4096] = "";
   for (int i = 0; i < scans; i++) {

@@ -8,7 +8,7 @@ import type { MemoryView } from '../policy/types.js';
 import { SNAPSHOT_VERSION, type CgroupMemory, type MemoryState, type Snapshot } from '../model/snapshot.js';
 import { systemClock } from './clock.js';
 import { listCgroupPids, memcgKind, readCgroupMemory, type MemcgKind } from './procfs/cgroup-domain.js';
-import { defaultFdBudget } from './procfs/limits.js';
+import { defaultFdBudget, fdCeiling, fdReserve, raiseOpenFilesLimit, readOpenFilesLimit } from './procfs/limits.js';
 import { readMeminfo, readReserveKiB } from './procfs/memory.js';
 import { ProcScanner, type ScanStats } from './procfs/scanner.js';
 import { clockTicksPerSecond, pageSizeBytes } from './sys/sysconf.js';
@@ -23,9 +23,11 @@ export interface KernelProcessSourceOptions {
   /** Page size in KiB (default: sysconf). statm and zoneinfo count pages. */
   pageSizeKiB?: number;
   /**
-   * Keep per-process fds open between scans: true (default) within a share of
-   * RLIMIT_NOFILE, a number for an explicit fd budget, false to open/read/close every time.
-   * Each held seq_file fd pins one ~4 KiB kernel buffer once read (docs/snapshot-format.md).
+   * Keep per-process fds open between scans: true (default) up to RLIMIT_NOFILE minus
+   * 1024, a number for an explicit fd budget, false to open/read/close every time. Held
+   * fds never take the process's fd count within 1024 of the limit, whoever else holds
+   * fds. Each held seq_file fd pins one ~4 KiB kernel buffer once read
+   * (docs/snapshot-format.md).
    */
   fdCache?: boolean | number;
   /**
@@ -44,6 +46,10 @@ export class KernelProcessSource implements ProcessSource {
   private readonly scanner: ProcScanner;
   private memcgType: MemcgKind | undefined;
   private reserveKiB: number | undefined;
+  /** With the default fd cache: the process count RLIMIT_NOFILE was last sized for. */
+  private fdLimitSizedFor: number | undefined;
+  /** Why RLIMIT_NOFILE could not be raised (EPERM without CAP_SYS_RESOURCE), if it could not. */
+  fdLimitError: string | undefined;
 
   constructor(opts: KernelProcessSourceOptions = {}) {
     this.procRoot = opts.procRoot ?? '/proc';
@@ -51,10 +57,12 @@ export class KernelProcessSource implements ProcessSource {
     this.selfPid = opts.selfPid ?? process.pid;
     this.pageSizeKiB = opts.pageSizeKiB ?? pageSizeBytes() / 1024;
     const cache = opts.fdCache ?? true;
+    if (cache === true) this.fdLimitSizedFor = 0;
     this.scanner = new ProcScanner({
       procRoot: this.procRoot,
       pageSizeKiB: this.pageSizeKiB,
       maxCachedFds: cache === true ? defaultFdBudget() : cache === false ? 0 : Math.max(0, cache),
+      fdCeiling: fdCeiling(),
       refreshMaxScans: opts.refreshMaxScans ?? 64,
       clockTicksPerSecond: clockTicksPerSecond(),
     });
@@ -67,12 +75,32 @@ export class KernelProcessSource implements ProcessSource {
   /** The same scan, synchronously (the watchdog and benchmarks call it directly). */
   scanSync(): Snapshot {
     const pids = this.memcg === undefined ? this.scanner.listPids() : listCgroupPids(this.memcg);
+    this.sizeFdLimit(pids.length);
     const processes = this.scanner.scan(pids);
     this.reserveKiB = readReserveKiB(this.procRoot, this.pageSizeKiB);
     const view = this.readMemorySync();
     const snapshot: Snapshot = { version: SNAPSHOT_VERSION, timeMs: systemClock.wallMs(), memory: view.memory, processes };
     if (view.cgroup) snapshot.cgroup = view.cgroup;
     return snapshot;
+  }
+
+  /**
+   * Default cache only: when 4 fds per process would not fit, raise RLIMIT_NOFILE (soft to
+   * hard; past hard with CAP_SYS_RESOURCE) for twice as many processes, at most once per
+   * doubling of the process count.
+   */
+  private sizeFdLimit(processes: number): void {
+    if (this.fdLimitSizedFor === undefined || processes <= 2 * this.fdLimitSizedFor) return;
+    this.fdLimitSizedFor = processes;
+    const current = readOpenFilesLimit();
+    if (current && processes * 4 + fdReserve(current) <= current.soft) return;
+    try {
+      const { limit, error } = raiseOpenFilesLimit(processes * 8 + 1024);
+      this.fdLimitError = error;
+      this.scanner.setFdLimits(defaultFdBudget(limit), fdCeiling(limit));
+    } catch (e) {
+      this.fdLimitError = e instanceof Error ? e.message : String(e);
+    }
   }
 
   async readMemory(): Promise<MemoryView> {

@@ -89,8 +89,9 @@ function privilegeLines(c: Capabilities): DoctorLine[] {
 
 /** The human view of the probe: one line per feature. */
 export function doctorLines(c: Capabilities): DoctorLine[] {
-  // The scanner holds 4 fds per process (stat, statm, oom_score, oom_score_adj).
-  const fdProcesses = Math.floor(defaultFdBudget(c.openFiles ?? undefined) / 4);
+  // The scanner holds 4 fds per process (stat, statm, oom_score, oom_score_adj) when all
+  // fit, else 2 (stat, oom_score_adj) for as many as fit (src/kernel/procfs/fds.ts).
+  const budget = defaultFdBudget(c.openFiles ?? undefined);
   return [
     {
       feature: 'kernel',
@@ -104,7 +105,10 @@ export function doctorLines(c: Capabilities): DoctorLine[] {
     {
       feature: 'open files',
       value: c.openFiles ? String(c.openFiles.soft) : 'unknown',
-      meaning: `the scanner keeps /proc fds open for up to ${fdProcesses} processes, then opens and closes per scan`,
+      meaning:
+        `the scanner holds up to ${budget} /proc fds: 4 per process up to ${Math.floor(budget / 4)} processes, ` +
+        `2 up to ${Math.floor(budget / 2)}, beyond that it opens and closes them per scan` +
+        (c.privileges.sysResource ? '; it raises the limit itself when there are more processes' : '; raising the hard limit needs CAP_SYS_RESOURCE (or LimitNOFILE=)'),
     },
     {
       feature: 'swap',

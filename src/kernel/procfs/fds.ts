@@ -10,6 +10,8 @@ import { GONE, closeQuietly, openOrGone } from './read.js';
 
 /** Thrown (not an Error: no stack to capture) when an open says the process is gone. */
 export const GONE_SIGNAL = Symbol('gone');
+/** Thrown when the process's fds reach the ceiling (or EMFILE): hold no more. */
+const FULL_SIGNAL = Symbol('fd-table-full');
 
 export function must(n: number): number {
   if (n === GONE) throw GONE_SIGNAL;
@@ -24,11 +26,24 @@ export class FdTable {
   private slots4 = 0;
   private lastPlan = { listed: 0, kernelThreads: 0 };
 
+  /**
+   * @param budget fds this table may hold
+   * @param ceiling highest fd number a held fd may get (limits.ts fdCeiling): a
+   *   process-wide guard that also counts other scanners' and other threads' fds
+   */
   constructor(
     private readonly procRoot: string,
     budget: number,
+    private ceiling: number,
   ) {
     this.budget = Math.max(0, budget);
+  }
+
+  /** New limits (after RLIMIT_NOFILE was raised); held fds above them go at their next read. */
+  setLimits(budget: number, ceiling: number): void {
+    this.budget = Math.max(0, budget);
+    this.ceiling = ceiling;
+    this.plan(this.lastPlan.listed, this.lastPlan.kernelThreads);
   }
 
   get fdsInUse(): number {
@@ -84,8 +99,8 @@ export class FdTable {
     try {
       if (tier > e.tier || e.statFd === NO_FD) this.grow(e, tier, scanNo);
     } catch (x) {
-      if (errorCode(x) !== 'EMFILE') throw x;
-      // The rest of the process needs fds too: stop caching, read this one uncached.
+      if (x !== FULL_SIGNAL && errorCode(x) !== 'EMFILE') throw x;
+      // The rest of the process needs fds too: hold no more, read this one uncached.
       this.shrink(e, 0);
       this.budget = Math.max(0, this.fdsInUse - 64);
       this.plan(this.lastPlan.listed, this.lastPlan.kernelThreads);
@@ -96,27 +111,38 @@ export class FdTable {
   private prepareStatOnly(e: PidEntry, scanNo: number): void {
     if (e.tier === 1 && e.statFd !== NO_FD) return;
     this.shrink(e, 0);
-    if (this.fdsInUse + 1 <= this.budget) {
+    const fd = must(openOrGone(this.path(e, 'stat')));
+    e.statFd = fd;
+    if (this.fdsInUse + 1 <= this.budget && fd < this.ceiling) {
       this.setTier(e, 1);
       e.openedScan = scanNo;
     }
-    e.statFd = must(openOrGone(this.path(e, 'stat')));
   }
 
   private grow(e: PidEntry, tier: Tier, scanNo: number): void {
+    const held = tier > 0;
     if (e.statFd === NO_FD) {
       this.setTier(e, tier);
-      if (tier > 0) e.openedScan = scanNo;
-      e.statFd = must(openOrGone(this.path(e, 'stat')));
-      e.adjFd = must(openOrGone(this.path(e, 'oom_score_adj')));
+      if (held) e.openedScan = scanNo;
+      e.statFd = this.open(e, 'stat', held);
+      e.adjFd = this.open(e, 'oom_score_adj', held);
     } else {
       this.setTier(e, tier);
     }
     if (tier === 4) {
       // Opened after stat: vouched for by the oom_score_adj read that ends every read.
-      if (e.statmFd === NO_FD) e.statmFd = must(openOrGone(this.path(e, 'statm')));
-      if (e.scoreFd === NO_FD) e.scoreFd = must(openOrGone(this.path(e, 'oom_score')));
+      if (e.statmFd === NO_FD) e.statmFd = this.open(e, 'statm', true);
+      if (e.scoreFd === NO_FD) e.scoreFd = this.open(e, 'oom_score', true);
     }
+  }
+
+  private open(e: PidEntry, file: string, held: boolean): number {
+    const fd = must(openOrGone(this.path(e, file)));
+    if (held && fd >= this.ceiling) {
+      closeQuietly(fd);
+      throw FULL_SIGNAL;
+    }
+    return fd;
   }
 
   /** After a read: a kernel thread keeps only stat; tier-0 processes close everything. */

@@ -1,7 +1,10 @@
 // How many fds the scanner may keep open. Node raises RLIMIT_NOFILE's soft limit to the
-// hard limit at startup, so the soft value read here is what we have; going above the
-// hard limit needs CAP_SYS_RESOURCE and is left to the service manager (LimitNOFILE=).
+// hard limit at startup; going above the hard limit needs CAP_SYS_RESOURCE, which a
+// daemon started by a service manager as root usually has (raiseOpenFilesLimit), and
+// which this project's machines lack (EPERM: the scanner then makes do).
 import { readFileSync } from 'node:fs';
+import { errorCode } from '../sys/errors.js';
+import { getRlimit, RLIMIT_NOFILE, setRlimit } from '../sys/rlimit.js';
 
 export interface FdLimit {
   soft: number;
@@ -24,12 +27,45 @@ export function readOpenFilesLimit(): FdLimit | undefined {
   }
 }
 
+/** Fds kept free for everything else in the process: the kill path's pidfds, PSI triggers, sockets, the journal. */
+export function fdReserve(limit: FdLimit): number {
+  return limit.soft >= 4096 ? 1024 : Math.floor(limit.soft / 4);
+}
+
 /**
- * The scanner's share of the fd limit: everything but a quarter (at least 1024) kept for
- * the daemon's own fds (PSI triggers, pidfds, sockets, the journal).
+ * The highest fd number a held /proc fd may have. POSIX hands out the lowest free fd
+ * number, so an fd at or above this means the process (any thread, any scanner) already
+ * holds about that many fds: the scanner then stops holding more. 0 when unknown.
  */
+export function fdCeiling(limit: FdLimit | undefined = readOpenFilesLimit()): number {
+  return limit ? Math.max(0, limit.soft - fdReserve(limit)) : 0;
+}
+
+/** The scanner's default fd budget: everything below the ceiling. */
 export function defaultFdBudget(limit: FdLimit | undefined = readOpenFilesLimit()): number {
-  if (!limit) return 0;
-  const reserve = Math.max(1024, Math.floor(limit.soft / 4));
-  return Math.max(0, limit.soft - reserve);
+  return fdCeiling(limit);
+}
+
+/**
+ * Make room for `wantFds` open files: the soft limit up to the hard limit, and past it up
+ * to fs.nr_open when the process has CAP_SYS_RESOURCE. Returns the limit now in force
+ * and, when the hard limit could not be raised, why.
+ */
+export function raiseOpenFilesLimit(wantFds: number): { limit: FdLimit; error?: string } {
+  const cur = getRlimit(RLIMIT_NOFILE);
+  const want = BigInt(Math.ceil(wantFds));
+  let error: string | undefined;
+  if (cur.soft < want) {
+    const nrOpen = BigInt(Number(readFileSync('/proc/sys/fs/nr_open', 'utf8').trim()) || 1048576);
+    const target = want < nrOpen ? want : nrOpen;
+    try {
+      setRlimit(RLIMIT_NOFILE, { soft: target, hard: target > cur.hard ? target : cur.hard });
+    } catch (e) {
+      error = errorCode(e) ?? String(e);
+      if (cur.soft < cur.hard) setRlimit(RLIMIT_NOFILE, { soft: cur.hard, hard: cur.hard });
+    }
+  }
+  const now = getRlimit(RLIMIT_NOFILE);
+  const n = (v: bigint): number => (v > BigInt(Number.MAX_SAFE_INTEGER) ? Number.MAX_SAFE_INTEGER : Number(v));
+  return error === undefined ? { limit: { soft: n(now.soft), hard: n(now.hard) } } : { limit: { soft: n(now.soft), hard: n(now.hard) }, error };
 }

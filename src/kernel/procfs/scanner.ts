@@ -27,6 +27,8 @@ export interface ProcScannerOptions {
   pageSizeKiB: number;
   /** Fds the scanner may keep open between scans (4 per process at most); 0: never. */
   maxCachedFds: number;
+  /** Highest fd number a held fd may get (limits.ts fdCeiling; default: maxCachedFds + 1024). */
+  fdCeiling?: number;
   /** See slow.ts: the longest interval between refreshes of status, cgroup and cmdline. */
   refreshMaxScans: number;
   /** USER_HZ, the unit of starttime (default 100). */
@@ -71,7 +73,7 @@ export class ProcScanner {
 
   constructor(opts: ProcScannerOptions) {
     this.procRoot = opts.procRoot;
-    this.fds = new FdTable(opts.procRoot, opts.maxCachedFds);
+    this.fds = new FdTable(opts.procRoot, opts.maxCachedFds, opts.fdCeiling ?? opts.maxCachedFds + 1024);
     this.slow = new SlowFields(this.fds, {
       pageSizeKiB: opts.pageSizeKiB,
       refreshMaxScans: opts.refreshMaxScans,
@@ -112,6 +114,11 @@ export class ProcScanner {
     this.stats.cachedFds = this.fds.fdsInUse;
     this.stats.persistentProcesses = this.fds.processesHolding;
     return out;
+  }
+
+  /** Change the fd budget and ceiling (after RLIMIT_NOFILE changed). */
+  setFdLimits(maxCachedFds: number, fdCeiling: number): void {
+    this.fds.setLimits(maxCachedFds, fdCeiling);
   }
 
   /** Close every held fd. The scanner stays usable (the next scan reopens). */

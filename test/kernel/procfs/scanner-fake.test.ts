@@ -204,3 +204,26 @@ test('processes already older than a minute at first sight start at the slowest 
     fake.remove();
   }
 });
+
+test('held fds never pass the process-wide fd ceiling, whatever the budget says', () => {
+  const fake = makeFakeProc();
+  // The lowest free fd number is handed out first: a ceiling a few above today's count
+  // leaves room for a few held fds only (this is how other scanners' fds are counted too).
+  const ceiling = openFdCount() + 6;
+  const sc = new ProcScanner({ procRoot: fake.root, pageSizeKiB: 4, maxCachedFds: 1000, fdCeiling: ceiling, refreshMaxScans: 64 });
+  const ref = scanner(fake, 0);
+  try {
+    const list = sc.listPids();
+    sc.scan(list);
+    const got = sc.scan(list);
+    assert.ok(sc.stats.cachedFds <= 6, `held ${sc.stats.cachedFds}`);
+    assert.ok(openFdCount() <= ceiling + 1, 'the process stays under the ceiling');
+    ref.scan(list);
+    assert.deepEqual(got, ref.scan(list), 'the rest are read uncached, with the same result');
+    assert.equal(sc.stats.errors, 0);
+  } finally {
+    sc.close();
+    ref.close();
+    fake.remove();
+  }
+});
