@@ -103,5 +103,12 @@ export function latencyTable(results: readonly LatencyResult[]): string {
     ...rows,
     '',
     `Median relative to no extra processes — ${ratios.join('; ')}. Goal: ≤ 10 ms.`,
+    '',
+    ...results.filter((r) => r.scanned > 100).map((r) => {
+      const scan = median(r.scanMs);
+      const total = median(r.samplesMs);
+      return `With ${r.scanned} processes in the domain the scan takes ${scan.toFixed(1)} of the ${total.toFixed(1)} ms ` +
+        `(${((scan * 1000) / r.scanned).toFixed(1)} µs per process, KernelProcessSource); decide + kill hand-off + SIGKILL take the other ${(total - scan).toFixed(1)} ms.`;
+    }),
   ].join('\n');
 }

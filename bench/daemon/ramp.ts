@@ -19,8 +19,11 @@ import { meminfoKiB, median, sleep } from './procstat.js';
 export interface RampRun {
   killer: 'reapd' | 'earlyoom';
   rateMiBps: number;
-  /** Threshold crossing -> hog dead, ms (null: the killer did not act within the ramp). */
+  /** Threshold crossing -> hog dead, ms (null: see outcome). */
   latencyMs: number | null;
+  /** killed; no-kill: crossed but the hog lived to the end of the ramp; no-crossing: other
+   * processes freed memory meanwhile, so MemAvailable never reached the threshold. */
+  outcome: 'killed' | 'no-kill' | 'no-crossing';
   /** MemAvailable below the threshold at its lowest, MiB. */
   overshootMiB: number;
   /** The hog's last reported allocation, MiB. */
@@ -95,7 +98,8 @@ export async function rampRun(killer: RampRun['killer'], rateMiBps: number): Pro
     const end = await Promise.race([died, sleep(((totalMiB / rateMiBps) * 1000) + 5000).then(() => null)]);
     clearInterval(sampler);
     const latencyMs = end !== null && crossAt !== undefined ? end - crossAt : null;
-    return { killer, rateMiBps, latencyMs, overshootMiB: Math.max(0, (thresholdKiB - minAvail) / 1024), peakHogMiB };
+    const outcome = crossAt === undefined ? 'no-crossing' : end === null ? 'no-kill' : 'killed';
+    return { killer, rateMiBps, latencyMs, outcome, overshootMiB: Math.max(0, (thresholdKiB - minAvail) / 1024), peakHogMiB };
   } finally {
     // SIGKILL the namespace's init: the kernel then kills everything in the namespace.
     if (init > 0) {
@@ -115,6 +119,7 @@ export function rampTable(runs: readonly RampRun[]): string {
   const rates = [...new Set(runs.map((r) => r.rateMiBps))];
   const lines = [
     '| ramp | killer | runs | crossing → kill, median ms (each run) | overshoot below threshold, median MiB | hog peak, median MiB |',
+    // no-crossing: other processes freed memory during the run, so the threshold was never reached.
     '|---|---|---|---|---|---|',
   ];
   for (const rate of rates) {
@@ -122,8 +127,9 @@ export function rampTable(runs: readonly RampRun[]): string {
       const rs = runs.filter((r) => r.rateMiBps === rate && r.killer === killer);
       if (rs.length === 0) continue;
       const lat = rs.map((r) => r.latencyMs).filter((x): x is number => x !== null);
-      const each = rs.map((r) => (r.latencyMs === null ? 'no kill' : r.latencyMs.toFixed(0))).join(', ');
-      lines.push(`| ${rate} MiB/s | ${killer} | ${rs.length} | ${median(lat).toFixed(0)} (${each}) | ${median(rs.map((r) => r.overshootMiB)).toFixed(0)} | ${median(rs.map((r) => r.peakHogMiB)).toFixed(0)} |`);
+      const each = rs.map((r) => (r.latencyMs === null ? r.outcome : r.latencyMs.toFixed(0))).join(', ');
+      const crossed = rs.filter((r) => r.outcome !== 'no-crossing');
+      lines.push(`| ${rate} MiB/s | ${killer} | ${rs.length} | ${median(lat).toFixed(0)} (${each}) | ${median(crossed.map((r) => r.overshootMiB)).toFixed(0)} | ${median(crossed.map((r) => r.peakHogMiB)).toFixed(0)} |`);
     }
     const r = median(runs.filter((x) => x.rateMiBps === rate && x.killer === 'reapd' && x.latencyMs !== null).map((x) => x.latencyMs as number));
     const e = median(runs.filter((x) => x.rateMiBps === rate && x.killer === 'earlyoom' && x.latencyMs !== null).map((x) => x.latencyMs as number));

@@ -52,11 +52,13 @@ function openControl(logger: Logger, daemon: Daemon, path: string): Promise<Cont
   return server.start().then(() => server);
 }
 
-export async function runDaemon(o: RunOptions): Promise<number> {
-  const { config } = o;
-  const logger = new Logger({ format: config.daemon.logFormat, level: config.daemon.logLevel, ...(o.out ? { out: o.out } : {}) });
-  logger.info('starting', `reapd ${readPackageVersion()} starting (pid ${process.pid}) on ${config.file}`, { version: readPackageVersion(), pid: process.pid, config: config.file });
-  if (o.nodeFlags) logger.info('node-flags', `Node flags: ${o.nodeFlags}`, { execArgv: process.execArgv });
+interface Started {
+  killer: KernelKiller;
+  caps: { psi: boolean };
+}
+
+/** Probe, protect, start the kill thread: everything before the domains. */
+async function prepare(config: Config, logger: Logger): Promise<Started> {
   const caps = probeAndLog(logger, config);
   if (config.daemon.selfProtect) protectAndLog(logger);
   const k = config.kill;
@@ -65,16 +67,18 @@ export async function runDaemon(o: RunOptions): Promise<number> {
     // The kill thread's own real-time priority is part of self-protection.
     ...(config.daemon.selfProtect ? {} : { threadRtPriority: null }),
   });
-  const notes = await killer.ready();
-  for (const n of notes) logger.info('kill-thread', n);
-  const poller = new FdPoller({ log: (level, event, message, fields) => logger.log(level, event, message, fields) });
-  const services: DaemonServices = {
+  for (const n of await killer.ready()) logger.info('kill-thread', n);
+  return { killer, caps };
+}
+
+function services(o: RunOptions, logger: Logger, started: Started): DaemonServices {
+  return {
     logger,
     clock: systemClock,
     selfPid: process.pid,
-    psiAvailable: caps.psi,
-    killer,
-    poller,
+    psiAvailable: started.caps.psi,
+    killer: started.killer,
+    poller: new FdPoller({ log: (level, event, message, fields) => logger.log(level, event, message, fields) }),
     openJournal: (path) => openJournal(path, logger),
     makeSource: (d, kind) => {
       if (kind === 'cgroup2' && d.memcg !== null && isUnaccountedGroup(d.memcg)) {
@@ -88,19 +92,29 @@ export async function runDaemon(o: RunOptions): Promise<number> {
     openControl: (path, daemon) => openControl(logger, daemon, path),
     startWatchdog: (cfg, journal) => startWatchdog(cfg, { logger, journal, formatKill: formatKillLine }),
   };
-  const daemon = new Daemon(config, services);
+}
+
+export async function runDaemon(o: RunOptions): Promise<number> {
+  const { config } = o;
+  const logger = new Logger({ format: config.daemon.logFormat, level: config.daemon.logLevel, ...(o.out ? { out: o.out } : {}) });
+  // Signals first: a SIGHUP or SIGTERM during start-up must not kill the process outright.
+  const signals = new Signals(logger);
+  logger.info('starting', `reapd ${readPackageVersion()} starting (pid ${process.pid}) on ${config.file}`, { version: readPackageVersion(), pid: process.pid, config: config.file });
+  if (o.nodeFlags) logger.info('node-flags', `Node flags: ${o.nodeFlags}`, { execArgv: process.execArgv });
+  const daemon = new Daemon(config, services(o, logger, await prepare(config, logger)));
   try {
     await daemon.start();
   } catch (e) {
     const code = startErrorExitCode(e);
     logger.error('start-failed', `cannot start: ${e instanceof Error ? e.message : String(e)}`, { exitCode: code });
     await daemon.stop();
+    signals.dispose();
     return code;
   }
   logger.info('started', `reapd running: ${daemon.domainList.length} domain(s); SIGHUP reloads ${config.file}, SIGTERM stops`, {
     domains: daemon.domainList.map((d) => d.name),
   });
-  const signal = await waitForStop(daemon, logger);
+  const signal = await signals.serve(daemon);
   logger.info('stopping', `${signal}: stopping`, { signal });
   await daemon.stop();
   const totals = daemon.domainList.map((d) => ({ domain: d.name, ...d.stats }));
@@ -110,26 +124,52 @@ export async function runDaemon(o: RunOptions): Promise<number> {
   return EXIT_OK;
 }
 
-/** Resolves with the name of the signal that asked to stop; SIGHUP reloads meanwhile. */
-function waitForStop(daemon: Daemon, logger: Logger): Promise<string> {
-  return new Promise((resolve) => {
-    const onHup = (): void => {
-      logger.info('reload', 'SIGHUP: reloading the configuration');
-      void daemon.reload();
-    };
-    const onStop = (signal: NodeJS.Signals): void => {
-      process.off('SIGHUP', onHup);
-      process.off('SIGTERM', onStop);
-      process.off('SIGINT', onStop);
-      // A second signal while stopping ends the process at once.
-      process.once('SIGTERM', () => process.exit(EXIT_OK));
-      process.once('SIGINT', () => process.exit(EXIT_OK));
-      resolve(signal);
-    };
-    process.on('SIGHUP', onHup);
-    process.on('SIGTERM', onStop);
-    process.on('SIGINT', onStop);
-  });
+/**
+ * SIGHUP reloads (ignored, with a line, while starting or stopping); SIGTERM/SIGINT stop —
+ * one that arrives during start-up stops the daemon as soon as it has started. A second
+ * stop signal while stopping ends the process at once.
+ */
+class Signals {
+  private daemon: Daemon | undefined;
+  private stopSignal: string | undefined;
+  private resolveStop: ((signal: string) => void) | undefined;
+  private readonly onHup = (): void => {
+    if (!this.daemon) {
+      this.logger.info('reload', 'SIGHUP ignored: the daemon is starting or stopping');
+      return;
+    }
+    this.logger.info('reload', 'SIGHUP: reloading the configuration');
+    void this.daemon.reload();
+  };
+  private readonly onStop = (signal: NodeJS.Signals): void => {
+    if (this.stopSignal !== undefined) process.exit(EXIT_OK);
+    this.stopSignal = signal;
+    this.resolveStop?.(signal);
+  };
+
+  constructor(private readonly logger: Logger) {
+    process.on('SIGHUP', this.onHup);
+    process.on('SIGTERM', this.onStop);
+    process.on('SIGINT', this.onStop);
+  }
+
+  /** Resolves with the stop signal's name; SIGHUP reloads `daemon` meanwhile. */
+  serve(daemon: Daemon): Promise<string> {
+    this.daemon = daemon;
+    return new Promise((resolve) => {
+      if (this.stopSignal !== undefined) resolve(this.stopSignal);
+      else this.resolveStop = resolve;
+    }).then((signal) => {
+      this.daemon = undefined;
+      return signal as string;
+    });
+  }
+
+  dispose(): void {
+    process.off('SIGHUP', this.onHup);
+    process.off('SIGTERM', this.onStop);
+    process.off('SIGINT', this.onStop);
+  }
 }
 
 /** oom_score_adj, locked code pages: one line per step, a warning for each that fell short. */
