@@ -57,6 +57,14 @@ export async function rssRun(seconds: number): Promise<RssResult> {
   }
 }
 
+/** Anon growth over the second half of the run: a leak keeps growing, a settling heap does not. */
+function secondHalf(r: RssResult): string {
+  const mid = r.samples.find(([s]) => s >= r.seconds / 2);
+  const end = r.samples[r.samples.length - 1];
+  if (!mid || !end) return '';
+  return `Anon at the end / at ${mid[0]} s: **${fmt(end[2] / mid[2], 2)}×** (a leak would keep growing; a heap settling into its steady size does not).`;
+}
+
 export function rssTable(r: RssResult): string {
   const first = r.samples[0]?.[1] ?? NaN;
   const last = r.samples[r.samples.length - 1]?.[1] ?? NaN;
@@ -70,5 +78,6 @@ export function rssTable(r: RssResult): string {
     `RSS at the end / at the first event: **${fmt(last / first, 2)}×**; anon at the end / at the first event: ` +
       `**${fmt((r.samples[r.samples.length - 1]?.[2] ?? NaN) / (r.samples[0]?.[2] ?? NaN), 2)}×**; peak (VmHWM) ${fmt(r.hwmKiB / 1024)} MiB; ` +
       `daemon CPU ${fmt(r.cpuSeconds, 1)} s in all. Most of the RSS is the node binary's code, locked in memory by self-protection (file-backed, shared with other node processes).`,
+    secondHalf(r),
   ].join('\n');
 }
