@@ -162,6 +162,8 @@ export class Daemon {
       changes.push(`journal ${dm.journal ?? 'none'}`);
     }
     if (dm.socket !== prev.daemon.socket) changes.push('control socket changes take effect after a restart');
+    if (JSON.stringify(next.kill) !== JSON.stringify(prev.kill)) changes.push('[kill] changes take effect after a restart');
+    if (dm.selfProtect !== prev.daemon.selfProtect) changes.push('self_protect changes take effect after a restart');
     const wanted = new Set(next.domains.map((d) => d.name));
     for (const [name, domain] of this.domains) {
       if (wanted.has(name) && !fresh.has(name)) continue;

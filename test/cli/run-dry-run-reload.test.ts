@@ -25,19 +25,20 @@ function config(memcg: string, dryRun: boolean, extra: string[] = []): string {
 }
 
 test('dry run kills nothing and journals the decision; SIGHUP: a broken file keeps the old config, a good one applies', { skip, timeout: 60_000 }, async () => {
-  const memcg = memcgV1({ limitMiB: 200, oomKillDisable: true });
+  const memcg = memcgV1({ limitMiB: 256, oomKillDisable: true });
   const reapd = new Reapd();
   const hogs: Hog[] = [];
   try {
-    const victim = spawnHog({ mib: 30, oomScoreAdj: 900, cgroups: [memcg.path], name: 'reapd-dry-a900' });
+    const victim = spawnHog({ mib: 80, oomScoreAdj: 900, cgroups: [memcg.path], name: 'reapd-dry-a900' });
     const helpers = [1, 2].map(() => spawnHog({ mib: 1, oomScoreAdj: 0, cgroups: [memcg.path], name: 'reapd-dry-help' }));
     hogs.push(victim, ...helpers);
     await withTimeout(Promise.all([victim.ready, ...helpers.map((h) => h.ready)]), 10_000, 'victim and helpers ready');
     const poke = (): Promise<void> => (helpers.shift() as Hog).kill();
     reapd.start({ config: config(memcg.path, true) });
     await reapd.waitForEvent('domain-started', 15_000);
-    // 30 + 180 MiB > 200 MiB: blocks at the limit; after the victim dies it needs at most 10 more.
-    const grow = spawnHog({ mib: 180, stepMiB: 20, stepMs: 20, oomScoreAdj: 0, cgroups: [memcg.path], name: 'reapd-dry-grow' });
+    // 80 + 2 + 200 MiB > 256 MiB: blocks at the limit. Once the victim is gone it completes
+    // with ~50 MiB to spare: no reclaim, so no further pressure event that could pick it.
+    const grow = spawnHog({ mib: 200, stepMiB: 20, stepMs: 20, oomScoreAdj: 0, cgroups: [memcg.path], name: 'reapd-dry-grow' });
 
     hogs.push(grow);
 
