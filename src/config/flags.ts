@@ -2,23 +2,17 @@
 // so a bad flag value is reported like a bad key (naming the flag), and one code path
 // checks both. Domain flags apply to every [[domain]]; --memcg makes the daemon watch one
 // cgroup, taking the file's first domain as the template.
+import type { ParamText } from '../policy/params.js';
 import { policyKeyOwner } from './policy-keys.js';
 import { formatPath } from './validate.js';
 
-export interface ConfigFlags {
+/** Flags over the file: the policy parameters (as `explain` spells them) and the rest. */
+export interface ConfigFlags extends ParamText {
   policy?: string;
-  minfree?: string;
-  levels?: string;
-  deathPending?: string;
-  killTimeout?: string;
-  pick?: string;
-  memAvailable?: string;
-  swapFree?: string;
   memcg?: string;
   psiGroup?: string;
   trigger?: string;
   minAdj?: string | number;
-  reclaimTimeout?: string;
   journal?: string;
   dryRun?: boolean;
   logFormat?: string;

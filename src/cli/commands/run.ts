@@ -5,26 +5,8 @@
 import type { Command } from 'commander';
 import { loadConfig, type ConfigFlags } from '../../config/index.js';
 
-export interface ConfigOptionValues {
+export interface ConfigOptionValues extends ConfigFlags {
   config?: string;
-  policy?: string;
-  minfree?: string;
-  levels?: string;
-  deathPending?: string;
-  killTimeout?: string;
-  pick?: string;
-  memAvailable?: string;
-  swapFree?: string;
-  memcg?: string;
-  psiGroup?: string;
-  trigger?: string;
-  minAdj?: string;
-  reclaimTimeout?: string;
-  journal?: string;
-  dryRun?: boolean;
-  logFormat?: string;
-  logLevel?: string;
-  socket?: string;
 }
 
 /** The flags `run` and `check-config` share; each overrides the configuration file. */

@@ -20,20 +20,12 @@ import type { Scenario } from '../../sim/scenario/types.js';
 import { simulateScenario, SimError } from '../../sim/simulate.js';
 import { replayTrace } from '../../sim/trace/replay.js';
 
-interface SimulateFlags {
+interface SimulateFlags extends ParamText {
   policy?: string;
   reap: boolean;
   json?: boolean;
   report?: string;
   interval: string;
-  minfree?: string;
-  levels?: string;
-  deathPending?: string;
-  killTimeout?: string;
-  pick?: string;
-  memAvailable?: string;
-  swapFree?: string;
-  reclaimTimeout?: string;
 }
 
 /** Flag (ParamText option) -> the scenario key it overrides. */
