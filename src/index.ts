@@ -3,3 +3,4 @@ export * from './model/index.js';
 export * from './policy/types.js';
 export * from './engine/ports.js';
 export * from './engine/reclaim.js';
+export * from './engine/record.js';

@@ -2,6 +2,7 @@
 // the domain, restarted when a reload changes it, and what it did while the main loop was
 // stalled is journalled and logged here once the main loop runs again.
 import type { JournalPort } from '../engine/ports.js';
+import { killRecordFrom } from '../engine/record.js';
 import type { KillRecord } from '../model/kill-record.js';
 import type { Config, DomainConfig } from '../config/types.js';
 import type { Logger } from './logger.js';
@@ -13,30 +14,15 @@ export interface WatchdogHandle {
 
 /** Kill records for what the watchdog did (the engine's record, from its results). */
 export function watchdogRecords(action: WatchdogAction, domain: string): KillRecord[] {
-  return action.results.map((r, i) => {
-    const v = r.victim;
-    const record: KillRecord = {
-      time: new Date(action.wallMs).toISOString(),
-      pid: v.pid,
-      name: v.name,
-      uid: v.uid,
-      oomScoreAdj: v.oomScoreAdj,
-      sizeKiB: v.sizeKiB,
-      anonKiB: v.rssAnonKiB,
+  return action.results.map((r, i) =>
+    killRecordFrom(r, action.exitMs[i] ?? null, {
       policy: action.policy,
-      reason: v.reason,
-      why: `watchdog (main loop silent ${Math.round(action.silentMs)} ms, ${action.memory}): ${v.why}`,
-      killed: r.killed,
-      reaped: r.reaped,
-      reapMs: r.reapMs,
-      exitMs: r.killed ? (action.exitMs[i] ?? null) : null,
+      wallMs: action.wallMs,
       dryRun: action.dryRun,
       domain,
-    };
-    if (r.error !== undefined) record.error = r.error;
-    if (r.notes.length > 0) record.notes = r.notes;
-    return record;
-  });
+      why: `watchdog (main loop silent ${Math.round(action.silentMs)} ms, ${action.memory}): ${r.victim.why}`,
+    }),
+  );
 }
 
 export interface WatchdogGlueDeps {

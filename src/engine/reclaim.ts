@@ -5,7 +5,8 @@
 import type { Decision, PolicyName } from '../model/decision.js';
 import type { KillRecord } from '../model/kill-record.js';
 import type { Policy, PolicyContext, ProtectionRules, RegistryEntry } from '../policy/types.js';
-import type { Clock, EventSink, JournalPort, Killer, KillResult, ProcessSource, TriggerEvent } from './ports.js';
+import type { Clock, EventSink, JournalPort, Killer, ProcessSource, TriggerEvent } from './ports.js';
+import { killRecordFrom } from './record.js';
 
 export interface EngineSettings<P> {
   params: P;
@@ -146,36 +147,16 @@ export class ReclaimEngine<P = unknown, S = unknown> {
     const wallMs = clock.wallMs();
     const records = results.map((r) => {
       const exitMs = r.killed ? (exits[killed.indexOf(r)] ?? null) : null;
-      const record = this.record(decision, r, exitMs, wallMs);
+      const record = killRecordFrom(r, exitMs, {
+        policy: decision.policy,
+        wallMs,
+        dryRun,
+        domain: this.deps.domain,
+      });
       journal.append(record);
       events.kill(record);
       return record;
     });
     return { kind: 'killed', decision, records, timedOut };
-  }
-
-  private record(decision: Decision, r: KillResult, exitMs: number | null, wallMs: number): KillRecord {
-    const v = r.victim;
-    const record: KillRecord = {
-      time: new Date(wallMs).toISOString(),
-      pid: v.pid,
-      name: v.name,
-      uid: v.uid,
-      oomScoreAdj: v.oomScoreAdj,
-      sizeKiB: v.sizeKiB,
-      anonKiB: v.rssAnonKiB,
-      policy: decision.policy,
-      reason: v.reason,
-      why: v.why,
-      killed: r.killed,
-      reaped: r.reaped,
-      reapMs: r.reapMs,
-      exitMs,
-      dryRun: this.settings.dryRun,
-      domain: this.deps.domain,
-    };
-    if (r.error !== undefined) record.error = r.error;
-    if (r.notes.length > 0) record.notes = r.notes;
-    return record;
   }
 }

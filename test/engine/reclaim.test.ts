@@ -1,0 +1,151 @@
+// The engine against fake ports: one reclaim at a time, events absorbed, memory re-checked
+// before the kill, dry run, the timeout, and one journal record per victim.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { ReclaimEngine, type EngineSettings } from '../../src/engine/reclaim.js';
+import type { Clock, EventSink, Killer, KillOptions, KillResult, ProcessSource, TriggerEvent } from '../../src/engine/ports.js';
+import type { KillRecord } from '../../src/model/kill-record.js';
+import type { MemoryState, ProcessInfo, Snapshot } from '../../src/model/snapshot.js';
+import { getPolicy } from '../../src/policy/index.js';
+import { NO_RULES, type MemoryView, type Policy } from '../../src/policy/types.js';
+
+const MiB = 1024;
+
+function memory(availableKiB: number): MemoryState {
+  return {
+    totalKiB: 1024 * MiB, freeKiB: availableKiB, availableKiB, cachedKiB: 0, buffersKiB: 0, shmemKiB: 0,
+    unevictableKiB: 0, swapCachedKiB: 0, swapTotalKiB: 0, swapFreeKiB: 0, reserveKiB: 0,
+  };
+}
+
+function proc(pid: number, adj: number, anonMiB: number): ProcessInfo {
+  return {
+    pid, name: `p${pid}`, state: 'S', kernelThread: false, exiting: false, uid: 1000, startTime: pid * 10,
+    oomScoreAdj: adj, rssAnonKiB: anonMiB * MiB, rssFileKiB: 0, rssShmemKiB: 0, swapKiB: 0,
+  };
+}
+
+class FakeWorld implements ProcessSource, Killer, Clock {
+  now = 0;
+  availableKiB = 10 * MiB;
+  /** What readMemory() reports (the re-check before the kill). */
+  recheckAvailableKiB: number | undefined;
+  processes = [proc(100, 0, 50), proc(200, 900, 30), proc(300, 500, 40)];
+  killCalls: number[][] = [];
+  killOptions: KillOptions[] = [];
+  exitAfterMs: number | null = 5;
+  logs: Array<{ level: string; event: string }> = [];
+  records: KillRecord[] = [];
+  journal = { append: (r: KillRecord) => this.records.push(r) };
+  releaseKill: (() => void) | undefined;
+  holdKill = false;
+
+  nowMs = (): number => this.now;
+  wallMs = (): number => 1_700_000_000_000 + this.now;
+  async scan(): Promise<Snapshot> {
+    return { version: 1, memory: memory(this.availableKiB), processes: this.processes };
+  }
+  async readMemory(): Promise<MemoryView> {
+    return { memory: memory(this.recheckAvailableKiB ?? this.availableKiB) };
+  }
+  async kill(victims: readonly KillResult['victim'][], options: KillOptions): Promise<KillResult[]> {
+    this.killCalls.push(victims.map((v) => v.pid));
+    this.killOptions.push(options);
+    if (this.holdKill) await new Promise<void>((r) => (this.releaseKill = r));
+    return victims.map((victim) => ({ victim, killed: true, reaped: true, reapMs: 1, signalAtMs: this.now, notes: [] }));
+  }
+  async waitForExit(results: readonly KillResult[]): Promise<(number | null)[]> {
+    return results.map(() => this.exitAfterMs);
+  }
+  log(level: string, event: string): void {
+    this.logs.push({ level, event });
+  }
+}
+
+function engine<P>(world: FakeWorld, policy: Policy<P, unknown>, settings: Partial<EngineSettings<P>> = {}) {
+  const events: EventSink = { log: (l, e) => world.log(l, e), decision: () => undefined, kill: () => undefined };
+  return new ReclaimEngine<P, unknown>(
+    { domain: 'test', policy, source: world, killer: world, journal: world.journal, events, clock: world, selfPid: 4242 },
+    { params: policy.defaultParams(), rules: NO_RULES, reclaimTimeoutMs: 100, dryRun: false, ...settings },
+  );
+}
+
+const trigger: TriggerEvent = { source: 'test', level: 'critical', atMs: 0 };
+
+test('a threshold policy kills its victim and journals one record with the kill results', async () => {
+  const world = new FakeWorld();
+  const e = engine(world, getPolicy('oom-score') as Policy<unknown, unknown>);
+  const out = await e.onTrigger(trigger);
+  assert.equal(out.kind, 'killed');
+  assert.equal(world.killCalls.length, 1);
+  assert.equal(world.records.length, 1);
+  const r = world.records[0];
+  assert.equal(r?.pid, world.killCalls[0]?.[0]);
+  assert.equal(r?.policy, 'oom-score');
+  assert.equal(r?.exitMs, 5);
+  assert.equal(r?.reaped, true);
+  assert.equal(r?.dryRun, false);
+  assert.equal(r?.time, new Date(1_700_000_000_000).toISOString());
+});
+
+test('above every threshold: no scan result is acted on', async () => {
+  const world = new FakeWorld();
+  world.availableKiB = 900 * MiB;
+  const e = engine(world, getPolicy('oom-score') as Policy<unknown, unknown>);
+  assert.equal((await e.onTrigger(trigger)).kind, 'no-action');
+  assert.deepEqual(world.killCalls, []);
+});
+
+test('memory recovered between the decision and the kill: nothing is killed', async () => {
+  const world = new FakeWorld();
+  world.recheckAvailableKiB = 900 * MiB;
+  const e = engine(world, getPolicy('oom-score') as Policy<unknown, unknown>);
+  assert.equal((await e.onTrigger(trigger)).kind, 'recovered');
+  assert.deepEqual(world.killCalls, []);
+  assert.ok(world.logs.some((l) => l.event === 'recovered'));
+});
+
+test('triggers during a reclaim are absorbed by it, and the next trigger after it runs a new one', async () => {
+  const world = new FakeWorld();
+  world.holdKill = true;
+  const e = engine(world, getPolicy('simple-lmk') as Policy<unknown, unknown>);
+  const first = e.onTrigger(trigger);
+  await new Promise((r) => setImmediate(r));
+  assert.equal(e.busy, true);
+  assert.equal((await e.onTrigger(trigger)).kind, 'absorbed');
+  assert.equal((await e.onTrigger(trigger)).kind, 'absorbed');
+  world.releaseKill?.();
+  assert.equal((await first).kind, 'killed');
+  assert.deepEqual(e.stats, { reclaims: 1, absorbed: 2 });
+  world.holdKill = false;
+  assert.equal((await e.onTrigger(trigger)).kind, 'killed');
+  assert.equal(world.killCalls.length, 2);
+});
+
+test('a victim still alive at the timeout: the reclaim logs it and ends, exitMs is null', async () => {
+  const world = new FakeWorld();
+  world.exitAfterMs = null;
+  const e = engine(world, getPolicy('simple-lmk') as Policy<unknown, unknown>);
+  const out = await e.onTrigger(trigger);
+  assert.ok(out.kind === 'killed' && out.timedOut);
+  assert.ok(world.logs.some((l) => l.event === 'timeout' && l.level === 'warn'));
+  assert.ok(world.records.every((r) => r.exitMs === null));
+});
+
+test('the daemon itself is never a victim (selfPid reaches the policy)', async () => {
+  const world = new FakeWorld();
+  world.processes = [proc(4242, 1000, 500), proc(100, 0, 10)];
+  const e = engine(world, getPolicy('simple-lmk') as Policy<unknown, unknown>);
+  await e.onTrigger(trigger);
+  assert.ok(world.killCalls.flat().every((pid) => pid !== 4242));
+});
+
+test('dry run: the decision is journalled with dryRun true and exitMs null', async () => {
+  const world = new FakeWorld();
+  const e = engine(world, getPolicy('oom-score') as Policy<unknown, unknown>, { dryRun: true });
+  await e.onTrigger(trigger);
+  assert.equal(world.records.length, 1);
+  assert.equal(world.records[0]?.dryRun, true);
+  assert.equal(world.records[0]?.exitMs, null);
+  assert.deepEqual(world.killOptions, [{ dryRun: true }], 'the killer is told not to kill');
+});
