@@ -15,7 +15,7 @@ import { availableParallelism, release, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Benchmark } from './index.js';
 import { KernelKiller } from '../src/kernel/kill/index.js';
-import { threadNowMs } from '../src/kernel/kill/thread-time.js';
+import { threadNowMs } from '../src/kernel/clock.js';
 import { close, pidfdOpen, pidfdSendSignal, SIGKILL } from '../src/kernel/sys/index.js';
 import { memcgV1 } from '../test/helpers/cgroup.js';
 import { spawnHog, withTimeout } from '../test/helpers/hog.js';

@@ -1,4 +1,5 @@
 // `reapd journal`: print the kill journal as a table, or its records as JSON lines.
+import { systemClock } from '../../kernel/clock.js';
 import type { Command } from 'commander';
 import { CliError, EXIT } from '../exit-codes.js';
 import { DEFAULT_JOURNAL_PATH, parseSince, readJournal, wasKilled, type JournalContents } from '../../journal/index.js';
@@ -48,7 +49,7 @@ export function formatTable(records: readonly KillRecord[]): string {
 function load(flags: JournalFlags): JournalContents | undefined {
   let since: Date | undefined;
   if (flags.since !== undefined) {
-    since = parseSince(flags.since, Date.now());
+    since = parseSince(flags.since, systemClock.wallMs());
     if (!since) throw new CliError(`--since: '${flags.since}' is neither ISO 8601 nor a span like 30s, 10m, 2h, 1d`, EXIT.USAGE);
   }
   try {

@@ -4,7 +4,7 @@ import { Worker } from 'node:worker_threads';
 import { KillCore } from './core.js';
 import { warmUpReap } from './reap.js';
 import { realKillSys, type KillSys } from './sys.js';
-import { threadNowMs } from './thread-time.js';
+import { threadNowMs } from '../clock.js';
 import type { CoreConfig, FromCore, ToCore } from './types.js';
 
 export interface Channel {

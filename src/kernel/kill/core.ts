@@ -50,7 +50,7 @@ interface Opened extends OpenedVictim {
 }
 
 export interface CoreHost {
-  /** Monotonic ms (thread-time.ts in production). */
+  /** Monotonic ms (threadNowMs from src/kernel/clock.ts in production). */
   now(): number;
   emit(message: FromCore): void;
   /** Pids among these that the main thread's `protect` rule covers. */

@@ -4,4 +4,4 @@ export { KernelKiller, type BatchReport } from './killer.js';
 export { realKillSys, type KillSys } from './sys.js';
 export { DEFAULT_CORE_CONFIG, type KernelKillerOptions, type ReapRetry } from './types.js';
 export { parseStatIdentity, parseFreezerPath, parseFreezerMount } from './proc.js';
-export { threadNowMs } from './thread-time.js';
+export { threadNowMs } from '../clock.js';

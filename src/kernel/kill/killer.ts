@@ -7,7 +7,7 @@ import { systemClock } from '../clock.js';
 import { isSyscallError } from '../sys/errors.js';
 import { PollSet, POLLIN, pollAsync } from '../sys/io.js';
 import { inlineChannel, workerChannel, type Channel, type ChannelEvents } from './channel.js';
-import { threadNowMs } from './thread-time.js';
+import { threadNowMs } from '../clock.js';
 import { DEFAULT_CORE_CONFIG, type BatchTiming, type CoreConfig, type FromCore, type KernelKillerOptions, type Update } from './types.js';
 
 /** How long one poll on the threadpool may block, so shutdown is never held up for long. */

@@ -8,7 +8,7 @@ import { schedGetscheduler, schedSetscheduler, SCHED_FIFO, SCHED_RESET_ON_FORK }
 import { KillCore } from './core.js';
 import { warmUpReap } from './reap.js';
 import { realKillSys } from './sys.js';
-import { threadNowMs } from './thread-time.js';
+import { threadNowMs } from '../clock.js';
 import type { CoreConfig, FromCore, ToCore } from './types.js';
 
 const port = parentPort;

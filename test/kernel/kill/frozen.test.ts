@@ -6,7 +6,7 @@ import { existsSync, mkdtempSync, rmdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { KernelKiller } from '../../../src/kernel/kill/index.js';
-import { threadNowMs } from '../../../src/kernel/kill/thread-time.js';
+import { threadNowMs } from '../../../src/kernel/clock.js';
 import { ReclaimEngine } from '../../../src/engine/reclaim.js';
 import type { EventSink, ProcessSource } from '../../../src/engine/ports.js';
 import type { Policy } from '../../../src/policy/types.js';

@@ -8,7 +8,7 @@ import { existsSync, rmdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { KernelKiller } from '../../../src/kernel/kill/index.js';
-import { threadNowMs } from '../../../src/kernel/kill/thread-time.js';
+import { threadNowMs } from '../../../src/kernel/clock.js';
 import { freezerV1, memcgV1 } from '../../helpers/cgroup.js';
 import { spawnHog, waitFor, withTimeout } from '../../helpers/hog.js';
 import { REPO_ROOT } from '../../helpers/paths.js';

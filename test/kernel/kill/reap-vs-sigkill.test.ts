@@ -5,7 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { KernelKiller } from '../../../src/kernel/kill/index.js';
-import { threadNowMs } from '../../../src/kernel/kill/thread-time.js';
+import { threadNowMs } from '../../../src/kernel/clock.js';
 import { memcgV1 } from '../../helpers/cgroup.js';
 import { spawnHog, withTimeout } from '../../helpers/hog.js';
 import { firstReason, needCc, needCgroupV1, needRoot } from '../../helpers/skip.js';
