@@ -15,6 +15,8 @@ import { startSleepers } from './scan/procs.js';
 const REPO_ROOT = join(fileURLToPath(new URL('.', import.meta.url)), '..', '..');
 /** What reapd reads of every process on every scan once its cache is warm. */
 const WARM_FILES = ['stat', 'statm', 'oom_score', 'oom_score_adj'];
+/** What an incremental scan (the daemon's, at a pressure event) reads of every known process. */
+const EVENT_FILES = ['statm', 'oom_score_adj'];
 /** What a one-shot scan (`reapd snapshot`) reads of every process. */
 const FULL_FILES = ['stat', 'statm', 'status', 'oom_score', 'oom_score_adj', 'cgroup', 'cmdline'];
 const TARGETS = [2000, 10000];
@@ -57,7 +59,61 @@ function cScans(binary: string | undefined, mode: 'naive' | 'cached', scans: num
   return skipFirst ? per.slice(1) : per;
 }
 
+/** µs per listed process of incremental scans; the put-off work runs after each, untimed, as in the daemon. */
+function incrementalScans(source: KernelProcessSource, count: number, stats: { stat: number[]; prefetched: number[] }): number[] {
+  const out: number[] = [];
+  for (let i = 0; i < count; i++) {
+    const t0 = performance.now();
+    source.scanSync();
+    out.push(((performance.now() - t0) * 1000) / source.lastScanStats.listed);
+    stats.stat.push(source.lastScanStats.statReads);
+    stats.prefetched.push(source.lastScanStats.prefetched);
+    while (source.refreshDueNow(64));
+  }
+  return out;
+}
+
+interface Incremental {
+  withHelper: number;
+  alone: number;
+  cCachedEventFiles: number;
+  statReads: number;
+  prefetched: number;
+  heldFds: number;
+}
+
+/**
+ * The daemon's incremental scan, with and without its helper thread, in alternating
+ * blocks (each source holds up to 3 fds per process: two at once may not fit the budget).
+ */
+function measureIncremental(cscan: string | undefined): Incremental {
+  const t = { withHelper: [] as number[], alone: [] as number[], c: [] as number[] };
+  const stats = { stat: [] as number[], prefetched: [] as number[] };
+  let heldFds = 0;
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const helperThread of [true, false]) {
+      const source = new KernelProcessSource({ scanMode: 'incremental', helperThread });
+      source.scanSync(); // first sight: everything, fds opened
+      source.scanSync();
+      incrementalScans(source, 2, { stat: [], prefetched: [] }); // warm-up
+      (helperThread ? t.withHelper : t.alone).push(...incrementalScans(source, SCANS, helperThread ? stats : { stat: [], prefetched: [] }));
+      heldFds = Math.max(heldFds, source.lastScanStats.cachedFds);
+      source.close();
+    }
+    t.c.push(...cScans(cscan, 'cached', SCANS + 1, EVENT_FILES, true));
+  }
+  return {
+    withHelper: median(t.withHelper),
+    alone: median(t.alone),
+    cCachedEventFiles: median(t.c),
+    statReads: median(stats.stat),
+    prefetched: median(stats.prefetched),
+    heldFds,
+  };
+}
+
 interface Row {
+  incremental: Incremental;
   processes: number;
   reapdCached: number;
   reapdUncached: number;
@@ -101,7 +157,9 @@ async function measure(target: number, cscan: string | undefined, spawner: strin
     const processes = cached.lastScanStats.listed;
     cached.close();
     uncached.close();
+    const incremental = measureIncremental(cscan);
     return {
+      incremental,
       processes,
       reapdCached: median(s.reapdCached),
       reapdUncached: median(s.reapdUncached),
@@ -132,11 +190,12 @@ function report(rows: Row[], cscan: string | undefined, load: string): string {
       `absolute times are noisy; each row is measured side by side in one run, ${ROUNDS} interleaved rounds of ${SCANS} scans, medians. ` +
       'The sleepers (one C spawner forking idle children) are left to age a minute before measuring, as a daemon mostly watches long-lived processes.',
     cscan ? '' : '\n**C comparison skipped: no C compiler (cc) on this machine.**\n',
-    '### Steady state: every process, every scan (µs per process)',
+    '### Full scan: every file of every process, every scan (µs per process)',
     '',
     `Files per process: ${WARM_FILES.join(', ')} (the C programs read exactly these, plus /proc/meminfo and /proc/zoneinfo once per scan, like reapd). ` +
       'reapd parses everything into a full snapshot; the C programs only read (the floor). reapd also re-reads status (and cgroup, cmdline) ' +
-      'of the few processes whose statm moved or whose refresh is due: the last column gives the median per scan.',
+      'of the few processes whose statm moved or whose refresh is due: the last column gives the median per scan. ' +
+      'This is `reapd record`\'s scan (a complete, fresh snapshot each time); the daemon\'s is the incremental scan below.',
     '',
     '| processes | reapd, cached fds + pread | reapd, open/read/close | C naive open/read/close | C cached fds + pread | reapd / naive C | reapd / cached C | processes with held fds | status / full re-reads |',
     '|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
@@ -147,6 +206,21 @@ function report(rows: Row[], cscan: string | undefined, load: string): string {
       'holds stat and oom_score_adj and reads statm and oom_score by path, and processes beyond the budget are read with ' +
       'open/read/close, which is why the 10,000 row moves toward the uncached column. The C cached program holds fds up to ' +
       'its limit minus 64 and reads the rest naively.',
+    '',
+    '### Incremental scan: what the daemon reads at a pressure event (µs per process)',
+    '',
+    `Files per known process: ${EVENT_FILES.join(' and ')} (through held fds), stat only where it may have changed (statm moved, state D or exiting, ` +
+      'first sight), status put off when statm moved by file pages only on a machine without swap, refreshes put off to after the kill ' +
+      '(docs/snapshot-format.md, "Incremental scans"). With the helper thread, a second thread reads statm and oom_score_adj of the ' +
+      'known processes while the main thread lists the domain (work stealing: never slower when the other core is busy). The C column ' +
+      `is the floor for reading just ${EVENT_FILES.join(' and ')} through cached fds. The daemon uses the incremental scan with the helper thread.`,
+    '',
+    '| processes | reapd incremental + helper thread | reapd incremental, one thread | C cached, statm + oom_score_adj | full scan / incremental + helper | stat reads per scan | read in the shared job | fds held |',
+    '|---:|---:|---:|---:|---:|---:|---:|---:|',
+    ...rows.map((r) => {
+      const i = r.incremental;
+      return `| ${r.processes} | **${fmt(i.withHelper)}** | ${fmt(i.alone)} | ${fmt(i.cCachedEventFiles)} | ${ratio(r.reapdCached, i.withHelper)} | ${i.statReads} | ${i.prefetched} | ${i.heldFds} |`;
+    }),
     '',
     '### One-shot scan, nothing cached (`reapd snapshot`), µs per process',
     '',

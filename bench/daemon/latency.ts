@@ -15,6 +15,9 @@ import { median, percentile } from './procstat.js';
 
 export type Placement = 'none' | 'machine' | 'domain';
 
+/** How long the sleepers inside the domain age before reapd starts (see latencyRun). */
+export const SLEEPER_AGE_MS = Number(process.env.REAPD_BENCH_SLEEPER_AGE_MS ?? 61_000);
+
 export interface LatencyResult {
   placement: Placement;
   extraProcesses: number;
@@ -23,6 +26,14 @@ export interface LatencyResult {
   /** Processes the daemon screened per reclaim (candidates + skipped), from its decision log. */
   scanned: number;
   samplesMs: number[];
+}
+
+function execedSleep(pid: number): boolean {
+  try {
+    return readFileSync(`/proc/${pid}/comm`, 'utf8') === 'sleep\n';
+  } catch {
+    return true; // gone: nothing left to wait for
+  }
 }
 
 /** N `sleep` processes, children of one shell (in the memcg when given); returns a stop function. */
@@ -35,6 +46,9 @@ async function spawnSleepers(n: number, memcg?: TestCgroup): Promise<() => Promi
   await waitFor(() => out.includes('ready'), 120_000, `${n} sleepers`, 50);
   const pid = child.pid ?? 0;
   const sleepers = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).map(Number);
+  // "ready" comes once every child is forked, not once each has exec'd `sleep`: let them
+  // all get there, so that no event meets a crowd of processes still starting up.
+  await waitFor(() => sleepers.every(execedSleep), 120_000, `${n} sleepers exec'd`, 50);
   return async () => {
     // Only the sleepers this shell started, by pid; then the shell.
     for (const s of sleepers) {
@@ -57,6 +71,10 @@ export async function latencyRun(placement: Placement, extraProcesses: number, i
   let stopSleepers: (() => Promise<void>) | undefined;
   try {
     if (placement !== 'none') stopSleepers = await spawnSleepers(extraProcesses, placement === 'domain' ? memcg : undefined);
+    // A daemon mostly watches long-lived processes, and reapd's scanner treats a process
+    // first seen older than a minute as settled (docs/snapshot-format.md), as the scan
+    // benchmark does: let the domain's sleepers age a minute before reapd starts.
+    if (placement === 'domain') await new Promise((r) => setTimeout(r, SLEEPER_AGE_MS));
     const usageMiB = Math.ceil(Number(memcg.read('memory.usage_in_bytes')) / 2 ** 20);
     memcg.write('memory.limit_in_bytes', String((usageMiB + 160) * 2 ** 20));
     reapd.start({

@@ -54,7 +54,7 @@ export class DomainEvents implements EventSink {
       reason: d.reason,
       trigger: { source: trigger.source, level: trigger.level, atMs: round(trigger.atMs), detail: trigger.detail },
       victims,
-      candidates: d.candidates.length,
+      candidates: d.candidateCount ?? d.candidates.length,
       skipped: d.skipped.length,
       targetKiB: d.targetKiB,
       scanMs: this.o.scanMs?.() === undefined ? undefined : round(this.o.scanMs() as number),

@@ -6,9 +6,10 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ProcessSource } from '../engine/ports.js';
+import type { Victim } from '../model/decision.js';
 import type { Snapshot } from '../model/snapshot.js';
 import type { MemoryView } from '../policy/types.js';
-import { KernelProcessSource } from '../kernel/source.js';
+import { KernelProcessSource, type KernelProcessSourceOptions } from '../kernel/source.js';
 import { listCgroupPids } from '../kernel/procfs/index.js';
 
 /** True for a cgroup2 directory that has no memory.current (no memory controller). */
@@ -22,12 +23,26 @@ export class GroupPidsSource implements ProcessSource {
   constructor(
     readonly dir: string,
     selfPid: number,
+    /** How the machine is scanned (KernelProcessSourceOptions: scanMode, needOomScore). */
+    scan: Pick<KernelProcessSourceOptions, 'scanMode' | 'needOomScore'> = {},
   ) {
-    this.machine = new KernelProcessSource({ selfPid });
+    this.machine = new KernelProcessSource({ ...scan, selfPid });
   }
 
   async scan(): Promise<Snapshot> {
-    const snapshot = await this.machine.scan();
+    return this.members(await this.machine.scan());
+  }
+
+  async recheck(victims: readonly Victim[]): Promise<Snapshot | undefined> {
+    const fresh = await this.machine.recheck(victims);
+    return fresh && this.members(fresh);
+  }
+
+  afterReclaim(): void {
+    this.machine.afterReclaim();
+  }
+
+  private members(snapshot: Snapshot): Snapshot {
     const members = new Set(listCgroupPids(this.dir));
     return { ...snapshot, processes: snapshot.processes.filter((p) => members.has(p.pid)) };
   }

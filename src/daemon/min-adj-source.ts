@@ -4,6 +4,7 @@
 // daemon on the whole machine while only its own processes (at adj >= N) can ever die:
 // the machine's own processes sit at adj 0 or below.
 import type { ProcessSource } from '../engine/ports.js';
+import type { Victim } from '../model/decision.js';
 import type { Snapshot } from '../model/snapshot.js';
 import type { MemoryView } from '../policy/types.js';
 
@@ -22,6 +23,19 @@ export class MinAdjSource implements ProcessSource {
     const start = this.nowMs();
     const snapshot = await this.inner.scan();
     this.lastScanMs = this.nowMs() - start;
+    return this.filter(snapshot);
+  }
+
+  /** The inner source's confirmation of the victims; its time counts as scan time. */
+  async recheck(victims: readonly Victim[]): Promise<Snapshot | undefined> {
+    if (!this.inner.recheck) return undefined;
+    const start = this.nowMs();
+    const fresh = await this.inner.recheck(victims);
+    this.lastScanMs = (this.lastScanMs ?? 0) + (this.nowMs() - start);
+    return fresh && this.filter(fresh);
+  }
+
+  private filter(snapshot: Snapshot): Snapshot {
     const min = this.minAdj();
     if (min === null) return snapshot;
     return { ...snapshot, processes: snapshot.processes.filter((p) => p.oomScoreAdj >= min) };

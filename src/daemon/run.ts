@@ -81,11 +81,14 @@ function services(o: RunOptions, logger: Logger, started: Started): DaemonServic
     poller: new FdPoller({ log: (level, event, message, fields) => logger.log(level, event, message, fields) }),
     openJournal: (path) => openJournal(path, logger),
     makeSource: (d, kind) => {
+      // Pressure events scan incrementally (docs/snapshot-format.md); oom_score is read
+      // only for the policy that ranks by it. A policy change builds a new domain and source.
+      const scan = { scanMode: 'incremental', needOomScore: d.policy === 'oom-score' } as const;
       if (kind === 'cgroup2' && d.memcg !== null && isUnaccountedGroup(d.memcg)) {
         logger.info('domain-memory', `${d.memcg} has no memory controller: its processes are the candidates, the memory numbers are the machine's`, { domain: d.name });
-        return new GroupPidsSource(d.memcg, process.pid);
+        return new GroupPidsSource(d.memcg, process.pid, scan);
       }
-      return new KernelProcessSource({ memcg: d.memcg ?? undefined, selfPid: process.pid });
+      return new KernelProcessSource({ ...scan, memcg: d.memcg ?? undefined, selfPid: process.pid });
     },
     formatKill: formatKillLine,
     reloadConfig: () => checkConfigFile(o.configPath, o.flags),

@@ -19,6 +19,15 @@ export interface ProcessSource {
   scan(): Promise<Snapshot>;
   /** Memory only (cheap): for re-checking before a kill. */
   readMemory(): Promise<MemoryView>;
+  /**
+   * Optional, for sources whose scan() serves some fields from earlier reads (the kernel
+   * source's incremental scan): re-read what the decision relied on for its victims.
+   * undefined: the decision stands; a Snapshot: something was stale — a full, fresh
+   * snapshot to decide again on.
+   */
+  recheck?(victims: readonly Victim[]): Promise<Snapshot | undefined>;
+  /** Optional: a reclaim just ended — bookkeeping the scan put off may run now. */
+  afterReclaim?(): void;
 }
 
 export interface KillOptions {

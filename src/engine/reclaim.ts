@@ -3,6 +3,7 @@
 // Triggers that arrive while a reclaim runs are absorbed by it (the seed clears its
 // needs_reclaim flag only after the reclaim ends).
 import type { Decision, PolicyName } from '../model/decision.js';
+import type { Snapshot } from '../model/snapshot.js';
 import type { KillRecord } from '../model/kill-record.js';
 import type { Policy, PolicyContext, ProtectionRules, RegistryEntry } from '../policy/types.js';
 import type { Clock, EventSink, JournalPort, Killer, ProcessSource, TriggerEvent } from './ports.js';
@@ -107,14 +108,23 @@ export class ReclaimEngine<P = unknown, S = unknown> {
     return ctx;
   }
 
+  /** The policy's decision on a snapshot, or undefined when memory needs no action. */
+  private decideOn(snapshot: Snapshot): Decision<S> | undefined {
+    const { policy } = this.deps;
+    const { params } = this.settings;
+    if (policy.trigger === 'threshold' && !policy.needsAction(snapshot, params)) return undefined;
+    return policy.decide(snapshot, this.state, params, this.context());
+  }
+
   private async reclaim(trigger: TriggerEvent): Promise<ReclaimOutcome> {
     const { policy, source, events } = this.deps;
     const { params } = this.settings;
-    const snapshot = await source.scan();
-    if (policy.trigger === 'threshold' && !policy.needsAction(snapshot, params)) {
-      return { kind: 'no-action', reason: 'memory is above every threshold' };
-    }
-    const decision = policy.decide(snapshot, this.state, params, this.context());
+    let decision = this.decideOn(await source.scan());
+    // A source that served some facts from earlier reads confirms the victims; when one
+    // was stale (exiting, a zombie, another process now) it hands a fresh snapshot back.
+    const fresh = decision && decision.victims.length > 0 ? await source.recheck?.(decision.victims) : undefined;
+    if (fresh) decision = this.decideOn(fresh);
+    if (!decision) return { kind: 'no-action', reason: 'memory is above every threshold' };
     events.decision(this.deps.domain, decision, trigger);
     if (decision.victims.length === 0) {
       this.state = decision.state;

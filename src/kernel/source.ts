@@ -2,8 +2,10 @@
 // Whole machine by default; one cgroup domain with `memcg` (a v1 memory directory or a
 // cgroup2 directory): then only that group's processes (and its descendants'), plus its
 // usage and limit. The scanner keeps fds between scans (see procfs/scanner.ts), so one
-// long-lived source per domain is the cheap way to scan repeatedly.
+// long-lived source per domain is the cheap way to scan repeatedly. The daemon's sources
+// scan incrementally (scanMode) and confirm a decision's victims before the kill (recheck).
 import type { ProcessSource } from '../engine/ports.js';
+import type { Victim } from '../model/decision.js';
 import type { MemoryView } from '../policy/types.js';
 import { SNAPSHOT_VERSION, type CgroupMemory, type MemoryState, type Snapshot } from '../model/snapshot.js';
 import { systemClock } from './clock.js';
@@ -36,18 +38,46 @@ export interface KernelProcessSourceOptions {
    * whenever statm moved or the process sleeps in D.
    */
   refreshMaxScans?: number;
+  /**
+   * 'full' (default): every scan reads stat, statm, oom_score and oom_score_adj of every
+   * process — a complete, fresh snapshot (`reapd snapshot`, `reapd record`).
+   * 'incremental' (the daemon, at pressure events): statm and oom_score_adj of every
+   * process, oom_score only with needOomScore, stat only where it may have changed, and
+   * a bounded number of scheduled status/cgroup/cmdline refreshes per scan; recheck()
+   * then confirms the chosen victims (docs/snapshot-format.md).
+   */
+  scanMode?: 'full' | 'incremental';
+  /** Incremental scans: read oom_score too (the oom-score policy ranks by it). Default false. */
+  needOomScore?: boolean;
+  /**
+   * Incremental scans share their bulk reads with a helper thread (procfs/prefetcher.ts;
+   * ~3.5 MB RSS). Default: true with scanMode 'incremental'.
+   */
+  helperThread?: boolean;
 }
+
+/** Incremental scans between two reads of /proc/zoneinfo's reserve. */
+const RESERVE_EVERY_SCANS = 16;
+/** Put-off refreshes run per turn of the event loop by afterReclaim (~50 µs each). */
+const REFRESHES_PER_TURN = 8;
 
 export class KernelProcessSource implements ProcessSource {
   readonly procRoot: string;
   readonly memcg: string | undefined;
   readonly selfPid: number;
   readonly pageSizeKiB: number;
+  readonly scanMode: 'full' | 'incremental';
+  readonly needOomScore: boolean;
   private readonly scanner: ProcScanner;
   private memcgType: MemcgKind | undefined;
   private reserveKiB: number | undefined;
   /** With the default fd cache: the process count RLIMIT_NOFILE was last sized for. */
   private fdLimitSizedFor: number | undefined;
+  private scansSinceReserve = 0;
+  /** SwapTotal as last read (the next incremental scan's `swapless`); undefined before any read. */
+  private swapTotalKiB: number | undefined;
+  /** A refreshDue() chain is under way (afterReclaim). */
+  private catchingUp = false;
   /** Why RLIMIT_NOFILE could not be raised (EPERM without CAP_SYS_RESOURCE), if it could not. */
   fdLimitError: string | undefined;
 
@@ -56,9 +86,13 @@ export class KernelProcessSource implements ProcessSource {
     this.memcg = opts.memcg;
     this.selfPid = opts.selfPid ?? process.pid;
     this.pageSizeKiB = opts.pageSizeKiB ?? pageSizeBytes() / 1024;
+    this.scanMode = opts.scanMode ?? 'full';
+    this.needOomScore = opts.needOomScore ?? false;
     const cache = opts.fdCache ?? true;
     if (cache === true) this.fdLimitSizedFor = 0;
     this.scanner = new ProcScanner({
+      holdOomScoreFd: this.scanMode === 'full' || this.needOomScore,
+      helperThread: this.scanMode === 'incremental' && (opts.helperThread ?? true),
       procRoot: this.procRoot,
       pageSizeKiB: this.pageSizeKiB,
       maxCachedFds: cache === true ? defaultFdBudget() : cache === false ? 0 : Math.max(0, cache),
@@ -72,12 +106,26 @@ export class KernelProcessSource implements ProcessSource {
     return this.scanSync();
   }
 
-  /** The same scan, synchronously (the watchdog and benchmarks call it directly). */
-  scanSync(): Snapshot {
-    const pids = this.memcg === undefined ? this.scanner.listPids() : listCgroupPids(this.memcg);
-    this.sizeFdLimit(pids.length);
-    const processes = this.scanner.scan(pids);
-    this.reserveKiB = readReserveKiB(this.procRoot, this.pageSizeKiB);
+  /**
+   * The same scan, synchronously (the watchdog and benchmarks call it directly). full: a
+   * full scan whatever the scanMode.
+   */
+  scanSync(opts: { full?: boolean } = {}): Snapshot {
+    const list = (): number[] => {
+      const pids = this.memcg === undefined ? this.scanner.listPids() : listCgroupPids(this.memcg);
+      this.sizeFdLimit(pids.length);
+      return pids;
+    };
+    const incremental = this.scanMode === 'incremental' && opts.full !== true;
+    // The lister runs inside the scan: an incremental scan starts its helper thread first.
+    const swapless = this.swapTotalKiB === 0;
+    const processes = this.scanner.scan(list, { incremental, oomScore: this.needOomScore, swapless });
+    // The reserve (watermarks, lowmem reserve) moves only with sysctls and memory hotplug;
+    // /proc/zoneinfo costs ~0.2 ms, so incremental scans re-read it every few scans.
+    if (!incremental || this.reserveKiB === undefined || ++this.scansSinceReserve >= RESERVE_EVERY_SCANS) {
+      this.reserveKiB = readReserveKiB(this.procRoot, this.pageSizeKiB);
+      this.scansSinceReserve = 0;
+    }
     const view = this.readMemorySync();
     const snapshot: Snapshot = { version: SNAPSHOT_VERSION, timeMs: systemClock.wallMs(), memory: view.memory, processes };
     if (view.cgroup) snapshot.cgroup = view.cgroup;
@@ -103,14 +151,52 @@ export class KernelProcessSource implements ProcessSource {
     }
   }
 
+  /**
+   * After an incremental scan: re-read what it served from earlier reads (stat: exiting,
+   * zombie, exec) for the decision's victims. undefined: the decision stands; otherwise a
+   * full, fresh snapshot to decide again on. A full scan needs no confirmation.
+   */
+  async recheck(victims: readonly Victim[]): Promise<Snapshot | undefined> {
+    if (this.scanMode !== 'incremental' || this.scanner.confirm(victims)) return undefined;
+    return this.scanSync({ full: true });
+  }
+
   async readMemory(): Promise<MemoryView> {
     return this.readMemorySync();
+  }
+
+  /** Run up to `count` of the status reads and refreshes the last incremental scan put off, now; true while more remain. */
+  refreshDueNow(count: number): boolean {
+    return this.scanner.refreshDue(count);
+  }
+
+  /**
+   * Run the status/cgroup/cmdline refreshes the last incremental scan put off, a few per
+   * turn of the event loop (setImmediate, never a timer), so that a pressure event
+   * arriving meanwhile is served first. The daemon calls it after each reclaim.
+   */
+  afterReclaim(): void {
+    if (this.catchingUp) return;
+    this.catchingUp = true;
+    const step = (): void => {
+      let more = false;
+      try {
+        more = this.refreshDueNow(REFRESHES_PER_TURN);
+      } catch {
+        // refreshDue skips what it cannot read; should anything else fail, the next
+        // scan simply puts the refreshes off again.
+      }
+      if (more) setImmediate(step);
+      else this.catchingUp = false;
+    };
+    setImmediate(step);
   }
 
   /** meminfo (+ the domain's usage and limit); the reserve is the one read by the last scan. */
   readMemorySync(): MemoryView {
     this.reserveKiB ??= readReserveKiB(this.procRoot, this.pageSizeKiB);
     const memory: MemoryState = { ...readMeminfo(this.procRoot), reserveKiB: this.reserveKiB };
+    this.swapTotalKiB = memory.swapTotalKiB;
     const cgroup = this.readCgroup();
     return cgroup ? { memory, cgroup } : { memory };
   }

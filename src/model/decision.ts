@@ -72,6 +72,11 @@ export interface Decision<S = unknown> {
   summary: string;
   /** KiB the policy aimed to free, when it has a target. */
   targetKiB?: number;
+  /**
+   * candidates.length, where the policy ranks them only on first read (withLazyCandidates):
+   * a log line can count them without ranking them.
+   */
+  candidateCount?: number;
   state: S;
 }
 
@@ -87,4 +92,29 @@ export function victimFrom(p: ProcessInfo, sizeKiB: number, reason: DecisionReas
     reason,
     why,
   };
+}
+
+/**
+ * The decision with `candidates` computed on first read (then kept). Ranking thousands of
+ * candidates with a note each is for `explain` and the log line, not for choosing the
+ * victims: the daemon's log line needs only their number (candidateCount). To every
+ * reader it is an ordinary enumerable property.
+ */
+export function withLazyCandidates<S>(
+  d: Omit<Decision<S>, 'candidates' | 'candidateCount'>,
+  count: number,
+  rank: () => RankedCandidate[],
+): Decision<S> {
+  let ranked: RankedCandidate[] | undefined;
+  Object.defineProperty(d, 'candidates', {
+    enumerable: true,
+    configurable: true,
+    get: () => (ranked ??= rank()),
+    set: (value: RankedCandidate[]) => {
+      ranked = value;
+    },
+  });
+  const out = d as Decision<S>;
+  out.candidateCount = count;
+  return out;
 }

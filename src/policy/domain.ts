@@ -1,6 +1,6 @@
 // The memory domain a snapshot covers: the whole machine, or one cgroup with a limit.
 import type { CgroupMemory, ProcessInfo } from '../model/snapshot.js';
-import { cgroupPathCovers } from './protection.js';
+import { eitherCgroupUnder } from './protection.js';
 
 // Where cgroup hierarchies are mounted; a domain path under one of them is turned into
 // the path /proc/PID/cgroup shows ("/sys/fs/cgroup/memory/apps" -> "/apps").
@@ -21,11 +21,13 @@ export function domainCgroupPath(cgroupPath: string): string {
  * must sit at or under the domain's path in its v1 memory or its cgroup2 hierarchy.
  */
 export function inDomain(p: ProcessInfo, cgroup: CgroupMemory | undefined): boolean {
-  if (!cgroup) return true;
-  const paths = [p.memcgV1, p.cgroupV2].filter((x): x is string => x !== undefined);
-  if (paths.length === 0) return true;
-  const domain = domainCgroupPath(cgroup.path);
-  return paths.some((path) => cgroupPathCovers(domain, path));
+  return cgroup === undefined || inDomainPath(p, domainCgroupPath(cgroup.path));
+}
+
+/** inDomain with the domain's path as /proc/PID/cgroup names it (domainCgroupPath, computed once per snapshot). */
+export function inDomainPath(p: ProcessInfo, domainPath: string): boolean {
+  if (p.memcgV1 === undefined && p.cgroupV2 === undefined) return true;
+  return eitherCgroupUnder(domainPath, p);
 }
 
 /** A cgroup with a limit is its own memory domain; without one, the machine's numbers apply. */

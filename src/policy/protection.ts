@@ -9,6 +9,8 @@ import type { PolicyContext, ProcessMatcher, ProtectionRules } from './types.js'
 /** OOM_SCORE_ADJ_MIN: the kernel never OOM-kills such a process, and neither do we. */
 export const OOM_SCORE_ADJ_MIN = -1000;
 
+const SLASH = 0x2f;
+
 /**
  * Where a candidate sits before the policy's own order. Preferred processes rank above
  * every normal one, avoided ones below every normal one; the policy's order applies
@@ -91,8 +93,18 @@ export function validateRules(rules: ProtectionRules): string[] {
 /** "/user.slice" covers "/user.slice" and "/user.slice/app.scope", not "/user.slicer". */
 export function cgroupPathCovers(prefix: string, path: string): boolean {
   if (prefix === '/' || prefix === '') return true;
-  const p = prefix.endsWith('/') ? prefix.slice(0, -1) : prefix;
-  return path === p || path.startsWith(`${p}/`);
+  // Without allocating: a policy screens every process of the domain at every event.
+  const len = prefix.charCodeAt(prefix.length - 1) === SLASH ? prefix.length - 1 : prefix.length;
+  if (path.length < len || !path.startsWith(len === prefix.length ? prefix : prefix.slice(0, len))) return false;
+  return path.length === len || path.charCodeAt(len) === SLASH;
+}
+
+/** Whether either cgroup path of the process (cgroup2, v1 memory) lies at or under `prefix`. */
+export function eitherCgroupUnder(prefix: string, p: ProcessInfo): boolean {
+  return (
+    (p.cgroupV2 !== undefined && cgroupPathCovers(prefix, p.cgroupV2)) ||
+    (p.memcgV1 !== undefined && cgroupPathCovers(prefix, p.memcgV1))
+  );
 }
 
 /** All the fields a matcher gives must match (AND); matchers in a list combine with OR. */
@@ -101,15 +113,13 @@ export function matches(m: CompiledMatcher, p: ProcessInfo): boolean {
   // cmdline as read from /proc has NUL separators; show them as spaces (types.ts).
   if (m.cmdline && !m.cmdline.test((p.cmdline ?? '').replace(/\0/g, ' ').trim())) return false;
   if (m.uid !== undefined && p.uid !== m.uid) return false;
-  if (m.cgroup !== undefined) {
-    const paths = [p.cgroupV2, p.memcgV1].filter((x): x is string => x !== undefined);
-    if (!paths.some((path) => cgroupPathCovers(m.cgroup as string, path))) return false;
-  }
+  if (m.cgroup !== undefined && !eitherCgroupUnder(m.cgroup, p)) return false;
   return true;
 }
 
 function anyMatch(list: readonly CompiledMatcher[], p: ProcessInfo): boolean {
-  return list.some((m) => matches(m, p));
+  for (const m of list) if (matches(m, p)) return true;
+  return false;
 }
 
 /** A zombie or dead task has no address space left to free ("Z", "X", old "x"). */

@@ -4,7 +4,7 @@
 import type { ProcessInfo, Snapshot } from '../model/snapshot.js';
 import type { Skip, SkipReason } from '../model/decision.js';
 import { compileRules, protectionSkip, tierOf, TIER_RANK, type Tier } from './protection.js';
-import { inDomain } from './domain.js';
+import { domainCgroupPath, inDomainPath } from './domain.js';
 import type { PolicyContext } from './types.js';
 
 export interface Candidate {
@@ -28,13 +28,14 @@ export interface ScreenOptions {
 
 export function screen(snapshot: Snapshot, ctx: PolicyContext, options: ScreenOptions): Screened {
   const rules = compileRules(ctx.rules);
+  const domainPath = snapshot.cgroup ? domainCgroupPath(snapshot.cgroup.path) : undefined;
   const candidates: Candidate[] = [];
   const skipped: Skip[] = [];
   for (const p of snapshot.processes) {
     const sizeKiB = options.sizeKiB(p);
     const reason =
       protectionSkip(p, ctx, rules) ??
-      (inDomain(p, snapshot.cgroup) ? undefined : 'outside-domain') ??
+      (domainPath === undefined || inDomainPath(p, domainPath) ? undefined : 'outside-domain') ??
       options.policySkip?.(p, sizeKiB);
     if (reason) skipped.push({ pid: p.pid, name: p.name, reason });
     else candidates.push({ p, tier: tierOf(p, rules), sizeKiB });

@@ -8,7 +8,7 @@
 // killed in place of smaller victims with a high adj." Otherwise every collected process dies.
 import { formatKiB } from '../model/units.js';
 import { totalSizeKiB } from '../model/snapshot.js';
-import { victimFrom, type Decision, type RankedCandidate, type Skip } from '../model/decision.js';
+import { victimFrom, withLazyCandidates, type Decision, type RankedCandidate, type Skip } from '../model/decision.js';
 import type { Snapshot } from '../model/snapshot.js';
 import { TIER_RANK } from './protection.js';
 import { byIdentity, screen, tierNote, type Candidate } from './screen.js';
@@ -46,10 +46,8 @@ function bucketKey(c: Candidate): number {
   return TIER_RANK[c.tier] * 10_000 + (1000 - c.p.oomScoreAdj);
 }
 
-/** Buckets in walk order. Inside a bucket the seed's list is newest-first (it prepends
- * during for_each_process), so members come highest pid first: that decides who makes
- * it in when MAX_VICTIMS is reached inside a bucket. */
-export function buckets(candidates: readonly Candidate[]): Candidate[][] {
+/** Candidates grouped by bucket, buckets in walk order, members in input order. */
+function groups(candidates: readonly Candidate[]): Candidate[][] {
   const byKey = new Map<number, Candidate[]>();
   for (const c of candidates) {
     const key = bucketKey(c);
@@ -57,9 +55,19 @@ export function buckets(candidates: readonly Candidate[]): Candidate[][] {
     if (bucket) bucket.push(c);
     else byKey.set(key, [c]);
   }
-  return [...byKey.entries()]
-    .sort(([a], [b]) => a - b)
-    .map(([, members]) => members.sort((a, b) => -byIdentity(a, b)));
+  return [...byKey.entries()].sort(([a], [b]) => a - b).map(([, members]) => members);
+}
+
+/** The seed's order inside a bucket: newest first (see buckets). */
+function seedOrder(members: Candidate[]): Candidate[] {
+  return members.sort((a, b) => -byIdentity(a, b));
+}
+
+/** Buckets in walk order. Inside a bucket the seed's list is newest-first (it prepends
+ * during for_each_process), so members come highest pid first: that decides who makes
+ * it in when MAX_VICTIMS is reached inside a bucket. */
+export function buckets(candidates: readonly Candidate[]): Candidate[][] {
+  return groups(candidates).map(seedOrder);
 }
 
 /** Largest first; equal sizes: lower pid first (the seed's sort() leaves ties unordered). */
@@ -72,7 +80,9 @@ export function collect(candidates: readonly Candidate[], minfreeKiB: number): C
   const list: Candidate[] = [];
   let foundKiB = 0;
   let bucketsWalked = 0;
-  for (const bucket of buckets(candidates)) {
+  // Buckets are put in the seed's order only when walked: the walk mostly stops early.
+  for (const group of groups(candidates)) {
+    const bucket = seedOrder(group);
     bucketsWalked++;
     const added: Candidate[] = [];
     for (const c of bucket) {
@@ -139,7 +149,7 @@ function victimWhy(c: Candidate, sel: Selection, foundKiB: number, minfreeKiB: n
 function rankAll(plan: SimpleLmkPlan): RankedCandidate[] {
   const collected = new Set(plan.collection.list);
   // Collected ones in collection order, then the rest in the order a longer walk would take.
-  const rest = buckets(plan.candidates.filter((c) => !collected.has(c))).flatMap((b) => b.sort(bySizeDesc));
+  const rest = groups(plan.candidates.filter((c) => !collected.has(c))).flatMap((b) => b.sort(bySizeDesc));
   return [...plan.collection.list, ...rest].map((c, i) => ({
     pid: c.p.pid,
     name: c.p.name,
@@ -202,7 +212,8 @@ export function decideSimpleLmk(
     `Found ${formatKiB(collection.foundKiB)} in ${collection.list.length} of ${plan.candidates.length} candidates ` +
     `(minfree ${formatKiB(params.minfreeKiB)}${collection.capped ? ', MAX_VICTIMS reached' : ''}); ${how}: ` +
     `kill ${victims.length} freeing ${formatKiB(before)}`;
-  return { ...base, victims, candidates: rankAll(plan), reason: 'minfree', summary };
+  // Ranking every candidate is for `explain` and logs, not for choosing: computed on first read.
+  return withLazyCandidates({ ...base, victims, reason: 'minfree' as const, summary }, plan.candidates.length, () => rankAll(plan));
 }
 
 export const simpleLmk: Policy<SimpleLmkParams, SimpleLmkState> = {

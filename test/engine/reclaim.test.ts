@@ -149,3 +149,47 @@ test('dry run: the decision is journalled with dryRun true and exitMs null', asy
   assert.equal(world.records[0]?.exitMs, null);
   assert.deepEqual(world.killOptions, [{ dryRun: true }], 'the killer is told not to kill');
 });
+
+test('a source that confirms its victims: a stale victim means a decision on the fresh snapshot it hands back', async () => {
+  // The kernel source's incremental scan serves stat from earlier reads; recheck() reads
+  // the victims afresh. Here the adj-900 process turned out to be exiting already.
+  const world = new FakeWorld();
+  const rechecked: number[][] = [];
+  const source: ProcessSource = {
+    scan: () => world.scan(),
+    readMemory: () => world.readMemory(),
+    recheck: async (victims) => {
+      rechecked.push(victims.map((v) => v.pid));
+      if (!victims.some((v) => v.pid === 200)) return undefined;
+      const fresh = world.processes.map((p) => (p.pid === 200 ? { ...p, state: 'Z', exiting: true } : p));
+      return { version: 1, memory: memory(world.availableKiB), processes: fresh };
+    },
+  };
+  const policy = getPolicy('oom-score') as Policy<unknown, unknown>;
+  const e = new ReclaimEngine<unknown, unknown>(
+    { domain: 'test', policy, source, killer: world, journal: world.journal, events: { log: () => undefined, decision: () => undefined, kill: () => undefined }, clock: world },
+    { params: policy.defaultParams(), rules: NO_RULES, reclaimTimeoutMs: 100, dryRun: false },
+  );
+  const out = await e.onTrigger(trigger);
+  assert.equal(out.kind, 'killed');
+  assert.deepEqual(rechecked, [[200]], 'the first choice was confirmed, the second decision stands as made on fresh data');
+  assert.deepEqual(world.killCalls, [[300]], 'the exiting adj-900 process is not killed; the next in line is');
+});
+
+test('a source whose recheck confirms the victims: one scan, one decision, the same kill', async () => {
+  const world = new FakeWorld();
+  let scans = 0;
+  const source: ProcessSource = {
+    scan: () => (scans++, world.scan()),
+    readMemory: () => world.readMemory(),
+    recheck: async () => undefined,
+  };
+  const policy = getPolicy('oom-score') as Policy<unknown, unknown>;
+  const e = new ReclaimEngine<unknown, unknown>(
+    { domain: 'test', policy, source, killer: world, journal: world.journal, events: { log: () => undefined, decision: () => undefined, kill: () => undefined }, clock: world },
+    { params: policy.defaultParams(), rules: NO_RULES, reclaimTimeoutMs: 100, dryRun: false },
+  );
+  await e.onTrigger(trigger);
+  assert.equal(scans, 1);
+  assert.deepEqual(world.killCalls, [[200]]);
+});

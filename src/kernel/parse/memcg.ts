@@ -5,6 +5,10 @@
 //      memory.stat "total_cache 4096" (hierarchical) and "cache 4096" (this group only).
 //   v2 memory.current "52428800"   memory.max "max"   memory.stat "file 8388608".
 
+const NEWLINE = 0x0a;
+const ZERO = 0x30;
+const NINE = 0x39;
+
 /** A v1 limit at or above this (LONG_MAX rounded down to a 64 KiB page) means "no limit". */
 const V1_UNLIMITED_BYTES = 0x7fffffffffff0000n;
 
@@ -48,6 +52,32 @@ export function memcgFileBytes(stat: ReadonlyMap<string, number>): number | unde
 }
 
 /** cgroup.procs: one pid per line. Total: junk lines are skipped. */
+/**
+ * cgroup.procs from bytes ("1234\n5678\n"), without making a string: a domain of
+ * thousands of processes lists them at every pressure event. Same result as
+ * parseCgroupProcs; lines that are not a positive integer are skipped.
+ */
+export function parseCgroupProcsBytes(bytes: Uint8Array, length = bytes.length): number[] {
+  const end = Math.min(length, bytes.length);
+  const out: number[] = [];
+  let value = 0;
+  let digits = 0;
+  let bad = false;
+  for (let i = 0; i <= end; i++) {
+    const c = i < end ? (bytes[i] as number) : NEWLINE;
+    if (c === NEWLINE) {
+      if (digits > 0 && !bad && value > 0 && Number.isSafeInteger(value)) out.push(value);
+      value = 0;
+      digits = 0;
+      bad = false;
+    } else if (c >= ZERO && c <= NINE) {
+      value = value * 10 + (c - ZERO);
+      digits++;
+    } else bad = true;
+  }
+  return out;
+}
+
 export function parseCgroupProcs(text: string): number[] {
   if (typeof text !== 'string') return [];
   const out: number[] = [];

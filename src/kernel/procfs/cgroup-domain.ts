@@ -6,8 +6,9 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { CgroupMemory } from '../../model/snapshot.js';
-import { memcgFileBytes, parseCgroupProcs, parseMemcgBytes, parseMemcgLimit, parseMemcgStat } from '../parse/memcg.js';
+import { memcgFileBytes, parseCgroupProcsBytes, parseMemcgBytes, parseMemcgLimit, parseMemcgStat } from '../parse/memcg.js';
 import { ProcfsError } from './errors.js';
+import { GONE, ReadBuffer } from './read.js';
 
 export type MemcgKind = 'v1' | 'v2';
 
@@ -59,17 +60,22 @@ export function readCgroupMemory(dir: string, kind: MemcgKind = memcgKind(dir)):
   return out;
 }
 
+/** Reused by every listing: cgroup.procs of a busy domain is tens of KiB. */
+const procsBuffer = new ReadBuffer(65536, 64 << 20);
+
 /** Pids in the group and all groups below it (a group removed meanwhile contributes none). */
 export function listCgroupPids(dir: string): number[] {
   const out: number[] = [];
   const walk = (d: string): void => {
-    let text: string;
+    let pids: number[];
     try {
-      text = readText(d, 'cgroup.procs');
+      const n = procsBuffer.readWholePath(join(d, 'cgroup.procs'));
+      if (n === GONE) return;
+      pids = parseCgroupProcsBytes(procsBuffer.buf, n);
     } catch {
       return;
     }
-    out.push(...parseCgroupProcs(text));
+    for (const pid of pids) out.push(pid);
     let children: string[];
     try {
       children = readdirSync(d, { withFileTypes: true }).filter((x) => x.isDirectory()).map((x) => x.name);

@@ -1,7 +1,9 @@
 // What the scanner remembers about one process between scans: its held fds and the
 // "slow" fields read from status, cgroup and cmdline, which change rarely and cost more
 // than everything else together (kernel-interfaces §4.4: status 5.2 µs of a 7.7 µs read).
+import type { ProcessInfo } from '../../model/snapshot.js';
 import type { ProcCgroups } from '../parse/cgroup.js';
+import type { ProcStat } from '../parse/stat.js';
 import type { ProcStatm } from '../parse/statm.js';
 
 export const NO_FD = -1;
@@ -14,7 +16,8 @@ export interface PidEntry {
   startTime: number;
   /**
    * How many fds this process keeps open across scans: 4 (stat, oom_score_adj, statm,
-   * oom_score), 2 (stat, oom_score_adj), 1 (a kernel thread: stat), 0 (opened per read).
+   * oom_score — without oom_score when the table holds none: fds.ts), 2 (stat,
+   * oom_score_adj), 1 (a kernel thread: stat), 0 (opened per read).
    */
   tier: Tier;
   statFd: number;
@@ -31,6 +34,21 @@ export interface PidEntry {
   nextFullScan: number;
   fullInterval: number;
   comm: string;
+  /**
+   * stat as last read, and the scan that read it. An incremental scan serves comm, state,
+   * flags and ppid from here while the process's statm stands still (scanner.ts).
+   */
+  stat?: ProcStat;
+  statScan: number;
+  /** statm as read by the last scan; read before stat, so a later exec or exit moves it. */
+  statm?: ProcStatm;
+  /** The text `statm` was parsed from: the same bytes again need no parse (only with `statm`). */
+  statmBytes?: Uint8Array;
+  /** The ProcessInfo the last scan handed out (info.ts hands it out again while unchanged). */
+  info?: ProcessInfo;
+  /** The scan whose helper job (prefetcher.ts) holds this process, and its item there. */
+  jobScan: number;
+  jobItem: number;
   /** statm as it was when status was last read: while unchanged, the Rss split and swap hold. */
   statusStatm?: ProcStatm;
   uid: number;
@@ -62,6 +80,9 @@ export function newEntry(pid: number): PidEntry {
     nextFullScan: 0,
     fullInterval: 0,
     comm: '',
+    statScan: -1,
+    jobScan: -1,
+    jobItem: -1,
     uid: 0,
     rssAnonKiB: 0,
     rssFileKiB: 0,
@@ -80,6 +101,10 @@ export function resetIdentity(e: PidEntry, startTime: number): void {
   e.nextFullScan = 0;
   e.fullInterval = 0;
   e.statusStatm = undefined;
+  e.stat = undefined;
+  e.statScan = -1;
+  e.statm = undefined; // the caller sets it again from the statm read in the same pass
+  e.info = undefined;
   e.sigkillPending = false;
   e.cgroups = undefined;
   e.cmdline = undefined;

@@ -26,17 +26,24 @@ export class FdTable {
   private slots4 = 0;
   private lastPlan = { listed: 0, kernelThreads: 0 };
 
+  /** Fds a top-tier process holds: 4, or 3 when oom_score is never read through a held fd. */
+  private readonly topTierFds: number;
+
   /**
    * @param budget fds this table may hold
    * @param ceiling highest fd number a held fd may get (limits.ts fdCeiling): a
    *   process-wide guard that also counts other scanners' and other threads' fds
+   * @param holdOomScore false: top-tier processes hold no oom_score fd (a scanner that
+   *   rarely reads oom_score reads it by path, and saves the fd's 4 KiB seq_file buffer)
    */
   constructor(
     private readonly procRoot: string,
     budget: number,
     private ceiling: number,
+    private readonly holdOomScore = true,
   ) {
     this.budget = Math.max(0, budget);
+    this.topTierFds = holdOomScore ? 4 : 3;
   }
 
   /** New limits (after RLIMIT_NOFILE was raised); held fds above them go at their next read. */
@@ -47,7 +54,7 @@ export class FdTable {
   }
 
   get fdsInUse(): number {
-    return this.held[1] + 2 * this.held[2] + 4 * this.held[4];
+    return this.held[1] + 2 * this.held[2] + this.topTierFds * this.held[4];
   }
 
   get processesHolding(): number {
@@ -64,7 +71,7 @@ export class FdTable {
       this.slots4 = 0;
     } else {
       this.slotsHeld = n;
-      this.slots4 = Math.min(n, Math.floor((fds - 2 * n) / 2));
+      this.slots4 = Math.min(n, Math.floor((fds - 2 * n) / (this.topTierFds - 2)));
     }
   }
 
@@ -82,6 +89,11 @@ export class FdTable {
         if (holding >= this.slotsHeld) return 0;
         return this.held[4] < this.slots4 ? 4 : 2;
     }
+  }
+
+  /** Whether prepare() would leave this process's held fds as they are. */
+  keeps(e: PidEntry): boolean {
+    return e.tier !== 0 && e.statFd !== NO_FD && this.wantedTier(e) === e.tier;
   }
 
   path(e: PidEntry, file: string): string {
@@ -132,7 +144,7 @@ export class FdTable {
     if (tier === 4) {
       // Opened after stat: vouched for by the oom_score_adj read that ends every read.
       if (e.statmFd === NO_FD) e.statmFd = this.open(e, 'statm', true);
-      if (e.scoreFd === NO_FD) e.scoreFd = this.open(e, 'oom_score', true);
+      if (e.scoreFd === NO_FD && this.holdOomScore) e.scoreFd = this.open(e, 'oom_score', true);
     }
   }
 
@@ -153,6 +165,15 @@ export class FdTable {
       return;
     }
     if (e.tier === 0) this.shrink(e, 0);
+  }
+
+  /**
+   * Stop counting this process's fds without closing them: a helper given up while it
+   * may still read them (prefetcher.ts). They leak, which is the safe choice.
+   */
+  forget(e: PidEntry): void {
+    this.setTier(e, 0);
+    e.statFd = e.statmFd = e.adjFd = e.scoreFd = NO_FD;
   }
 
   /** Close the fds above `tier` (all of them for 0; closeStat false leaves stat open). */

@@ -2,7 +2,7 @@
 // Held fds are re-read with pread at offset 0 (seq_file regenerates the text each time);
 // kernel-interfaces §4.3: open() after the reap gives ENOENT, a read through an fd opened
 // before the reap gives ESRCH — both mean "gone", and neither is an error.
-import { close, open, O_RDONLY, pread } from '../sys/io.js';
+import { close, open, O_RDONLY, pread, read } from '../sys/io.js';
 import { errorCode } from '../sys/errors.js';
 
 /** Returned instead of a length when the process went away. */
@@ -44,6 +44,38 @@ export class ReadBuffer {
     if (fd === GONE) return GONE;
     try {
       return this.preadAll(fd, truncateAt);
+    } finally {
+      close(fd);
+    }
+  }
+
+  /**
+   * open/read…/close by path, reading to the end of file: a multi-record seq_file
+   * (cgroup.procs) hands out about a page per read(2), whatever the buffer size. The
+   * length read, or GONE.
+   */
+  readWholePath(path: string): number {
+    const fd = openOrGone(path);
+    if (fd === GONE) return GONE;
+    try {
+      let length = 0;
+      for (;;) {
+        if (length === this.buf.length) {
+          if (length >= this.maxBytes) return length;
+          const bigger = Buffer.alloc(Math.min(this.buf.length * 2, this.maxBytes));
+          this.buf.copy(bigger, 0, 0, length);
+          this.buf = bigger;
+        }
+        let n: number;
+        try {
+          n = read(fd, this.buf.subarray(length), this.buf.length - length);
+        } catch (e) {
+          if (isGoneCode(errorCode(e))) return GONE;
+          throw e;
+        }
+        if (n <= 0) return length;
+        length += n;
+      }
     } finally {
       close(fd);
     }

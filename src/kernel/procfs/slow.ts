@@ -29,6 +29,24 @@ export interface SlowOptions {
 export interface SlowCounters {
   statusReads: number;
   fullReads: number;
+  /** Status reads put off: the sizes were worked out from statm (refresh's deferStatus). */
+  statusDeferred: number;
+}
+
+export interface RefreshContext {
+  scanNo: number;
+  /** Seconds since boot at the start of the scan: ages first-seen processes. */
+  uptimeS: number | undefined;
+  counters: SlowCounters;
+  /** Run the refresh the schedule asks for now (false: a busy scan put it off). */
+  scheduled: boolean;
+  /**
+   * statm moved only by file-backed pages (same size, text, data and anon) on a machine
+   * without swap: the sizes follow from statm exactly (anon = resident − shared, file +
+   * shmem = shared, swap 0), so status — for the file/shmem split, uid and a pending
+   * SIGKILL — may wait for refreshDue(). An incremental scan's choice.
+   */
+  deferStatus: boolean;
 }
 
 export class SlowFields {
@@ -39,14 +57,45 @@ export class SlowFields {
     private readonly opts: SlowOptions,
   ) {}
 
-  /** Refresh what may have changed; uptimeS (seconds since boot) ages first-seen processes. */
-  refresh(e: PidEntry, stat: ProcStat, statm: ProcStatm, scanNo: number, uptimeS: number | undefined, n: SlowCounters): void {
-    const full = e.fullScan < 0 || stat.comm !== e.comm || scanNo >= e.nextFullScan;
+  /** Whether this process's scheduled refresh is due (or overdue) in this scan. */
+  due(e: PidEntry, scanNo: number): boolean {
+    return scanNo >= e.nextFullScan;
+  }
+
+  /**
+   * Whether statm moved since status was read only by file-backed pages: the same size,
+   * text, data and anon (resident − shared) — reclaim dropping file pages, or page cache
+   * faulted back in. Exec and exit change the rest (an exited process reads all zeros).
+   */
+  fileOnlyMove(e: PidEntry, statm: ProcStatm): boolean {
+    const base = e.statusStatm;
+    return (
+      base !== undefined &&
+      statm.sizePages !== 0 &&
+      statm.sizePages === base.sizePages &&
+      statm.textPages === base.textPages &&
+      statm.dataPages === base.dataPages &&
+      anonPages(statm) === anonPages(base)
+    );
+  }
+
+  /** Refresh what may have changed. Returns true when status was put off (ctx.deferStatus). */
+  refresh(e: PidEntry, stat: ProcStat, statm: ProcStatm, ctx: RefreshContext): boolean {
+    const full = e.fullScan < 0 || stat.comm !== e.comm || ctx.scheduled;
+    let deferred = false;
     if (full || stat.state === 'D' || !sameStatm(e.statusStatm, statm)) {
-      n.statusReads++;
-      this.readStatus(e, statm);
+      if (!full && stat.state !== 'D' && ctx.deferStatus) {
+        ctx.counters.statusDeferred++;
+        this.sizesFromStatm(e, statm);
+        deferred = true;
+      } else {
+        ctx.counters.statusReads++;
+        this.readStatus(e, statm);
+      }
     }
-    if (!full) return;
+    if (!full) return deferred;
+    const n = ctx.counters;
+    const { scanNo, uptimeS } = ctx;
     n.fullReads++;
     e.cgroups = parseProcCgroup(this.buf.text(must(this.buf.readPath(this.fds.path(e, 'cgroup')))));
     const len = must(this.buf.readPath(this.fds.path(e, 'cmdline'), CMDLINE_MAX_BYTES));
@@ -56,6 +105,21 @@ export class SlowFields {
     e.comm = stat.comm;
     e.kernelThread = stat.kernelThread;
     this.schedule(e, stat.startTime, scanNo, uptimeS);
+    return false;
+  }
+
+  /**
+   * A file-only move (fileOnlyMove) without swap: anon stays, file + shmem is `shared`
+   * exactly; shmem (swap-backed, so not reclaimable here) keeps what status said, capped
+   * by `shared`. status is read again later (refreshDue) for the exact split.
+   */
+  private sizesFromStatm(e: PidEntry, statm: ProcStatm): void {
+    const pageKiB = this.opts.pageSizeKiB;
+    const sharedKiB = statm.sharedPages * pageKiB;
+    e.rssAnonKiB = anonPages(statm) * pageKiB;
+    e.rssShmemKiB = Math.min(e.rssShmemKiB, sharedKiB);
+    e.rssFileKiB = sharedKiB - e.rssShmemKiB;
+    e.swapKiB = 0;
   }
 
   private schedule(e: PidEntry, startTime: number, scanNo: number, uptimeS: number | undefined): void {
@@ -66,7 +130,8 @@ export class SlowFields {
     e.nextFullScan = scanNo + e.fullInterval + (e.fullInterval >= 4 ? e.pid % e.fullInterval : 0);
   }
 
-  private readStatus(e: PidEntry, statm: ProcStatm): void {
+  /** status now (uid, the Rss split, swap, pending SIGKILL), with the statm just read. */
+  readStatus(e: PidEntry, statm: ProcStatm): void {
     const s = parseProcStatus(this.buf.text(must(this.buf.readPath(this.fds.path(e, 'status')))));
     if (s?.uid) e.uid = s.uid.real;
     if (s?.sigkillPending) e.sigkillPending = true;
