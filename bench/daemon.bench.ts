@@ -51,7 +51,8 @@ const bench: Benchmark = {
     ], (r) => [
       'A v1 memcg domain (simple-lmk on its vmpressure-critical and under_oom eventfds, kernel OOM killer disabled); a hog at adj 1000 grows into the limit, ' +
         'reapd scans the domain, decides and kills. Times are the daemon\'s own, from its JSON kill line: `signalAtMs − triggerAtMs` (monotonic clock), ' +
-        'and the scan from the decision line (`scanMs`: the incremental scan plus the confirmation of the victims, docs/snapshot-format.md). ' +
+        'and the scan from the decision line (`scanMs`: the incremental scan with lazy sizes, the re-read of the sizes the decision used, ' +
+        'and the confirmation of the victims, docs/snapshot-format.md). ' +
         'The 2,000 extra processes are `sleep`s; inside the domain they have all exec\'d and aged a minute before reapd starts ' +
         '(a daemon mostly watches long-lived processes, as in the scan benchmark), and they are scanned at every event. ' +
         'The first events of a run also meet the kernel reclaiming the sleepers\' file pages (their statm moves), which the median absorbs.',

@@ -76,7 +76,10 @@ function incrementalScans(source: KernelProcessSource, count: number, stats: { s
 interface Incremental {
   withHelper: number;
   alone: number;
+  /** With the helper and lazy sizes (only oom_score_adj of settled processes): the daemon's scan for simple-lmk, lowmemorykiller, lmkd. */
+  lazy: number;
   cCachedEventFiles: number;
+  cCachedAdj: number;
   statReads: number;
   prefetched: number;
   heldFds: number;
@@ -87,25 +90,33 @@ interface Incremental {
  * blocks (each source holds up to 3 fds per process: two at once may not fit the budget).
  */
 function measureIncremental(cscan: string | undefined): Incremental {
-  const t = { withHelper: [] as number[], alone: [] as number[], c: [] as number[] };
+  const t = { withHelper: [] as number[], alone: [] as number[], lazy: [] as number[], c: [] as number[], cAdj: [] as number[] };
   const stats = { stat: [] as number[], prefetched: [] as number[] };
+  const variants = [
+    { into: t.withHelper, helperThread: true, lazySizes: false },
+    { into: t.alone, helperThread: false, lazySizes: false },
+    { into: t.lazy, helperThread: true, lazySizes: true },
+  ];
   let heldFds = 0;
   for (let round = 0; round < ROUNDS; round++) {
-    for (const helperThread of [true, false]) {
-      const source = new KernelProcessSource({ scanMode: 'incremental', helperThread });
+    for (const v of variants) {
+      const source = new KernelProcessSource({ scanMode: 'incremental', helperThread: v.helperThread, lazySizes: v.lazySizes });
       source.scanSync(); // first sight: everything, fds opened
       source.scanSync();
       incrementalScans(source, 2, { stat: [], prefetched: [] }); // warm-up
-      (helperThread ? t.withHelper : t.alone).push(...incrementalScans(source, SCANS, helperThread ? stats : { stat: [], prefetched: [] }));
+      v.into.push(...incrementalScans(source, SCANS, v.into === t.withHelper ? stats : { stat: [], prefetched: [] }));
       heldFds = Math.max(heldFds, source.lastScanStats.cachedFds);
       source.close();
     }
     t.c.push(...cScans(cscan, 'cached', SCANS + 1, EVENT_FILES, true));
+    t.cAdj.push(...cScans(cscan, 'cached', SCANS + 1, ['oom_score_adj'], true));
   }
   return {
     withHelper: median(t.withHelper),
     alone: median(t.alone),
+    lazy: median(t.lazy),
     cCachedEventFiles: median(t.c),
+    cCachedAdj: median(t.cAdj),
     statReads: median(stats.stat),
     prefetched: median(stats.prefetched),
     heldFds,
@@ -213,13 +224,15 @@ function report(rows: Row[], cscan: string | undefined, load: string): string {
       'first sight), status put off when statm moved by file pages only on a machine without swap, refreshes put off to after the kill ' +
       '(docs/snapshot-format.md, "Incremental scans"). With the helper thread, a second thread reads statm and oom_score_adj of the ' +
       'known processes while the main thread lists the domain (work stealing: never slower when the other core is busy). The C column ' +
-      `is the floor for reading just ${EVENT_FILES.join(' and ')} through cached fds. The daemon uses the incremental scan with the helper thread.`,
+      `is the floor for reading just ${EVENT_FILES.join(' and ')} through cached fds. The daemon uses the incremental scan with the helper thread; ` +
+      'for simple-lmk, lowmemorykiller and lmkd also with lazy sizes (only oom_score_adj of a settled process; the sizes a decision used are ' +
+      're-read after it, docs/snapshot-format.md "Lazy sizes"), whose floor is the C program reading oom_score_adj alone.',
     '',
-    '| processes | reapd incremental + helper thread | reapd incremental, one thread | C cached, statm + oom_score_adj | full scan / incremental + helper | stat reads per scan | read in the shared job | fds held |',
-    '|---:|---:|---:|---:|---:|---:|---:|---:|',
+    '| processes | reapd incremental + helper thread | reapd incremental, one thread | C cached, statm + oom_score_adj | reapd incremental + helper, lazy sizes | C cached, oom_score_adj | full scan / incremental + helper | stat reads per scan | read in the shared job | fds held |',
+    '|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
     ...rows.map((r) => {
       const i = r.incremental;
-      return `| ${r.processes} | **${fmt(i.withHelper)}** | ${fmt(i.alone)} | ${fmt(i.cCachedEventFiles)} | ${ratio(r.reapdCached, i.withHelper)} | ${i.statReads} | ${i.prefetched} | ${i.heldFds} |`;
+      return `| ${r.processes} | **${fmt(i.withHelper)}** | ${fmt(i.alone)} | ${fmt(i.cCachedEventFiles)} | **${fmt(i.lazy)}** | ${fmt(i.cCachedAdj)} | ${ratio(r.reapdCached, i.withHelper)} | ${i.statReads} | ${i.prefetched} | ${i.heldFds} |`;
     }),
     '',
     '### One-shot scan, nothing cached (`reapd snapshot`), µs per process',

@@ -7,7 +7,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ProcessSource } from '../engine/ports.js';
 import type { Victim } from '../model/decision.js';
-import type { Snapshot } from '../model/snapshot.js';
+import type { ProcessInfo, Snapshot } from '../model/snapshot.js';
 import type { MemoryView } from '../policy/types.js';
 import { KernelProcessSource, type KernelProcessSourceOptions } from '../kernel/source.js';
 import { listCgroupPids } from '../kernel/procfs/index.js';
@@ -24,26 +24,35 @@ export class GroupPidsSource implements ProcessSource {
     readonly dir: string,
     selfPid: number,
     /** How the machine is scanned (KernelProcessSourceOptions: scanMode, needOomScore). */
-    scan: Pick<KernelProcessSourceOptions, 'scanMode' | 'needOomScore'> = {},
+    scan: Pick<KernelProcessSourceOptions, 'scanMode' | 'needOomScore' | 'lazySizes'> = {},
   ) {
     this.machine = new KernelProcessSource({ ...scan, selfPid });
   }
 
+  /** The group's pids as listed by the last scan (freshen keeps to them). */
+  private lastMembers: Set<number> = new Set();
+
   async scan(): Promise<Snapshot> {
-    return this.members(await this.machine.scan());
+    const snapshot = await this.machine.scan();
+    this.lastMembers = new Set(listCgroupPids(this.dir));
+    return this.members(snapshot, this.lastMembers);
+  }
+
+  async freshen(used: (p: ProcessInfo) => boolean): Promise<Snapshot | undefined> {
+    const fresh = await this.machine.freshen((p) => this.lastMembers.has(p.pid) && used(p));
+    return fresh && this.members(fresh, this.lastMembers);
   }
 
   async recheck(victims: readonly Victim[]): Promise<Snapshot | undefined> {
     const fresh = await this.machine.recheck(victims);
-    return fresh && this.members(fresh);
+    return fresh && this.members(fresh, new Set(listCgroupPids(this.dir)));
   }
 
   afterReclaim(): void {
     this.machine.afterReclaim();
   }
 
-  private members(snapshot: Snapshot): Snapshot {
-    const members = new Set(listCgroupPids(this.dir));
+  private members(snapshot: Snapshot, members: ReadonlySet<number>): Snapshot {
     return { ...snapshot, processes: snapshot.processes.filter((p) => members.has(p.pid)) };
   }
 

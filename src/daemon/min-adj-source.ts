@@ -5,7 +5,7 @@
 // the machine's own processes sit at adj 0 or below.
 import type { ProcessSource } from '../engine/ports.js';
 import type { Victim } from '../model/decision.js';
-import type { Snapshot } from '../model/snapshot.js';
+import type { ProcessInfo, Snapshot } from '../model/snapshot.js';
 import type { MemoryView } from '../policy/types.js';
 
 export class MinAdjSource implements ProcessSource {
@@ -31,6 +31,15 @@ export class MinAdjSource implements ProcessSource {
     if (!this.inner.recheck) return undefined;
     const start = this.nowMs();
     const fresh = await this.inner.recheck(victims);
+    this.lastScanMs = (this.lastScanMs ?? 0) + (this.nowMs() - start);
+    return fresh && this.filter(fresh);
+  }
+
+  /** The inner source's re-read of sizes it served from an earlier read; its time counts as scan time. */
+  async freshen(used: (p: ProcessInfo) => boolean): Promise<Snapshot | undefined> {
+    if (!this.inner.freshen) return undefined;
+    const start = this.nowMs();
+    const fresh = await this.inner.freshen(used);
     this.lastScanMs = (this.lastScanMs ?? 0) + (this.nowMs() - start);
     return fresh && this.filter(fresh);
   }

@@ -13,6 +13,7 @@ import { Daemon, type ControlPort, type DaemonServices } from './daemon.js';
 import { NO_JOURNAL, type ClosableJournal } from './journal-switch.js';
 import { Logger, type LogOutput } from './logger.js';
 import { GroupPidsSource, isUnaccountedGroup } from './group-source.js';
+import { POLICIES } from '../policy/registry.js';
 import { probeAndLog } from './startup.js';
 import { protectSelf } from './self-protect.js';
 import { startWatchdog } from './watchdog-glue.js';
@@ -83,7 +84,8 @@ function services(o: RunOptions, logger: Logger, started: Started): DaemonServic
     makeSource: (d, kind) => {
       // Pressure events scan incrementally (docs/snapshot-format.md); oom_score is read
       // only for the policy that ranks by it. A policy change builds a new domain and source.
-      const scan = { scanMode: 'incremental', needOomScore: d.policy === 'oom-score' } as const;
+      // Sizes are read lazily for policies that say which sizes a decision used.
+      const scan = { scanMode: 'incremental', needOomScore: d.policy === 'oom-score', lazySizes: POLICIES[d.policy].sizesUsed !== undefined } as const;
       if (kind === 'cgroup2' && d.memcg !== null && isUnaccountedGroup(d.memcg)) {
         logger.info('domain-memory', `${d.memcg} has no memory controller: its processes are the candidates, the memory numbers are the machine's`, { domain: d.name });
         return new GroupPidsSource(d.memcg, process.pid, scan);

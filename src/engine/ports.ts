@@ -2,7 +2,7 @@
 // the simulator plugs in a virtual kernel (src/sim): same engine, same policies.
 import type { KillRecord } from '../model/kill-record.js';
 import type { Decision, Victim } from '../model/decision.js';
-import type { Snapshot } from '../model/snapshot.js';
+import type { ProcessInfo, Snapshot } from '../model/snapshot.js';
 import type { MemoryView } from '../policy/types.js';
 
 /** Time. The one place Date.now()/performance.now() live is the real adapter. */
@@ -26,6 +26,13 @@ export interface ProcessSource {
    * snapshot to decide again on.
    */
   recheck?(victims: readonly Victim[]): Promise<Snapshot | undefined>;
+  /**
+   * Optional, for sources whose scan() may serve sizes from an earlier read (the kernel
+   * source's lazySizes, as lmkd reads a size only when its walk reaches the process's adj
+   * slot): re-read the sizes of the last scan's processes that `used` names and that
+   * were not read fresh. A Snapshot with them, or undefined when none of them was stale.
+   */
+  freshen?(used: (p: ProcessInfo) => boolean): Promise<Snapshot | undefined>;
   /** Optional: a reclaim just ended — bookkeeping the scan put off may run now. */
   afterReclaim?(): void;
 }

@@ -38,6 +38,9 @@ export type ReclaimOutcome =
   | { kind: 'recovered'; decision: Decision }
   | { kind: 'killed'; decision: Decision; records: KillRecord[]; timedOut: boolean };
 
+/** Rounds of re-reading the sizes a decision used before every stale size is re-read. */
+const MAX_FRESHEN_ROUNDS = 3;
+
 export class ReclaimEngine<P = unknown, S = unknown> {
   private settings: EngineSettings<P>;
   private state: S;
@@ -116,10 +119,32 @@ export class ReclaimEngine<P = unknown, S = unknown> {
     return policy.decide(snapshot, this.state, params, this.context());
   }
 
+  /**
+   * decideOn, and with a source that served some sizes from an earlier read: re-read the
+   * sizes the decision used (Policy.sizesUsed; every size for a policy without it) and
+   * decide again, until the decision rests on fresh sizes only. Each round re-reads at
+   * least one size and no size twice, so it ends; after a few rounds everything stale is
+   * re-read at once.
+   */
+  private async decideOnFreshSizes(first: Snapshot): Promise<Decision<S> | undefined> {
+    const { policy, source } = this.deps;
+    const { params } = this.settings;
+    let snapshot = first;
+    let decision = this.decideOn(snapshot);
+    for (let round = 1; decision !== undefined && source.freshen !== undefined; round++) {
+      const used = round <= MAX_FRESHEN_ROUNDS ? policy.sizesUsed?.(snapshot, decision, params, this.context()) : undefined;
+      const fresher = await source.freshen(used ?? (() => true));
+      if (fresher === undefined) break;
+      snapshot = fresher;
+      decision = this.decideOn(snapshot);
+    }
+    return decision;
+  }
+
   private async reclaim(trigger: TriggerEvent): Promise<ReclaimOutcome> {
     const { policy, source, events } = this.deps;
     const { params } = this.settings;
-    let decision = this.decideOn(await source.scan());
+    let decision = await this.decideOnFreshSizes(await source.scan());
     // A source that served some facts from earlier reads confirms the victims; when one
     // was stale (exiting, a zombie, another process now) it hands a fresh snapshot back.
     const fresh = decision && decision.victims.length > 0 ? await source.recheck?.(decision.victims) : undefined;

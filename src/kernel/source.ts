@@ -6,6 +6,7 @@
 // scan incrementally (scanMode) and confirm a decision's victims before the kill (recheck).
 import type { ProcessSource } from '../engine/ports.js';
 import type { Victim } from '../model/decision.js';
+import type { ProcessInfo } from '../model/snapshot.js';
 import type { MemoryView } from '../policy/types.js';
 import { SNAPSHOT_VERSION, type CgroupMemory, type MemoryState, type Snapshot } from '../model/snapshot.js';
 import { systemClock } from './clock.js';
@@ -50,6 +51,13 @@ export interface KernelProcessSourceOptions {
   /** Incremental scans: read oom_score too (the oom-score policy ranks by it). Default false. */
   needOomScore?: boolean;
   /**
+   * Incremental scans: serve the sizes of settled processes from their last read and read
+   * only their oom_score_adj; freshen() then re-reads the sizes a decision used (lmkd's
+   * way: a size is read when the walk reaches its adj slot). For policies with
+   * Policy.sizesUsed; not with needOomScore (oom_score moves with the size). Default false.
+   */
+  lazySizes?: boolean;
+  /**
    * Incremental scans share their bulk reads with a helper thread (procfs/prefetcher.ts;
    * ~3.5 MB RSS). Default: true with scanMode 'incremental'.
    */
@@ -68,6 +76,9 @@ export class KernelProcessSource implements ProcessSource {
   readonly pageSizeKiB: number;
   readonly scanMode: 'full' | 'incremental';
   readonly needOomScore: boolean;
+  readonly lazySizes: boolean;
+  /** What the last scan handed out (freshen starts from it). */
+  private last: Snapshot | undefined;
   private readonly scanner: ProcScanner;
   private memcgType: MemcgKind | undefined;
   private reserveKiB: number | undefined;
@@ -88,6 +99,7 @@ export class KernelProcessSource implements ProcessSource {
     this.pageSizeKiB = opts.pageSizeKiB ?? pageSizeBytes() / 1024;
     this.scanMode = opts.scanMode ?? 'full';
     this.needOomScore = opts.needOomScore ?? false;
+    this.lazySizes = this.scanMode === 'incremental' && !this.needOomScore && opts.lazySizes === true;
     const cache = opts.fdCache ?? true;
     if (cache === true) this.fdLimitSizedFor = 0;
     this.scanner = new ProcScanner({
@@ -119,7 +131,7 @@ export class KernelProcessSource implements ProcessSource {
     const incremental = this.scanMode === 'incremental' && opts.full !== true;
     // The lister runs inside the scan: an incremental scan starts its helper thread first.
     const swapless = this.swapTotalKiB === 0;
-    const processes = this.scanner.scan(list, { incremental, oomScore: this.needOomScore, swapless });
+    const processes = this.scanner.scan(list, { incremental, oomScore: this.needOomScore, swapless, lazySizes: incremental && this.lazySizes });
     // The reserve (watermarks, lowmem reserve) moves only with sysctls and memory hotplug;
     // /proc/zoneinfo costs ~0.2 ms, so incremental scans re-read it every few scans.
     if (!incremental || this.reserveKiB === undefined || ++this.scansSinceReserve >= RESERVE_EVERY_SCANS) {
@@ -129,7 +141,22 @@ export class KernelProcessSource implements ProcessSource {
     const view = this.readMemorySync();
     const snapshot: Snapshot = { version: SNAPSHOT_VERSION, timeMs: systemClock.wallMs(), memory: view.memory, processes };
     if (view.cgroup) snapshot.cgroup = view.cgroup;
+    this.last = snapshot;
     return snapshot;
+  }
+
+  /**
+   * After a scan with lazySizes: re-read the sizes it served from an earlier read for the
+   * processes `used` names (a decision's Policy.sizesUsed). The last snapshot with them —
+   * same memory numbers — or undefined when none of them was served that way.
+   */
+  async freshen(used: (p: ProcessInfo) => boolean): Promise<Snapshot | undefined> {
+    const last = this.last;
+    if (last === undefined || !this.lazySizes) return undefined;
+    const processes = this.scanner.freshen(used);
+    if (processes === undefined) return undefined;
+    this.last = { ...last, processes };
+    return this.last;
   }
 
   /**

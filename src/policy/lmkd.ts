@@ -9,6 +9,7 @@ import { victimFrom, type Decision, type Victim } from '../model/decision.js';
 import { byIdentity, byTier, screen, tierNote, type Candidate } from './screen.js';
 import { applyingLevel, DEFAULT_LEVELS, describeLevels, lmkdFreeFile, type Level } from './table.js';
 import { levelWhy, noLevelSummary, tableCandidates, tableTriggerReport } from './lowmemorykiller.js';
+import { NO_SIZES, noteSizesUsed, sizesUsedBy, usedAmong } from './sizes-used.js';
 import type { MemoryView, Policy, PolicyContext, RegistryEntry } from './types.js';
 
 /** heaviest: the largest resident size at the adj (ro.lmk.kill_heaviest_task);
@@ -95,11 +96,11 @@ export function decideLmkd(snapshot: Snapshot, state: LmkdState, params: LmkdPar
   const sinceKill = state.lastKillMs === undefined ? undefined : ctx.nowMs - state.lastKillMs;
   if (sinceKill !== undefined && sinceKill < params.killTimeoutMs) {
     const summary = `Kill timeout: the last kill was ${sinceKill} ms ago (< ${params.killTimeoutMs} ms); event ignored`;
-    return { ...base, victims: [], candidates: tableCandidates(ranked, () => 'kill timeout'), reason: 'none', summary };
+    return noteSizesUsed({ ...base, victims: [], candidates: tableCandidates(ranked, () => 'kill timeout'), reason: 'none', summary }, () => NO_SIZES);
   }
   if (!applied) {
     const list = tableCandidates(ranked, () => 'no level applies');
-    return { ...base, victims: [], candidates: list, reason: 'none', summary: noLevelSummary(params.levels, ff) };
+    return noteSizesUsed({ ...base, victims: [], candidates: list, reason: 'none', summary: noLevelSummary(params.levels, ff) }, () => NO_SIZES);
   }
   const kills = killLoop(ranked, params, ff.otherFreeKiB, ff.otherFileKiB, ff.lines);
   const order = new Map(kills.map((k, i) => [k.c, i + 1]));
@@ -114,7 +115,7 @@ export function decideLmkd(snapshot: Snapshot, state: LmkdState, params: LmkdPar
     victims.length > 0
       ? `Kill ${victims.length} (${formatKiB(freedKiB)})${registryNote} until no level applies; first: ${kills[0]?.why}`
       : `No process at adj >= ${applied.level.adj} to kill${registryNote}; ${levelWhy(applied, ff)}`;
-  return {
+  const decision: Decision<LmkdState> = {
     ...base,
     victims,
     candidates: list,
@@ -123,6 +124,10 @@ export function decideLmkd(snapshot: Snapshot, state: LmkdState, params: LmkdPar
     targetKiB: applied.level.minfreeKiB,
     state: victims.length > 0 ? { lastKillMs: ctx.nowMs } : state,
   };
+  // Each kill looked at sizes within its victim's slot (tier and adj) only — to pick the
+  // heaviest there, and the victim's own to see whether a level still applies.
+  return noteSizesUsed(decision, () =>
+    usedAmong(ranked.filter((c) => kills.some((k) => !byTier(c, k.c) && c.p.oomScoreAdj === k.c.p.oomScoreAdj)).map((c) => c.p)));
 }
 
 export const lmkd: Policy<LmkdParams, LmkdState> = {
@@ -139,6 +144,7 @@ export const lmkd: Policy<LmkdParams, LmkdState> = {
     return applyingLevel(p.levels, ff.otherFreeKiB, ff.otherFileKiB) !== undefined;
   },
   decide: decideLmkd,
+  sizesUsed: (_snapshot, decision) => sizesUsedBy(decision),
   describeParams: (p) => `levels ${describeLevels(p.levels)}, kill timeout ${p.killTimeoutMs} ms, pick ${p.pick}`,
   explainTrigger: (view: MemoryView, p: LmkdParams) => tableTriggerReport(p.levels, lmkdFreeFile(view)),
 };

@@ -11,6 +11,7 @@ import {
   applyingLevel, DEFAULT_LEVELS, describeLevels, levelReports, lowmemFreeFile,
   type AppliedLevel, type FreeFile, type Level,
 } from './table.js';
+import { NO_SIZES, noteSizesUsed, sizesUsedBy, usedAmong } from './sizes-used.js';
 import type { MemoryView, Policy, PolicyContext, TriggerReport } from './types.js';
 
 export interface LowmemorykillerParams {
@@ -101,7 +102,7 @@ export function decideLowmemorykiller(
   const base = { policy: 'lowmemorykiller' as const, skipped, state };
   if (!applied) {
     const list = tableCandidates(ranked, () => 'no level applies');
-    return { ...base, victims: [], candidates: list, reason: 'none', summary: noLevelSummary(params.levels, ff) };
+    return noteSizesUsed({ ...base, victims: [], candidates: list, reason: 'none', summary: noLevelSummary(params.levels, ff) }, () => NO_SIZES);
   }
   const targetKiB = applied.level.minfreeKiB;
   if (deathPending(snapshot, state.pending, ctx.nowMs, params.deathPendingMs)) {
@@ -110,13 +111,13 @@ export function decideLowmemorykiller(
     const summary =
       `Death pending: ${pend.name} (${pend.pid}) was killed ${ctx.nowMs - pend.killedAtMs} ms ago and is still ` +
       `present (hold-off ${params.deathPendingMs} ms); ${levelWhy(applied, ff)}`;
-    return { ...base, victims: [], candidates: list, reason: 'none', summary, targetKiB };
+    return noteSizesUsed({ ...base, victims: [], candidates: list, reason: 'none', summary, targetKiB }, () => NO_SIZES);
   }
   const chosen = ranked[0];
   if (!chosen) {
     const list = tableCandidates(ranked, () => '');
     const summary = `No process at adj >= ${applied.level.adj} to kill; ${levelWhy(applied, ff)}`;
-    return { ...base, victims: [], candidates: list, reason: 'none', summary, targetKiB };
+    return noteSizesUsed({ ...base, victims: [], candidates: list, reason: 'none', summary, targetKiB }, () => NO_SIZES);
   }
   const why =
     `Killing '${chosen.p.name}' (${chosen.p.pid}), adj ${chosen.p.oomScoreAdj}, to free ${chosen.sizeKiB} KiB: ` +
@@ -131,7 +132,7 @@ export function decideLowmemorykiller(
   const list = tableCandidates(ranked, (c, i) =>
     i === 0 ? `victim${tierNote(c.tier)}` : c.p.oomScoreAdj < chosen.p.oomScoreAdj ? 'lower adj' : 'same adj, not larger',
   );
-  return {
+  const decision: Decision<LowmemorykillerState> = {
     ...base,
     victims: [victim],
     candidates: list,
@@ -140,6 +141,8 @@ export function decideLowmemorykiller(
     targetKiB,
     state: { pending },
   };
+  // Sizes only break ties at the victim's adj (and tier); without a victim none counted.
+  return noteSizesUsed(decision, () => usedAmong(ranked.filter((c) => !byTier(c, chosen) && c.p.oomScoreAdj === chosen.p.oomScoreAdj).map((c) => c.p)));
 }
 
 export function tableTriggerReport(levels: readonly Level[], ff: FreeFile): TriggerReport {
@@ -173,6 +176,7 @@ export const lowmemorykiller: Policy<LowmemorykillerParams, LowmemorykillerState
     return applyingLevel(p.levels, ff.otherFreeKiB, ff.otherFileKiB) !== undefined;
   },
   decide: decideLowmemorykiller,
+  sizesUsed: (_snapshot, decision) => sizesUsedBy(decision),
   describeParams: (p) => `levels ${describeLevels(p.levels)}, death pending ${p.deathPendingMs} ms`,
   explainTrigger: (view: MemoryView, p: LowmemorykillerParams) => tableTriggerReport(p.levels, lowmemFreeFile(view)),
 };

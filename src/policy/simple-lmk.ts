@@ -12,6 +12,7 @@ import { victimFrom, withLazyCandidates, type Decision, type RankedCandidate, ty
 import type { Snapshot } from '../model/snapshot.js';
 import { TIER_RANK } from './protection.js';
 import { byIdentity, screen, tierNote, type Candidate } from './screen.js';
+import { noteSizesUsed, sizesUsedBy, usedAmong, type SizesUsed } from './sizes-used.js';
 import type { MemoryView, Policy, PolicyContext, TriggerReport } from './types.js';
 
 /** "Kill up to this many victims per reclaim" (seed 000). */
@@ -161,6 +162,17 @@ function rankAll(plan: SimpleLmkPlan): RankedCandidate[] {
   }));
 }
 
+/**
+ * The sizes a plan used: every candidate in the buckets the walk reached (sizes decide
+ * who is collected there, and whether the walk goes on). Buckets below the last one
+ * walked were never looked at.
+ */
+export function planSizesUsed(plan: SimpleLmkPlan): SizesUsed {
+  let lastKey = -Infinity;
+  for (const c of plan.collection.list) lastKey = Math.max(lastKey, bucketKey(c));
+  return usedAmong(plan.candidates.filter((c) => bucketKey(c) <= lastKey).map((c) => c.p));
+}
+
 /** Every step of one Simple LMK scan, for decide() and for tests that check each pass. */
 export interface SimpleLmkPlan {
   candidates: Candidate[];
@@ -199,7 +211,8 @@ export function decideSimpleLmk(
   const { collection, selection: sel } = plan;
   const base = { policy: 'simple-lmk' as const, skipped: plan.skipped, targetKiB: params.minfreeKiB, state };
   if (plan.candidates.length === 0) {
-    return { ...base, victims: [], candidates: [], reason: 'none', summary: 'No processes available to kill!' };
+    const none: Decision<SimpleLmkState> = { ...base, victims: [], candidates: [], reason: 'none', summary: 'No processes available to kill!' };
+    return noteSizesUsed(none, () => planSizesUsed(plan));
   }
   let before = 0;
   const victims = sel.victims.map((c) => {
@@ -213,7 +226,8 @@ export function decideSimpleLmk(
     `(minfree ${formatKiB(params.minfreeKiB)}${collection.capped ? ', MAX_VICTIMS reached' : ''}); ${how}: ` +
     `kill ${victims.length} freeing ${formatKiB(before)}`;
   // Ranking every candidate is for `explain` and logs, not for choosing: computed on first read.
-  return withLazyCandidates({ ...base, victims, reason: 'minfree' as const, summary }, plan.candidates.length, () => rankAll(plan));
+  const decision = withLazyCandidates({ ...base, victims, reason: 'minfree' as const, summary }, plan.candidates.length, () => rankAll(plan));
+  return noteSizesUsed(decision, () => planSizesUsed(plan));
 }
 
 export const simpleLmk: Policy<SimpleLmkParams, SimpleLmkState> = {
@@ -228,6 +242,7 @@ export const simpleLmk: Policy<SimpleLmkParams, SimpleLmkState> = {
   // memory counter first, so memory never vetoes a reclaim.
   needsAction: (_view: MemoryView, _params: SimpleLmkParams) => true,
   decide: decideSimpleLmk,
+  sizesUsed: (_snapshot, decision) => sizesUsedBy(decision),
   describeParams: (p) => `minfree ${formatKiB(p.minfreeKiB)}, reclaim timeout ${p.reclaimTimeoutMs} ms`,
   explainTrigger: (view: MemoryView, p: SimpleLmkParams): TriggerReport => ({
     active: true,

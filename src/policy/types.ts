@@ -1,6 +1,6 @@
 // The contract every policy implements. Policies are pure: (snapshot, state, params,
 // context) -> decision with the next state. No clock, no I/O: time arrives as ctx.nowMs.
-import type { CgroupMemory, MemoryState, Snapshot } from '../model/snapshot.js';
+import type { CgroupMemory, MemoryState, ProcessInfo, Snapshot } from '../model/snapshot.js';
 import type { Decision, PolicyName } from '../model/decision.js';
 
 /** Match processes by name (comm) or cmdline regular expression, uid, or cgroup path prefix. */
@@ -70,6 +70,13 @@ export interface Policy<P = unknown, S = unknown> {
   needsAction(view: MemoryView, params: P): boolean;
   /** Choose victims. The returned state assumes the victims are killed. */
   decide(snapshot: Snapshot, state: S, params: P, ctx: PolicyContext): Decision<S>;
+  /**
+   * Optional: the processes whose sizes this decision (made by decide on this snapshot)
+   * depended on — changing any other process's size would not change it. A source that
+   * serves some sizes from an earlier read re-reads these and the engine decides again
+   * (ProcessSource.freshen). Without it every size counts, so nothing is served stale.
+   */
+  sizesUsed?(snapshot: Snapshot, decision: Decision<S>, params: P, ctx: PolicyContext): (p: ProcessInfo) => boolean;
   /** One line describing the parameters, for logs and `explain`. */
   describeParams(params: P): string;
   /**

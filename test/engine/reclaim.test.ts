@@ -193,3 +193,79 @@ test('a source whose recheck confirms the victims: one scan, one decision, the s
   assert.equal(scans, 1);
   assert.deepEqual(world.killCalls, [[200]]);
 });
+
+/** A source that serves some sizes from an earlier read until freshen() re-reads them (KernelProcessSource lazySizes). */
+class LazySource implements ProcessSource {
+  readonly freshened: number[][] = [];
+  constructor(
+    private readonly truth: ProcessInfo[],
+    private readonly served: Map<number, number>,
+  ) {}
+  /** The last snapshot handed out: `used` is asked about its very objects, as a policy saw them. */
+  private last: Snapshot | undefined;
+  private snapshot(): Snapshot {
+    const processes = this.truth.map((p) => {
+      const anonMiB = this.served.get(p.pid);
+      return anonMiB === undefined ? p : { ...p, rssAnonKiB: anonMiB * MiB };
+    });
+    this.last = { version: 1, memory: memory(10 * MiB), processes };
+    return this.last;
+  }
+  async scan(): Promise<Snapshot> {
+    return this.snapshot();
+  }
+  async readMemory(): Promise<MemoryView> {
+    return { memory: memory(10 * MiB) };
+  }
+  async freshen(used: (p: ProcessInfo) => boolean): Promise<Snapshot | undefined> {
+    const pids = (this.last?.processes ?? []).filter((p) => this.served.has(p.pid) && used(p)).map((p) => p.pid);
+    if (pids.length === 0) return undefined;
+    this.freshened.push(pids);
+    for (const pid of pids) this.served.delete(pid);
+    return this.snapshot();
+  }
+}
+
+function lazyEngine(world: FakeWorld, source: ProcessSource, policyName: string, params?: unknown) {
+  const policy = getPolicy(policyName) as Policy<unknown, unknown>;
+  const events: EventSink = { log: () => undefined, decision: () => undefined, kill: () => undefined };
+  return new ReclaimEngine<unknown, unknown>(
+    { domain: 'test', policy, source, killer: world, journal: world.journal, events, clock: world },
+    { params: params ?? policy.defaultParams(), rules: NO_RULES, reclaimTimeoutMs: 100, dryRun: false },
+  );
+}
+
+test('sizes served from an earlier read: the engine re-reads the sizes each decision used until it rests on fresh ones', async () => {
+  // Served (stale) sizes: 101 at 50 MiB (now 5), 300 at 1 MiB (now 100), 400 at 2 MiB (now 500).
+  // On the served sizes the adj-900 bucket alone looks like enough; on fresh ones it is not,
+  // and the adj-500 process that grew is the one to kill.
+  const truth = [proc(101, 900, 5), proc(102, 900, 10), proc(300, 500, 100), proc(400, 0, 500)];
+  const source = new LazySource(truth, new Map([[101, 50], [300, 1], [400, 2]]));
+  const world = new FakeWorld();
+  const params = { minfreeKiB: 40 * MiB, reclaimTimeoutMs: 100 };
+  const out = await lazyEngine(world, source, 'simple-lmk', params).onTrigger(trigger);
+  assert.equal(out.kind, 'killed');
+  assert.deepEqual(world.killCalls, [[300]]);
+  const fresh = getPolicy('simple-lmk').decide({ version: 1, memory: memory(10 * MiB), processes: truth }, {}, params, { nowMs: 0, rules: NO_RULES });
+  assert.deepEqual(world.killCalls[0], fresh.victims.map((v) => v.pid), 'the same victims as a decision on every size read fresh');
+  assert.deepEqual(source.freshened, [[101], [300, 400]], 'first the adj-900 bucket the walk stopped in, then the buckets the longer walk reached');
+});
+
+test('sizes served from an earlier read: nothing re-read when the decision used only fresh sizes', async () => {
+  const truth = [proc(101, 900, 200), proc(300, 500, 100), proc(400, 0, 500)];
+  const source = new LazySource(truth, new Map([[300, 1], [400, 2]]));
+  const world = new FakeWorld();
+  await lazyEngine(world, source, 'simple-lmk', { minfreeKiB: 40 * MiB, reclaimTimeoutMs: 100 }).onTrigger(trigger);
+  assert.deepEqual(world.killCalls, [[101]]);
+  assert.deepEqual(source.freshened, [], 'the walk stopped in the adj-900 bucket, whose size was read fresh');
+});
+
+test('sizes served from an earlier read: a policy that does not say which sizes it used gets every size re-read', async () => {
+  // oom-score ranks by oom_score, which moves with every size: it declares no sizesUsed.
+  const truth = [proc(101, 900, 5), proc(300, 500, 100), proc(400, 0, 500)];
+  const source = new LazySource(truth, new Map([[101, 50], [300, 1]]));
+  const world = new FakeWorld();
+  await lazyEngine(world, source, 'oom-score').onTrigger(trigger);
+  assert.deepEqual(source.freshened, [[101, 300]]);
+  assert.equal(world.killCalls.length, 1);
+});

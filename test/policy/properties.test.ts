@@ -141,3 +141,45 @@ test('simple-lmk: victims free at least minfree whenever the candidates can, and
     { numRuns: 300 },
   );
 });
+
+// Policy.sizesUsed's promise, on which the daemon's lazily read sizes rest (engine
+// decideOnFreshSizes): a decision depends on no size outside the processes it names.
+// The kernel source serves a size from an earlier read only where that read found
+// resident pages, so those are the sizes that may differ now — to anything, zero included.
+const sizesArb = fc.record({
+  rssAnonKiB: fc.integer({ min: 0, max: 64 * MiB }),
+  rssFileKiB: fc.integer({ min: 0, max: 8 * MiB }),
+  rssShmemKiB: fc.constantFrom(0, 4),
+  swapKiB: fc.constantFrom(0, 512),
+});
+const withPolicySizes = POLICY_NAMES.filter((n) => POLICIES[n].sizesUsed !== undefined);
+
+test('sizesUsed is declared by simple-lmk, lowmemorykiller and lmkd (oom-score ranks by oom_score, which moves with every size)', () => {
+  assert.deepEqual([...withPolicySizes].sort(), ['lmkd', 'lowmemorykiller', 'simple-lmk']);
+});
+
+for (const name of withPolicySizes) {
+  test(`${name}: changing the size of a process outside sizesUsed never changes the victims`, () => {
+    const policy = POLICIES[name] as Policy<unknown, unknown>;
+    const sizesUsed = policy.sizesUsed as NonNullable<typeof policy.sizesUsed>;
+    let changedSomething = 0;
+    fc.assert(
+      fc.property(caseArb, fc.array(sizesArb, { minLength: 24, maxLength: 24 }), fc.integer({ min: 1, max: 400 * MiB }), ([s, c], sizes, minfreeKiB) => {
+        const params = policy.defaultParams();
+        if (name === 'simple-lmk') (params as SimpleLmkParams).minfreeKiB = minfreeKiB;
+        const d = policy.decide(s, policy.initialState(), params, c);
+        const used = sizesUsed(s, d, params, c);
+        for (const v of d.victims) assert.ok(used(s.processes.find((p) => p.pid === v.pid) as ProcessInfo), `victim ${v.pid} is among the sizes used`);
+        const processes = s.processes.map((p, i) => {
+          if (used(p) || p.rssAnonKiB + p.rssFileKiB + p.rssShmemKiB <= 0) return p;
+          changedSomething++;
+          return { ...p, ...(sizes[i] as typeof sizes[number]) };
+        });
+        const again = policy.decide({ ...s, processes }, policy.initialState(), params, c);
+        assert.deepEqual(again.victims, d.victims);
+      }),
+      { numRuns: 400 },
+    );
+    assert.ok(changedSomething > 100, `the property changed sizes only ${changedSomething} times`);
+  });
+}

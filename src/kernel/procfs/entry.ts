@@ -42,6 +42,8 @@ export interface PidEntry {
   statScan: number;
   /** statm as read by the last scan; read before stat, so a later exec or exit moves it. */
   statm?: ProcStatm;
+  /** The scan that last read statm (a lazily served size keeps an older one: scanner.ts). */
+  sizeScan: number;
   /** The text `statm` was parsed from: the same bytes again need no parse (only with `statm`). */
   statmBytes?: Uint8Array;
   /** The ProcessInfo the last scan handed out (info.ts hands it out again while unchanged). */
@@ -81,6 +83,7 @@ export function newEntry(pid: number): PidEntry {
     fullInterval: 0,
     comm: '',
     statScan: -1,
+    sizeScan: -1,
     jobScan: -1,
     jobItem: -1,
     uid: 0,

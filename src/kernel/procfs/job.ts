@@ -2,20 +2,36 @@
 // it, and what their results mean for each entry.
 import type { ProcStatm } from '../parse/statm.js';
 import { NO_FD, type PidEntry } from './entry.js';
-import { R_ADJ, R_DATA, R_RESIDENT, R_SCORE, R_SHARED, R_SIZE, R_STATUS, R_TEXT, ST_OK } from './prefetch.js';
+import { R_ADJ, R_DATA, R_RESIDENT, R_SCORE, R_SHARED, R_SIZE, R_STATUS, R_TEXT, SIZE_NOT_READ, ST_OK } from './prefetch.js';
 import type { Prefetcher } from './prefetcher.js';
 
 /**
- * Hand statm, oom_score (withScore) and oom_score_adj of every process held at 4 fds
- * since an earlier scan to the helper; marks each entry with its item. Returns the size.
+ * Whether a scan with lazy sizes may serve this process's size from its last read: only
+ * oom_score_adj is read now (ScanOptions.lazySizes). Not when the last read found no
+ * resident pages (a policy would skip it as holding no memory: that must stay fresh),
+ * nor while it sleeps in D or exits, nor with a status read pending.
  */
-export function publishJob(pf: Prefetcher, entries: Iterable<PidEntry>, scanNo: number, withScore: boolean): number {
+export function servesSizeLazily(e: PidEntry): boolean {
+  const statm = e.statm;
+  const stat = e.stat;
+  return (
+    statm !== undefined && stat !== undefined && statm.residentPages > 0 && statm === e.statusStatm &&
+    e.fullScan >= 0 && stat.state !== 'D' && !stat.exiting && !e.sigkillPending
+  );
+}
+
+/**
+ * Hand statm (not with lazySizes where servesSizeLazily), oom_score (withScore) and
+ * oom_score_adj of every process held at 4 fds since an earlier scan to the helper; marks
+ * each entry with its item. Returns the size.
+ */
+export function publishJob(pf: Prefetcher, entries: Iterable<PidEntry>, scanNo: number, withScore: boolean, lazySizes = false): number {
   let n = 0;
   for (const e of entries) {
     if (n === pf.capacity) break;
     if (e.tier !== 4 || e.kernelThread || e.stat === undefined || e.statmFd === NO_FD || e.adjFd === NO_FD) continue;
     if (withScore && e.scoreFd === NO_FD) continue;
-    pf.setJob(n, e.statmFd, withScore ? e.scoreFd : NO_FD, e.adjFd);
+    pf.setJob(n, lazySizes && servesSizeLazily(e) ? NO_FD : e.statmFd, withScore ? e.scoreFd : NO_FD, e.adjFd);
     e.jobScan = scanNo;
     e.jobItem = n++;
   }
@@ -36,6 +52,8 @@ export function unchangedInJob(e: PidEntry, res: Float64Array, slot: number, wit
   if (res[slot + R_STATUS] !== ST_OK || statm === undefined || info === undefined || stat === undefined) return false;
   if (e.fullScan < 0 || stat.state === 'D' || stat.exiting || statm.sizePages === 0 || statm !== e.statusStatm) return false;
   if (withScore ? info.oomScore !== res[slot + R_SCORE] : info.oomScore !== undefined) return false;
+  // A lazily served size: only oom_score_adj was read.
+  if (res[slot + R_SIZE] === SIZE_NOT_READ) return res[slot + R_ADJ] === info.oomScoreAdj;
   return (
     res[slot + R_ADJ] === info.oomScoreAdj &&
     res[slot + R_SIZE] === statm.sizePages &&
@@ -46,8 +64,9 @@ export function unchangedInJob(e: PidEntry, res: Float64Array, slot: number, wit
   );
 }
 
-/** statm as the job read it; the entry's last statm object again when no number moved. */
+/** statm as the job read it; the entry's last statm object again when no number moved or statm was not read. */
 export function statmFromJob(e: PidEntry, res: Float64Array, slot: number): ProcStatm {
+  if (res[slot + R_SIZE] === SIZE_NOT_READ) return e.statm as ProcStatm; // servesSizeLazily: defined
   const size = res[slot + R_SIZE] as number;
   const resident = res[slot + R_RESIDENT] as number;
   const shared = res[slot + R_SHARED] as number;

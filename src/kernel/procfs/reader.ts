@@ -8,8 +8,8 @@ import { parseStatmBytes, type ProcStatm } from '../parse/statm.js';
 import { NO_FD, newEntry, resetIdentity, type PidEntry } from './entry.js';
 import { GONE_SIGNAL, must, type FdTable } from './fds.js';
 import { processInfo } from './info.js';
-import { statmFromJob } from './job.js';
-import { R_ADJ, R_SCORE, R_STATUS, ST_GONE, ST_OK } from './prefetch.js';
+import { servesSizeLazily, statmFromJob } from './job.js';
+import { R_ADJ, R_SCORE, R_SIZE, R_STATUS, SIZE_NOT_READ, ST_GONE, ST_OK } from './prefetch.js';
 import { ReadBuffer } from './read.js';
 import type { ScanState } from './scan-types.js';
 import type { SlowFields } from './slow.js';
@@ -73,7 +73,15 @@ export class ProcessReader {
       if (knownKernelThread) return this.readKernelThread(e);
       // statm before stat: the statm kept beside a stat was read no later than it, so an
       // exec or exit after the stat read moves the next statm (incremental scans rely on it).
-      const statm = fromJob ? statmFromJob(e, res, slot) : this.readStatm(e);
+      // lazySizes without a helper job: the size from the last read (job.ts servesSizeLazily),
+      // for a process whose held oom_score_adj fd, read last, vouches it is the same one.
+      const lazy = fromJob
+        ? res[slot + R_SIZE] === SIZE_NOT_READ
+        : this.s.lazySizes && e.tier === 4 && e.openedScan < this.s.scanNo && servesSizeLazily(e);
+      const statm = fromJob ? statmFromJob(e, res, slot) : lazy ? (e.statm as ProcStatm) : this.readStatm(e);
+      if (lazy) {
+        if (!fromJob) this.s.stats.sizesServed++;
+      } else e.sizeScan = this.s.scanNo;
       // First sight is always read in full; only later refreshes count against the budget.
       const due = e.fullScan >= 0 && this.slow.due(e, this.s.scanNo);
       const scheduled = due && this.s.refreshBudget > 0;
@@ -116,6 +124,7 @@ export class ProcessReader {
     }
     e.stat = stat;
     e.statScan = this.s.scanNo;
+    e.sizeScan = this.s.scanNo; // none to serve lazily
     return processInfo(e, stat, this.s.readScore);
   }
 

@@ -34,6 +34,12 @@ export interface ScanOptions {
    * statm that moved by file pages only and read status later (slow.ts deferStatus).
    */
   swapless?: boolean;
+  /**
+   * Incremental scans: serve the size of a process held since earlier scans from its last
+   * read (job.ts servesSizeLazily) and read only its oom_score_adj; freshen() reads the
+   * sizes a decision used afterwards. Default false.
+   */
+  lazySizes?: boolean;
 }
 
 /** A process whose decision-relevant facts confirm() re-reads (a Victim is one). */
@@ -63,6 +69,9 @@ export interface ScanStats {
   refreshesPutOff: number;
   /** Processes whose statm and oom_score_adj were read in a shared job (main thread + helper). */
   prefetched: number;
+  /** Processes whose size was served from an earlier read (lazySizes), and of those, re-read by freshen(). */
+  sizesServed: number;
+  sizesFreshened: number;
   /** Fds held open after the scan, and the processes they belong to. */
   cachedFds: number;
   persistentProcesses: number;
@@ -71,7 +80,7 @@ export interface ScanStats {
 export function emptyStats(): ScanStats {
   return {
     listed: 0, returned: 0, vanished: 0, errors: 0, reusedPids: 0,
-    statReads: 0, statusReads: 0, fullReads: 0, statusDeferred: 0, refreshesPutOff: 0, prefetched: 0, cachedFds: 0, persistentProcesses: 0,
+    statReads: 0, statusReads: 0, fullReads: 0, statusDeferred: 0, refreshesPutOff: 0, prefetched: 0, sizesServed: 0, sizesFreshened: 0, cachedFds: 0, persistentProcesses: 0,
   };
 }
 
@@ -81,6 +90,7 @@ export interface ScanState {
   incremental: boolean;
   readScore: boolean;
   swapless: boolean;
+  lazySizes: boolean;
   /** Scheduled refreshes the read under way may still run. */
   refreshBudget: number;
   /** Seconds since boot at the start of the scan (/proc/uptime); undefined if unreadable. */

@@ -26,6 +26,7 @@ import { FdTable } from './fds.js';
 import { publishJob, unchangedInJob } from './job.js';
 import { listProcPids, readUptimeS } from './list.js';
 import { Prefetcher } from './prefetcher.js';
+import { R_SIZE, SIZE_NOT_READ } from './prefetch.js';
 import { PutOff } from './put-off.js';
 import { ProcessReader } from './reader.js';
 import { emptyStats, type ProcessIdentity, type ProcScannerOptions, type ScanOptions, type ScanState, type ScanStats } from './scan-types.js';
@@ -50,10 +51,12 @@ export class ProcScanner {
   private readonly reader: ProcessReader;
   /** The scan under way (or the last one): shared with the reader. */
   private readonly s: ScanState = {
-    scanNo: 0, incremental: false, readScore: true, swapless: false, refreshBudget: Infinity,
+    scanNo: 0, incremental: false, readScore: true, swapless: false, lazySizes: false, refreshBudget: Infinity,
     uptimeS: undefined, stats: emptyStats(), putOff: new PutOff(),
   };
   private kernelThreads = 0;
+  /** What the last scan (or freshen) handed out. */
+  private lastOut: ProcessInfo[] = [];
   private prefetcher: Prefetcher | undefined;
 
   constructor(opts: ProcScannerOptions) {
@@ -92,6 +95,7 @@ export class ProcScanner {
     s.incremental = opts.incremental === true;
     s.readScore = !s.incremental || opts.oomScore !== false;
     s.swapless = s.incremental && opts.swapless === true;
+    s.lazySizes = s.incremental && opts.lazySizes === true;
     s.refreshBudget = s.incremental ? REFRESHES_PER_INCREMENTAL_SCAN : Infinity;
     s.putOff.clear();
     s.uptimeS = readUptimeS(this.reader.small, this.procRoot);
@@ -115,6 +119,7 @@ export class ProcScanner {
       else if (e.kernelThread) this.kernelThreads++;
     }
     s.stats.returned = out.length;
+    this.lastOut = out;
     s.stats.cachedFds = this.fds.fdsInUse;
     s.stats.persistentProcesses = this.fds.processesHolding;
     return out;
@@ -124,7 +129,7 @@ export class ProcScanner {
   private publishJob(): number {
     const pf = this.prefetcher;
     if (pf === undefined || pf.broken || this.reader.entries.size < MIN_JOB) return 0;
-    return publishJob(pf, this.reader.entries.values(), this.s.scanNo, this.s.readScore);
+    return publishJob(pf, this.reader.entries.values(), this.s.scanNo, this.s.readScore, this.s.lazySizes);
   }
 
   /** Wait for the job, then read its processes from the results, in listing order. */
@@ -146,13 +151,45 @@ export class ProcScanner {
       }
       s.stats.prefetched++;
       const slot = pf.resultAt(e.jobItem);
+      if (pf.memory.results[slot + R_SIZE] === SIZE_NOT_READ) s.stats.sizesServed++;
       if (unchangedInJob(e, pf.memory.results, slot, s.readScore) && !this.slow.due(e, s.scanNo) && this.fds.keeps(e)) {
         e.lastScan = s.scanNo;
+        if (pf.memory.results[slot + R_SIZE] !== SIZE_NOT_READ) e.sizeScan = s.scanNo;
         found[k] = e.info;
       } else found[k] = this.reader.readOne(e.pid, slot);
     }
     for (const e of entries.values()) if (e.jobScan === s.scanNo) e.jobScan = -1;
     pf.idle();
+  }
+
+  /**
+   * After a scan with lazySizes: read statm (and whatever its move makes the reader read:
+   * stat, status) of the processes whose size the scan served from an earlier read and
+   * that `used` names. The last scan's processes with those re-read (one gone meanwhile
+   * is left out), or undefined when `used` named none of them.
+   */
+  freshen(used: (p: ProcessInfo) => boolean): ProcessInfo[] | undefined {
+    const s = this.s;
+    const last = this.lastOut;
+    const stale: number[] = [];
+    for (let k = 0; k < last.length; k++) {
+      const p = last[k] as ProcessInfo;
+      const e = this.reader.entries.get(p.pid);
+      if (e !== undefined && e.lastScan === s.scanNo && e.sizeScan !== s.scanNo && e.info === p && used(p)) stale.push(k);
+    }
+    if (stale.length === 0) return undefined;
+    const out: (ProcessInfo | undefined)[] = last.slice();
+    const lazy = s.lazySizes;
+    s.lazySizes = false; // read these in full, statm first
+    try {
+      for (const k of stale) out[k] = this.reader.readOne((last[k] as ProcessInfo).pid);
+    } finally {
+      s.lazySizes = lazy;
+    }
+    this.lastOut = out.filter((p): p is ProcessInfo => p !== undefined);
+    s.stats.returned = this.lastOut.length;
+    s.stats.sizesFreshened += stale.length;
+    return this.lastOut;
   }
 
   /**

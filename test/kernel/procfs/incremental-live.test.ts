@@ -210,3 +210,54 @@ test('incremental scan, pid reused between scans: the successor is read afresh, 
     source.close();
   }
 });
+
+test('lazy sizes: a size served from an earlier read is re-read by freshen() when a decision used it, and the decision then matches a fresh scan', { skip: firstReason(needCc()) }, async () => {
+  // The grower is small at the first scans and large later; with lazySizes the next scan
+  // serves its old size. On the old sizes simple-lmk needs both adj-500 processes; on the
+  // fresh ones the grower alone is enough.
+  const steady = spawnHog({ mib: 40, oomScoreAdj: 500 });
+  const grower = spawnHog({ mib: 96, stepMiB: 16, stepMs: 500, oomScoreAdj: 500 });
+  const lazy = new KernelProcessSource({ scanMode: 'incremental', lazySizes: true });
+  const full = new KernelProcessSource();
+  const pids = [steady.pid, grower.pid];
+  const policy = getPolicy('simple-lmk') as Policy<unknown, unknown>;
+  const params = { ...(policy.defaultParams() as object), minfreeKiB: 50 * 1024 };
+  const ctx = { nowMs: 0, rules: NO_RULES };
+  const mine = (s: Snapshot): Snapshot => ({ ...s, processes: s.processes.filter((p) => pids.includes(p.pid)) });
+  try {
+    await withTimeout(steady.ready, 10_000, 'steady ready');
+    await waitFor(() => grower.lines.includes('allocated 16'), 10_000, 'grower at 16 MiB');
+    // As the daemon does after each reclaim (afterReclaim), the refreshes and status reads
+    // a scan put off run between scans: the grower's next refresh is then two scans away.
+    await lazy.scan(); // first sight: read in full
+    while (lazy.refreshDueNow(64));
+    await lazy.scan(); // held fds from now on
+    while (lazy.refreshDueNow(64));
+    await withTimeout(grower.ready, 10_000, 'grower ready');
+
+    const served = mine(await lazy.scan());
+    assert.ok(lazy.lastScanStats.sizesServed > 0, 'some sizes were served from an earlier read');
+    const servedGrower = served.processes.find((p) => p.pid === grower.pid) as ProcessInfo;
+    assert.ok(servedGrower.rssAnonKiB < 64 * 1024, `the grower's size is the old one (${servedGrower.rssAnonKiB} KiB)`);
+    const first = policy.decide(served, policy.initialState(), params, ctx);
+    assert.deepEqual(first.victims.map((v) => v.pid).sort(), [...pids].sort(), 'on the old sizes both are needed');
+
+    const used = (policy.sizesUsed as NonNullable<typeof policy.sizesUsed>)(served, first, params, ctx);
+    const freshened = await lazy.freshen(used);
+    assert.ok(freshened, 'the decision used a size that was served from an earlier read');
+    const fresh = mine(freshened);
+    const freshGrower = fresh.processes.find((p) => p.pid === grower.pid) as ProcessInfo;
+    assert.ok(freshGrower.rssAnonKiB >= 90 * 1024, `re-read: ${freshGrower.rssAnonKiB} KiB`);
+    const second = policy.decide(fresh, policy.initialState(), params, ctx);
+    assert.deepEqual(second.victims.map((v) => v.pid), [grower.pid]);
+
+    const reference = policy.decide(mine(await full.scan()), policy.initialState(), params, ctx);
+    assert.deepEqual(second.victims.map((v) => v.pid), reference.victims.map((v) => v.pid), 'the same victims as on a full, fresh scan');
+    assert.equal(await lazy.freshen(used), undefined, 'nothing left to re-read for the same decision');
+  } finally {
+    lazy.close();
+    full.close();
+    await steady.kill();
+    await grower.kill();
+  }
+});
