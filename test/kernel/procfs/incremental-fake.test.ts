@@ -28,12 +28,20 @@ function hogStat(state: string, flags = 4194304): string {
   return fixture('hog-adj500', 'stat').replace('(hog) S', `(hog) ${state}`).replace(' 4194304 ', ` ${flags} `);
 }
 
-test('an adj that changes between scans is seen at once; stat is not read again while statm stands', () => {
+/** A fake procRoot and a scanner on it, removed and closed after fn, whatever it throws. */
+function withFake(fn: (fake: FakeProc, sc: ProcScanner, list: number[], hog: number) => void): void {
   const fake = makeFakeProc();
   const sc = scanner(fake);
   try {
-    const list = sc.listPids();
-    const hog = fake.pids.get('hog-adj500') as number;
+    fn(fake, sc, sc.listPids(), fake.pids.get('hog-adj500') as number);
+  } finally {
+    sc.close();
+    fake.remove();
+  }
+}
+
+test('an adj that changes between scans is seen at once; stat is not read again while statm stands', () => {
+  withFake((fake, sc, list, hog) => {
     sc.scan(list, INCREMENTAL); // first sight: everything
     assert.equal(sc.stats.statReads, fake.pids.size);
     fake.write('hog-adj500', 'oom_score_adj', '-100\n');
@@ -44,18 +52,11 @@ test('an adj that changes between scans is seen at once; stat is not read again 
     assert.equal(sc.stats.statReads, kthreads + 2, 'stat of the kernel threads, the D sleeper and the zombie (statm all zeros) only');
     assert.equal(byPid(next, hog)?.oomScore, undefined, 'oom_score is left out when not asked for');
     assert.equal(byPid(sc.scan(list, { incremental: true, oomScore: true }), hog)?.oomScore, Number(fixture('hog-adj500', 'oom_score')));
-  } finally {
-    sc.close();
-    fake.remove();
-  }
+  });
 });
 
 test('exec moves statm: stat, status, cgroup and cmdline are read again (new name at once)', () => {
-  const fake = makeFakeProc();
-  const sc = scanner(fake);
-  try {
-    const list = sc.listPids();
-    const hog = fake.pids.get('hog-adj500') as number;
+  withFake((fake, sc, list, hog) => {
     sc.scan(list, INCREMENTAL);
     sc.scan(list, INCREMENTAL);
     fake.write('hog-adj500', 'stat', fixture('hog-adj500', 'stat').replace('(hog)', '(newprog)'));
@@ -65,19 +66,12 @@ test('exec moves statm: stat, status, cgroup and cmdline are read again (new nam
     assert.equal(p?.name, 'newprog');
     assert.equal(p?.cmdline, 'newprog --flag');
     assert.equal(sc.stats.fullReads, 1);
-  } finally {
-    sc.close();
-    fake.remove();
-  }
+  });
 });
 
 test('a process that becomes a zombie is seen as one (its statm reads all zeros) and is never a victim', () => {
-  const fake = makeFakeProc();
-  const sc = scanner(fake);
   const simpleLmk = getPolicy('simple-lmk') as Policy<unknown, unknown>;
-  try {
-    const list = sc.listPids();
-    const hog = fake.pids.get('hog-adj500') as number;
+  withFake((fake, sc, list, hog) => {
     sc.scan(list, INCREMENTAL);
     sc.scan(list, INCREMENTAL);
     // SIGKILL, exit_mm, exit_notify: state Z, PF_EXITING, statm zeros; status has no Rss lines.
@@ -92,36 +86,22 @@ test('a process that becomes a zombie is seen as one (its statm reads all zeros)
     const d = simpleLmk.decide(snapshot, simpleLmk.initialState(), simpleLmk.defaultParams(), { nowMs: 0, rules: NO_RULES });
     assert.ok(!d.victims.some((v) => v.pid === hog), 'the zombie is not chosen');
     assert.equal(d.skipped.find((s) => s.pid === hog)?.reason, 'zombie');
-  } finally {
-    sc.close();
-    fake.remove();
-  }
+  });
 });
 
 test('a process that is no longer listed disappears, and its held fds are closed', () => {
-  const fake = makeFakeProc();
-  const sc = scanner(fake);
-  try {
-    const list = sc.listPids();
-    const hog = fake.pids.get('hog-adj500') as number;
+  withFake((fake, sc, list, hog) => {
     sc.scan(list, INCREMENTAL);
     assert.equal(fdsInto(fake, hog), 4, 'stat, statm, oom_score, oom_score_adj held');
     const after = sc.scan(list.filter((pid) => pid !== hog), INCREMENTAL);
     assert.equal(byPid(after, hog), undefined);
     assert.equal(fdsInto(fake, hog), 0);
-  } finally {
-    sc.close();
-    fake.remove();
-  }
+  });
 });
 
 test('without swap, statm moved by file pages only: sizes from statm now, status later (refreshDue)', () => {
-  const fake = makeFakeProc();
-  const sc = scanner(fake);
   const opts: ScanOptions = { ...INCREMENTAL, swapless: true };
-  try {
-    const list = sc.listPids();
-    const hog = fake.pids.get('hog-adj500') as number;
+  withFake((fake, sc, list, hog) => {
     sc.scan(list, opts);
     sc.scan(list, opts);
     // Reclaim drops 200 file pages: resident and shared fall together, anon stays 16409 pages.
@@ -141,18 +121,11 @@ test('without swap, statm moved by file pages only: sizes from statm now, status
     sc.scan(list, INCREMENTAL);
     assert.equal(sc.stats.statusDeferred, 0);
     assert.equal(sc.stats.statusReads, 2);
-  } finally {
-    sc.close();
-    fake.remove();
-  }
+  });
 });
 
 test('a process sleeping in D has stat and status read at every incremental scan (a pending SIGKILL shows there)', () => {
-  const fake = makeFakeProc();
-  const sc = scanner(fake);
-  try {
-    const list = sc.listPids();
-    const hog = fake.pids.get('hog-adj500') as number;
+  withFake((fake, sc, list, hog) => {
     sc.scan(list, INCREMENTAL);
     fake.write('hog-adj500', 'stat', hogStat('D'));
     fake.write('hog-adj500', 'statm', '17003 16747 337 1 0 16473 0\n'); // the move that lets us see D
@@ -160,18 +133,11 @@ test('a process sleeping in D has stat and status read at every incremental scan
     // Killed while frozen: nothing moves in statm, yet the next scan sees SIGKILL pending.
     fake.write('hog-adj500', 'status', fixture('frozen-killed', 'status'));
     assert.equal(byPid(sc.scan(list, INCREMENTAL), hog)?.exiting, true);
-  } finally {
-    sc.close();
-    fake.remove();
-  }
+  });
 });
 
 test('confirm(): stat read afresh for the victims catches what the incremental scan served from earlier reads', () => {
-  const fake = makeFakeProc();
-  const sc = scanner(fake);
-  try {
-    const list = sc.listPids();
-    const hog = fake.pids.get('hog-adj500') as number;
+  withFake((fake, sc, list, hog) => {
     sc.scan(list, INCREMENTAL);
     const stale = byPid(sc.scan(list, INCREMENTAL), hog) as ProcessInfo;
     assert.equal(sc.confirm([stale]), true, 'nothing changed');
@@ -192,10 +158,7 @@ test('confirm(): stat read afresh for the victims catches what the incremental s
     fake.write('hog-adj500', 'oom_score_adj', String(again.oomScoreAdj));
     fake.write('hog-adj500', 'status', fixture('frozen-killed', 'status'));
     assert.equal(sc.confirm([again]), false);
-  } finally {
-    sc.close();
-    fake.remove();
-  }
+  });
 });
 
 test('refreshes that come due are put off by an incremental scan and run by refreshDue(), as a full scan would', () => {
@@ -239,3 +202,47 @@ function memoryOf(): Snapshot['memory'] {
     unevictableKiB: 0, swapCachedKiB: 0, swapTotalKiB: 0, swapFreeKiB: 0, reserveKiB: 0,
   };
 }
+
+test('lazy sizes: a settled process has only oom_score_adj read; freshen() re-reads the sizes asked for, once', () => {
+  withFake((fake, sc, list, hog) => {
+    const lazy: ScanOptions = { ...INCREMENTAL, lazySizes: true };
+    sc.scan(list, lazy); // first sight: everything
+    sc.scan(list, lazy);
+    const before = byPid(sc.scan(list, lazy), hog) as ProcessInfo;
+    assert.equal(before.rssAnonKiB, 65636);
+    // The hog grows by 64 MiB of anon (statm and status move together, as in the kernel).
+    fake.write('hog-adj500', 'statm', '33387 33130 337 1 0 32857 0\n');
+    fake.write('hog-adj500', 'status', fixture('hog-adj500', 'status').replace(/RssAnon:\s+65636 kB/, 'RssAnon:\t  131172 kB'));
+    fake.write('hog-adj500', 'oom_score_adj', '600\n');
+    const served = sc.scan(list, lazy);
+    assert.ok(sc.stats.sizesServed >= 1);
+    assert.equal(sc.stats.statReads, served.filter((p) => p.kernelThread).length + 2, 'no stat read for the served ones (kthreads, the D sleeper and the zombie only)');
+    const p = byPid(served, hog) as ProcessInfo;
+    assert.equal(p.oomScoreAdj, 600, 'oom_score_adj is read at every scan');
+    assert.equal(p.rssAnonKiB, 65636, 'the size is the last read one');
+
+    const fresh = sc.freshen((x) => x.pid === hog);
+    assert.ok(fresh, 'the hog\'s size was served: re-read');
+    assert.equal(byPid(fresh, hog)?.rssAnonKiB, 131172);
+    assert.equal(byPid(fresh, hog)?.oomScoreAdj, 600);
+    assert.equal(fresh.length, served.length, 'every other process as the scan gave it');
+    assert.equal(sc.stats.sizesFreshened, 1);
+    assert.equal(sc.freshen((x) => x.pid === hog), undefined, 'read fresh now: nothing to re-read');
+    // A full scan never serves a size.
+    sc.scan(list, INCREMENTAL);
+    assert.equal(sc.stats.sizesServed, 0);
+  });
+});
+
+test('lazy sizes: a process whose last read found no resident pages is always read (no-memory is never a stale verdict)', () => {
+  withFake((fake, sc, list, hog) => {
+    const lazy: ScanOptions = { ...INCREMENTAL, lazySizes: true };
+    fake.write('hog-adj500', 'statm', '17003 0 0 1 0 16473 0\n');
+    fake.write('hog-adj500', 'status', fixture('hog-adj500', 'status').replace(/RssAnon:\s+65636 kB/, 'RssAnon:\t       0 kB').replace(/RssFile:\s+1348 kB/, 'RssFile:\t       0 kB'));
+    sc.scan(list, lazy);
+    sc.scan(list, lazy);
+    fake.write('hog-adj500', 'statm', fixture('hog-adj500', 'statm'));
+    fake.write('hog-adj500', 'status', fixture('hog-adj500', 'status'));
+    assert.equal(byPid(sc.scan(list, lazy), hog)?.rssAnonKiB, 65636, 'read at once, not served as 0');
+  });
+});
