@@ -1,6 +1,6 @@
 // Reasons to skip a test on a machine that lacks a feature. Tests pass the string to
 // node:test's `skip` option, so the reason is printed — never a silent skip.
-import { accessSync, constants, existsSync, readFileSync } from 'node:fs';
+import { accessSync, constants, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 
 export function needRoot(): string | undefined {
@@ -52,6 +52,16 @@ export function needUnshareUser(): string | undefined {
 export function hasCapSysResource(): boolean {
   const m = /^CapEff:\s*([0-9a-f]+)$/m.exec(readFileSync('/proc/self/status', 'utf8'));
   return m !== null && ((BigInt(`0x${m[1] ?? '0'}`) >> 24n) & 1n) === 1n;
+}
+
+/** A pid namespace's next pid can be chosen (ns_last_pid): what forcing pid reuse needs. */
+export function needSetLastPid(): string | undefined {
+  try {
+    writeFileSync('/proc/sys/kernel/ns_last_pid', readFileSync('/proc/sys/kernel/ns_last_pid', 'utf8'));
+    return undefined;
+  } catch (e) {
+    return `cannot write /proc/sys/kernel/ns_last_pid (${(e as Error).message}): pid reuse cannot be forced`;
+  }
 }
 
 export function firstReason(...reasons: Array<string | undefined>): string | undefined {

@@ -44,6 +44,11 @@ export interface PidEntry {
   statm?: ProcStatm;
   /** The scan that last read statm (a lazily served size keeps an older one: scanner.ts). */
   sizeScan: number;
+  /**
+   * Confirmed as a decision's victim: its size and state are never served lazily again,
+   * so a scan sees it exit at once (lowmemorykiller's death-pending rule watches for that).
+   */
+  chosen: boolean;
   /** The text `statm` was parsed from: the same bytes again need no parse (only with `statm`). */
   statmBytes?: Uint8Array;
   /** The ProcessInfo the last scan handed out (info.ts hands it out again while unchanged). */
@@ -84,6 +89,7 @@ export function newEntry(pid: number): PidEntry {
     comm: '',
     statScan: -1,
     sizeScan: -1,
+    chosen: false,
     jobScan: -1,
     jobItem: -1,
     uid: 0,
@@ -109,6 +115,7 @@ export function resetIdentity(e: PidEntry, startTime: number): void {
   e.statm = undefined; // the caller sets it again from the statm read in the same pass
   e.info = undefined;
   e.sigkillPending = false;
+  e.chosen = false;
   e.cgroups = undefined;
   e.cmdline = undefined;
   e.kernelThread = false;

@@ -9,14 +9,15 @@ import type { Prefetcher } from './prefetcher.js';
  * Whether a scan with lazy sizes may serve this process's size from its last read: only
  * oom_score_adj is read now (ScanOptions.lazySizes). Not when the last read found no
  * resident pages (a policy would skip it as holding no memory: that must stay fresh),
- * nor while it sleeps in D or exits, nor with a status read pending.
+ * nor while it sleeps in D or exits, nor with a status read pending, nor once chosen as
+ * a victim (its exit must show at once: statm reads all zeros, then stat says Z).
  */
 export function servesSizeLazily(e: PidEntry): boolean {
   const statm = e.statm;
   const stat = e.stat;
   return (
     statm !== undefined && stat !== undefined && statm.residentPages > 0 && statm === e.statusStatm &&
-    e.fullScan >= 0 && stat.state !== 'D' && !stat.exiting && !e.sigkillPending
+    e.fullScan >= 0 && stat.state !== 'D' && !stat.exiting && !e.sigkillPending && !e.chosen
   );
 }
 

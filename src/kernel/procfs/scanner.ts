@@ -227,6 +227,7 @@ export class ProcScanner {
       const e = r.entries.get(id.pid);
       if (!e?.stat || e.lastScan !== this.s.scanNo || e.startTime !== id.startTime || !confirmEntry(e, id, io)) return false;
       e.statScan = this.s.scanNo;
+      e.chosen = true;
     }
     return true;
   }

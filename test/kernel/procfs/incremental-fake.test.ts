@@ -246,3 +246,22 @@ test('lazy sizes: a process whose last read found no resident pages is always re
     assert.equal(byPid(sc.scan(list, lazy), hog)?.rssAnonKiB, 65636, 'read at once, not served as 0');
   });
 });
+
+test('lazy sizes: once confirmed as a victim a process is read in full at every scan, so its exit shows at once', () => {
+  withFake((fake, sc, list, hog) => {
+    const lazy: ScanOptions = { ...INCREMENTAL, lazySizes: true };
+    sc.scan(list, lazy);
+    sc.scan(list, lazy);
+    const served = sc.scan(list, lazy);
+    const before = sc.stats.sizesServed;
+    assert.ok(before >= 1);
+    assert.equal(sc.confirm([byPid(served, hog) as ProcessInfo]), true);
+    // SIGKILL, exit_mm, exit_notify: a zombie (lowmemorykiller's death-pending rule watches for it).
+    fake.write('hog-adj500', 'stat', hogStat('Z', 4194304 | 4));
+    fake.write('hog-adj500', 'statm', '0 0 0 0 0 0 0\n');
+    fake.write('hog-adj500', 'status', fixture('zombie', 'status'));
+    const after = sc.scan(list, lazy);
+    assert.equal(sc.stats.sizesServed, before - 1, 'every size served as before but the victim\'s');
+    assert.equal(byPid(after, hog)?.state, 'Z');
+  });
+});

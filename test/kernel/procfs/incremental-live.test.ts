@@ -16,7 +16,7 @@ import { getPolicy, NO_RULES } from '../../../src/policy/index.js';
 import type { Policy } from '../../../src/policy/types.js';
 import { spawnHog, waitFor, withTimeout } from '../../helpers/hog.js';
 import { freezerV1 } from '../../helpers/cgroup.js';
-import { firstReason, needCc, needCgroupV1, needRoot } from '../../helpers/skip.js';
+import { firstReason, needCc, needCgroupV1, needRoot, needSetLastPid } from '../../helpers/skip.js';
 
 function statOf(pid: number): { comm: string; state: string; startTime: number } {
   const s = readFileSync(`/proc/${pid}/stat`, 'utf8');
@@ -159,16 +159,7 @@ test('the helper thread changes nothing in what a scan says (same processes, sam
   }
 });
 
-function canSetLastPid(): string | undefined {
-  try {
-    writeFileSync('/proc/sys/kernel/ns_last_pid', readFileSync('/proc/sys/kernel/ns_last_pid', 'utf8'));
-    return undefined;
-  } catch (e) {
-    return `cannot write /proc/sys/kernel/ns_last_pid (${(e as Error).message}): pid reuse cannot be forced`;
-  }
-}
-
-test('incremental scan, pid reused between scans: the successor is read afresh, nothing of the old one kept', { skip: canSetLastPid() }, async (t) => {
+test('incremental scan, pid reused between scans: the successor is read afresh, nothing of the old one kept', { skip: needSetLastPid() }, async (t) => {
   const oldExe = join(tmpdir(), 'reapd-incr-old');
   const newExe = join(tmpdir(), 'reapd-incr-new');
   copyFileSync('/bin/sleep', oldExe);

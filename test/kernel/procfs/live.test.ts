@@ -10,7 +10,7 @@ import { KernelProcessSource, scanLiveSnapshot } from '../../../src/kernel/sourc
 import { ProcfsError } from '../../../src/kernel/procfs/index.js';
 import { spawnHog, withTimeout, waitFor, type Hog } from '../../helpers/hog.js';
 import { cgroup2, freezerV1, memcgV1 } from '../../helpers/cgroup.js';
-import { firstReason, needCc, needCgroup2, needCgroupV1, needRoot, CGROUP2_ROOT } from '../../helpers/skip.js';
+import { CGROUP2_ROOT, firstReason, needCc, needCgroup2, needCgroupV1, needRoot, needSetLastPid } from '../../helpers/skip.js';
 
 function startTimeOf(pid: number): number {
   const s = readFileSync(`/proc/${pid}/stat`, 'utf8');
@@ -165,16 +165,7 @@ async function reap(child: ReturnType<typeof spawn>): Promise<void> {
   await withTimeout(exited, 5000, 'child exit');
 }
 
-function canSetLastPid(): string | undefined {
-  try {
-    writeFileSync('/proc/sys/kernel/ns_last_pid', readFileSync('/proc/sys/kernel/ns_last_pid', 'utf8'));
-    return undefined;
-  } catch (e) {
-    return `cannot write /proc/sys/kernel/ns_last_pid (${(e as Error).message}): pid reuse cannot be forced`;
-  }
-}
-
-test('pid reuse: the held fds of a dead process never read its successor; the successor is read afresh', { skip: canSetLastPid() }, async (t) => {
+test('pid reuse: the held fds of a dead process never read its successor; the successor is read afresh', { skip: needSetLastPid() }, async (t) => {
   const oldExe = join(tmpdir(), 'reapd-reuse-old');
   const newExe = join(tmpdir(), 'reapd-reuse-new');
   copyFileSync('/bin/sleep', oldExe);
