@@ -22,17 +22,20 @@ export function servesSizeLazily(e: PidEntry): boolean {
 }
 
 /**
- * Hand statm (not with lazySizes where servesSizeLazily), oom_score (withScore) and
- * oom_score_adj of every process held at 4 fds since an earlier scan to the helper; marks
- * each entry with its item. Returns the size.
+ * Hand statm, oom_score (withScore) and oom_score_adj of every process held at 4 fds since
+ * an earlier scan to the helper — with lazySizes, only oom_score_adj of a process whose
+ * size is served lazily (held at 4 fds or 2) — and mark each entry with its item.
+ * Returns the size.
  */
 export function publishJob(pf: Prefetcher, entries: Iterable<PidEntry>, scanNo: number, withScore: boolean, lazySizes = false): number {
   let n = 0;
   for (const e of entries) {
     if (n === pf.capacity) break;
-    if (e.tier !== 4 || e.kernelThread || e.stat === undefined || e.statmFd === NO_FD || e.adjFd === NO_FD) continue;
-    if (withScore && e.scoreFd === NO_FD) continue;
-    pf.setJob(n, lazySizes && servesSizeLazily(e) ? NO_FD : e.statmFd, withScore ? e.scoreFd : NO_FD, e.adjFd);
+    if (e.kernelThread || e.stat === undefined || e.adjFd === NO_FD) continue;
+    // A lazily served size needs only the held oom_score_adj fd (tier 2 holds it too).
+    const lazy = lazySizes && !withScore && servesSizeLazily(e);
+    if (!lazy && (e.tier !== 4 || e.statmFd === NO_FD || (withScore && e.scoreFd === NO_FD))) continue;
+    pf.setJob(n, lazy ? NO_FD : e.statmFd, withScore ? e.scoreFd : NO_FD, e.adjFd);
     e.jobScan = scanNo;
     e.jobItem = n++;
   }

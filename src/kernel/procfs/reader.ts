@@ -77,7 +77,7 @@ export class ProcessReader {
       // for a process whose held oom_score_adj fd, read last, vouches it is the same one.
       const lazy = fromJob
         ? res[slot + R_SIZE] === SIZE_NOT_READ
-        : this.s.lazySizes && e.tier === 4 && e.openedScan < this.s.scanNo && servesSizeLazily(e);
+        : this.s.lazySizes && e.tier >= 2 && e.adjFd !== NO_FD && e.openedScan < this.s.scanNo && servesSizeLazily(e);
       const statm = fromJob ? statmFromJob(e, res, slot) : lazy ? (e.statm as ProcStatm) : this.readStatm(e);
       if (lazy) {
         if (!fromJob) this.s.stats.sizesServed++;

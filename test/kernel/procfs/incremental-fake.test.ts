@@ -265,3 +265,25 @@ test('lazy sizes: once confirmed as a victim a process is read in full at every 
     assert.equal(byPid(after, hog)?.state, 'Z');
   });
 });
+
+test('lazy sizes where the fd budget holds only stat and oom_score_adj (2 fds a process): sizes served all the same', () => {
+  const fake = makeFakeProc();
+  fake.write('shell', '../uptime', '100000.00 900.00\n');
+  const sc = new ProcScanner({ procRoot: fake.root, pageSizeKiB: 4, maxCachedFds: 2 * fake.pids.size, refreshMaxScans: 64 });
+  try {
+    const list = sc.listPids();
+    const hog = fake.pids.get('hog-adj500') as number;
+    const lazy: ScanOptions = { ...INCREMENTAL, lazySizes: true };
+    sc.scan(list, lazy);
+    sc.scan(list, lazy);
+    assert.equal(fdsInto(fake, hog), 2, 'stat and oom_score_adj held');
+    fake.write('hog-adj500', 'statm', '33387 33130 337 1 0 32857 0\n');
+    fake.write('hog-adj500', 'status', fixture('hog-adj500', 'status').replace(/RssAnon:\s+65636 kB/, 'RssAnon:\t  131172 kB'));
+    assert.equal(byPid(sc.scan(list, lazy), hog)?.rssAnonKiB, 65636, 'served');
+    assert.ok(sc.stats.sizesServed >= 1);
+    assert.equal(byPid(sc.freshen((p) => p.pid === hog) ?? [], hog)?.rssAnonKiB, 131172, 're-read by path');
+  } finally {
+    sc.close();
+    fake.remove();
+  }
+});
