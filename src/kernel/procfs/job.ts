@@ -50,14 +50,16 @@ export function publishJob(pf: Prefetcher, entries: Iterable<PidEntry>, scanNo: 
  * ProcessInfo directly. The caller checks the rest (no refresh due, fds kept).
  */
 export function unchangedInJob(e: PidEntry, res: Float64Array, slot: number, withScore: boolean): boolean {
-  const statm = e.statm;
   const info = e.info;
+  if (res[slot + R_STATUS] !== ST_OK || info === undefined) return false;
+  // A lazily served size: only oom_score_adj was read. publishJob found servesSizeLazily,
+  // and nothing has read the entry since, so state and sizes are as it found them.
+  if (res[slot + R_SIZE] === SIZE_NOT_READ) return res[slot + R_ADJ] === info.oomScoreAdj && info.oomScore === undefined;
+  const statm = e.statm;
   const stat = e.stat;
-  if (res[slot + R_STATUS] !== ST_OK || statm === undefined || info === undefined || stat === undefined) return false;
+  if (statm === undefined || stat === undefined) return false;
   if (e.fullScan < 0 || stat.state === 'D' || stat.exiting || statm.sizePages === 0 || statm !== e.statusStatm) return false;
   if (withScore ? info.oomScore !== res[slot + R_SCORE] : info.oomScore !== undefined) return false;
-  // A lazily served size: only oom_score_adj was read.
-  if (res[slot + R_SIZE] === SIZE_NOT_READ) return res[slot + R_ADJ] === info.oomScoreAdj;
   return (
     res[slot + R_ADJ] === info.oomScoreAdj &&
     res[slot + R_SIZE] === statm.sizePages &&

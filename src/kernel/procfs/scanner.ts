@@ -150,15 +150,17 @@ export class ProcScanner {
         continue;
       }
       s.stats.prefetched++;
+      e.jobScan = -1; // handled (an entry of the job that was not listed is dropped below)
+      const results = pf.memory.results;
       const slot = pf.resultAt(e.jobItem);
-      if (pf.memory.results[slot + R_SIZE] === SIZE_NOT_READ) s.stats.sizesServed++;
-      if (unchangedInJob(e, pf.memory.results, slot, s.readScore) && !this.slow.due(e, s.scanNo) && this.fds.keeps(e)) {
+      const served = results[slot + R_SIZE] === SIZE_NOT_READ;
+      if (served) s.stats.sizesServed++;
+      if (unchangedInJob(e, results, slot, s.readScore) && !this.slow.due(e, s.scanNo) && this.fds.keeps(e)) {
         e.lastScan = s.scanNo;
-        if (pf.memory.results[slot + R_SIZE] !== SIZE_NOT_READ) e.sizeScan = s.scanNo;
+        if (!served) e.sizeScan = s.scanNo;
         found[k] = e.info;
       } else found[k] = this.reader.readOne(e.pid, slot);
     }
-    for (const e of entries.values()) if (e.jobScan === s.scanNo) e.jobScan = -1;
     pf.idle();
   }
 
