@@ -55,7 +55,7 @@ const bench: Benchmark = {
         'and the confirmation of the victims, docs/snapshot-format.md). ' +
         'The 2,000 extra processes are `sleep`s; inside the domain they have all exec\'d and aged a minute before reapd starts ' +
         '(a daemon mostly watches long-lived processes, as in the scan benchmark), and they are scanned at every event. ' +
-        'The first events of a run also meet the kernel reclaiming the sleepers\' file pages (their statm moves), which the median absorbs.',
+        'The first events of a run also meet the kernel reclaiming the sleepers\' file pages in the same memcg, on the same 2 cores: the median absorbs them, the p90 and the max do not.',
       '',
       latencyTable(r),
     ].join('\n')));
