@@ -37,7 +37,7 @@ function execedSleep(pid: number): boolean {
 }
 
 /** N `sleep` processes, children of one shell (in the memcg when given); returns a stop function. */
-async function spawnSleepers(n: number, memcg?: TestCgroup): Promise<() => Promise<void>> {
+export async function spawnSleepers(n: number, memcg?: TestCgroup): Promise<() => Promise<void>> {
   const join = memcg ? `echo $$ > '${memcg.path}/cgroup.procs'; ` : '';
   const script = `${join}i=0; while [ $i -lt ${n} ]; do sleep 100000 & i=$((i+1)); done; echo ready; wait`;
   const child: ChildProcess = spawn('sh', ['-c', script], { stdio: ['ignore', 'pipe', 'inherit'] });

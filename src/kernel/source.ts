@@ -14,6 +14,8 @@ import { listCgroupPids, memcgKind, readCgroupMemory, type MemcgKind } from './p
 import { defaultFdBudget, fdCeiling, fdReserve, raiseOpenFilesLimit, readOpenFilesLimit } from './procfs/limits.js';
 import { readMeminfo, readReserveKiB } from './procfs/memory.js';
 import { ProcScanner, type ScanStats } from './procfs/scanner.js';
+import { MachinePids } from './procfs/machine-pids.js';
+import { ReadBuffer } from './procfs/read.js';
 import { clockTicksPerSecond, pageSizeBytes } from './sys/sysconf.js';
 
 export interface KernelProcessSourceOptions {
@@ -80,6 +82,8 @@ export class KernelProcessSource implements ProcessSource {
   /** What the last scan handed out (freshen starts from it). */
   private last: Snapshot | undefined;
   private readonly scanner: ProcScanner;
+  /** The machine domain's list of processes, kept between scans (procfs/machine-pids.ts). */
+  private readonly machinePids: MachinePids;
   private memcgType: MemcgKind | undefined;
   private reserveKiB: number | undefined;
   /** With the default fd cache: the process count RLIMIT_NOFILE was last sized for. */
@@ -102,6 +106,7 @@ export class KernelProcessSource implements ProcessSource {
     this.lazySizes = this.scanMode === 'incremental' && !this.needOomScore && opts.lazySizes === true;
     const cache = opts.fdCache ?? true;
     if (cache === true) this.fdLimitSizedFor = 0;
+    this.machinePids = new MachinePids(this.procRoot, new ReadBuffer(4096));
     this.scanner = new ProcScanner({
       holdOomScoreFd: this.scanMode === 'full' || this.needOomScore,
       helperThread: this.scanMode === 'incremental' && (opts.helperThread ?? true),
@@ -123,15 +128,17 @@ export class KernelProcessSource implements ProcessSource {
    * full scan whatever the scanMode.
    */
   scanSync(opts: { full?: boolean } = {}): Snapshot {
+    const incremental = this.scanMode === 'incremental' && opts.full !== true;
     const list = (): number[] => {
-      const pids = this.memcg === undefined ? this.scanner.listPids() : listCgroupPids(this.memcg);
+      // An incremental scan of the machine lists /proc only when processes may have appeared.
+      const pids = this.memcg === undefined ? this.machinePids.list(!incremental) : listCgroupPids(this.memcg);
       this.sizeFdLimit(pids.length);
       return pids;
     };
-    const incremental = this.scanMode === 'incremental' && opts.full !== true;
     // The lister runs inside the scan: an incremental scan starts its helper thread first.
     const swapless = this.swapTotalKiB === 0;
     const processes = this.scanner.scan(list, { incremental, oomScore: this.needOomScore, swapless, lazySizes: incremental && this.lazySizes });
+    if (this.memcg === undefined) this.machinePids.keep(processes.map((p) => p.pid));
     // The reserve (watermarks, lowmem reserve) moves only with sysctls and memory hotplug;
     // /proc/zoneinfo costs ~0.2 ms, so incremental scans re-read it every few scans.
     if (!incremental || this.reserveKiB === undefined || ++this.scansSinceReserve >= RESERVE_EVERY_SCANS) {
@@ -237,6 +244,11 @@ export class KernelProcessSource implements ProcessSource {
   /** Counters of the last scan (listed, vanished, status reads, fds held …). */
   get lastScanStats(): ScanStats {
     return this.scanner.stats;
+  }
+
+  /** How the last scan of the machine got its list of processes (procfs/machine-pids.ts). */
+  get lastListKind(): 'full' | 'unchanged' | 'probed' | 'cgroup' {
+    return this.memcg === undefined ? this.machinePids.lastKind : 'cgroup';
   }
 
   /** Release every held fd. */
