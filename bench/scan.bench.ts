@@ -226,7 +226,7 @@ function report(rows: Row[], cscan: string | undefined, load: string): string {
       'known processes while the main thread lists the domain (work stealing: never slower when the other core is busy). The C column ' +
       `is the floor for reading just ${EVENT_FILES.join(' and ')} through cached fds. The daemon uses the incremental scan with the helper thread; ` +
       'for simple-lmk, lowmemorykiller and lmkd also with lazy sizes (only oom_score_adj of a settled process; the sizes a decision used are ' +
-      're-read after it, docs/snapshot-format.md "Lazy sizes"), whose floor is the C program reading oom_score_adj alone. The C programs list /proc at every scan; reapd's incremental scans of the machine list it only when a pid was allocated since the last list (docs/snapshot-format.md, "Listing the machine"), which is how the lazy column can fall below the C one.',
+      're-read after it, docs/snapshot-format.md "Lazy sizes"), whose floor is the C program reading oom_score_adj alone. The C programs list /proc at every scan; reapd\'s incremental scans of the machine list it only when a pid was allocated since the last list (docs/snapshot-format.md, "Listing the machine"), which is how the lazy column can fall below the C one.',
     '',
     '| processes | reapd incremental + helper thread | reapd incremental, one thread | C cached, statm + oom_score_adj | reapd incremental + helper, lazy sizes | C cached, oom_score_adj | full scan / incremental + helper | stat reads per scan | read in the shared job | fds held |',
     '|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
