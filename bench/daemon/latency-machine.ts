@@ -8,11 +8,11 @@
 // time is the threshold poller's read of the low numbers (triggerAtMs), as for a real
 // crossing. Policies: oom-score (the default config: oom_score of every process is read
 // at each event) and lowmemorykiller (the same table walk as lmkd, with lazy sizes).
-import { spawnSync } from 'node:child_process';
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawnHog, withTimeout } from '../../test/helpers/hog.js';
 import { Reapd, shellQuote } from '../../test/cli/run-harness.js';
+import { fakeMeminfo as meminfo, needPrivateMounts } from '../../test/helpers/fake-meminfo.js';
 import { SLEEPER_AGE_MS, spawnSleepers } from './latency.js';
 import { median, percentile } from './procstat.js';
 
@@ -28,21 +28,7 @@ export interface MachineLatencyResult {
 }
 
 /** Why the machine-domain runs cannot happen here, if they cannot. */
-export function machineLatencySkip(): string | undefined {
-  const r = spawnSync('unshare', ['-m', 'sh', '-c', 'mount --bind /proc/version /proc/meminfo && head -c 5 /proc/meminfo'], { encoding: 'utf8' });
-  return r.status === 0 && r.stdout.startsWith('Linux') ? undefined : 'cannot bind-mount over /proc/meminfo in a private mount namespace (unshare -m)';
-}
-
-/** The real /proc/meminfo, or with these fields (KiB) replaced. */
-function meminfo(fields: Record<string, number> = {}): string {
-  return readFileSync('/proc/meminfo', 'utf8')
-    .split('\n')
-    .map((line) => {
-      const key = line.split(':')[0] ?? '';
-      return fields[key] !== undefined ? `${key}:${String(fields[key]).padStart(16)} kB` : line;
-    })
-    .join('\n');
-}
+export const machineLatencySkip = needPrivateMounts;
 
 /** Numbers below both policies' thresholds: 1 % available (oom-score acts below 10 %), free and cache below 256 MiB. */
 const LOW = { MemFree: 32 * 1024, MemAvailable: 64 * 1024, Cached: 64 * 1024, Buffers: 0, Shmem: 0, Unevictable: 0, SwapCached: 0 };

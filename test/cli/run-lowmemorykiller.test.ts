@@ -10,31 +10,15 @@
 //   - the adj 920 child, below the level, survives.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { freezerV1 } from '../helpers/cgroup.js';
+import { fakeMeminfo, needPrivateMounts } from '../helpers/fake-meminfo.js';
 import { spawnHog, waitFor, withTimeout, type Hog } from '../helpers/hog.js';
 import { firstReason, needCc, needCgroupV1, needRoot } from '../helpers/skip.js';
 import { Reapd, shellQuote } from './run-harness.js';
 
-function needPrivateMounts(): string | undefined {
-  const r = spawnSync('unshare', ['-m', 'sh', '-c', 'mount --bind /proc/version /proc/meminfo && head -c 5 /proc/meminfo'], { encoding: 'utf8' });
-  return r.status === 0 && r.stdout.startsWith('Linux') ? undefined : 'cannot bind-mount over /proc/meminfo in a private mount namespace (unshare -m)';
-}
-
 const skip = firstReason(needRoot(), needCgroupV1('freezer'), needCc(), needPrivateMounts());
-
-/** The real /proc/meminfo with the fields lowmemorykiller reads replaced (KiB). */
-function fakeMeminfo(fields: Record<string, number>): string {
-  return readFileSync('/proc/meminfo', 'utf8')
-    .split('\n')
-    .map((line) => {
-      const key = line.split(':')[0] ?? '';
-      return fields[key] !== undefined ? `${key}:${String(fields[key]).padStart(16)} kB` : line;
-    })
-    .join('\n');
-}
 
 test('lowmemorykiller on the machine (fake meminfo): the right level, one victim, death pending respected', { skip, timeout: 60_000 }, async () => {
   const freezer = freezerV1();
