@@ -27,19 +27,20 @@ export class MinAdjSource implements ProcessSource {
   }
 
   /** The inner source's confirmation of the victims; its time counts as scan time. */
-  async recheck(victims: readonly Victim[]): Promise<Snapshot | undefined> {
-    if (!this.inner.recheck) return undefined;
-    const start = this.nowMs();
-    const fresh = await this.inner.recheck(victims);
-    this.lastScanMs = (this.lastScanMs ?? 0) + (this.nowMs() - start);
-    return fresh && this.filter(fresh);
+  recheck(victims: readonly Victim[]): Promise<Snapshot | undefined> {
+    return this.alsoScanning(this.inner.recheck && (() => this.inner.recheck?.(victims)));
   }
 
   /** The inner source's re-read of sizes it served from an earlier read; its time counts as scan time. */
-  async freshen(used: (p: ProcessInfo) => boolean): Promise<Snapshot | undefined> {
-    if (!this.inner.freshen) return undefined;
+  freshen(used: (p: ProcessInfo) => boolean): Promise<Snapshot | undefined> {
+    return this.alsoScanning(this.inner.freshen && (() => this.inner.freshen?.(used)));
+  }
+
+  /** Run a follow-up read of the inner source (if it has one), add its time to the scan's, filter its snapshot. */
+  private async alsoScanning(read: (() => Promise<Snapshot | undefined> | undefined) | undefined): Promise<Snapshot | undefined> {
+    if (!read) return undefined;
     const start = this.nowMs();
-    const fresh = await this.inner.freshen(used);
+    const fresh = await read();
     this.lastScanMs = (this.lastScanMs ?? 0) + (this.nowMs() - start);
     return fresh && this.filter(fresh);
   }

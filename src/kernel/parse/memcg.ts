@@ -51,11 +51,10 @@ export function memcgFileBytes(stat: ReadonlyMap<string, number>): number | unde
   return stat.get('file') ?? stat.get('total_cache') ?? stat.get('cache');
 }
 
-/** cgroup.procs: one pid per line. Total: junk lines are skipped. */
 /**
  * cgroup.procs from bytes ("1234\n5678\n"), without making a string: a domain of
- * thousands of processes lists them at every pressure event. Same result as
- * parseCgroupProcs; lines that are not a positive integer are skipped.
+ * thousands of processes lists them at every pressure event. Lines that are not a
+ * positive integer are skipped.
  */
 export function parseCgroupProcsBytes(bytes: Uint8Array, length = bytes.length): number[] {
   const end = Math.min(length, bytes.length);
@@ -78,14 +77,7 @@ export function parseCgroupProcsBytes(bytes: Uint8Array, length = bytes.length):
   return out;
 }
 
+/** cgroup.procs: one pid per line. Total: junk lines are skipped. */
 export function parseCgroupProcs(text: string): number[] {
-  if (typeof text !== 'string') return [];
-  const out: number[] = [];
-  for (const line of text.split('\n')) {
-    if (/^\d+$/.test(line)) {
-      const pid = Number(line);
-      if (pid > 0 && Number.isSafeInteger(pid)) out.push(pid);
-    }
-  }
-  return out;
+  return typeof text === 'string' ? parseCgroupProcsBytes(Buffer.from(text, 'utf8')) : [];
 }

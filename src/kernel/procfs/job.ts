@@ -70,9 +70,8 @@ export function unchangedInJob(e: PidEntry, res: Float64Array, slot: number, wit
   );
 }
 
-/** statm as the job read it; the entry's last statm object again when no number moved or statm was not read. */
+/** statm as the job read it (not for a lazily served size); the entry's last statm object again when no number moved. */
 export function statmFromJob(e: PidEntry, res: Float64Array, slot: number): ProcStatm {
-  if (res[slot + R_SIZE] === SIZE_NOT_READ) return e.statm as ProcStatm; // servesSizeLazily: defined
   const size = res[slot + R_SIZE] as number;
   const resident = res[slot + R_RESIDENT] as number;
   const shared = res[slot + R_SHARED] as number;

@@ -78,7 +78,7 @@ export class ProcessReader {
       const lazy = fromJob
         ? res[slot + R_SIZE] === SIZE_NOT_READ
         : this.s.lazySizes && e.tier >= 2 && e.adjFd !== NO_FD && e.openedScan < this.s.scanNo && servesSizeLazily(e);
-      const statm = fromJob ? statmFromJob(e, res, slot) : lazy ? (e.statm as ProcStatm) : this.readStatm(e);
+      const statm = lazy ? (e.statm as ProcStatm) : fromJob ? statmFromJob(e, res, slot) : this.readStatm(e);
       if (lazy) {
         if (!fromJob) this.s.stats.sizesServed++;
       } else e.sizeScan = this.s.scanNo;

@@ -16,6 +16,7 @@ import { getPolicy, NO_RULES } from '../../../src/policy/index.js';
 import type { Policy } from '../../../src/policy/types.js';
 import { spawnHog, waitFor, withTimeout } from '../../helpers/hog.js';
 import { freezerV1 } from '../../helpers/cgroup.js';
+import { reapChild, startChild } from '../../helpers/children.js';
 import { firstReason, needCc, needCgroupV1, needRoot, needSetLastPid } from '../../helpers/skip.js';
 
 function statOf(pid: number): { comm: string; state: string; startTime: number } {
@@ -34,13 +35,6 @@ async function firstLine(child: ChildProcess): Promise<string> {
   child.stdout?.on('data', (c: Buffer) => (out += c.toString()));
   await waitFor(() => out.includes('\n'), 5000, 'first line', 10);
   return out.split('\n')[0] as string;
-}
-
-async function reap(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise((r) => child.once('exit', r));
-  child.kill('SIGKILL');
-  await withTimeout(exited, 5000, 'child exit');
 }
 
 function ours(processes: readonly ProcessInfo[], pids: readonly number[]): Map<number, ProcessInfo> {
@@ -70,7 +64,7 @@ test('incremental scans see adj changes, new processes, exits, zombies and exec 
     assert.equal(before.get(execer.pid as number)?.name, 'sh');
 
     writeFileSync(`/proc/${adjChanger.pid}/oom_score_adj`, '700');
-    await reap(leaver);
+    await reapChild(leaver);
     process.kill(zombie, 'SIGKILL'); // our test's grandchild, by pid
     await waitFor(() => statOf(zombie).state === 'Z', 5000, 'zombie');
     execer.stdin?.write('go\n');
@@ -100,7 +94,7 @@ test('incremental scans see adj changes, new processes, exits, zombies and exec 
     assert.equal(d.skipped.find((s) => s.pid === zombie)?.reason, 'zombie');
   } finally {
     source.close();
-    for (const c of children) await reap(c); // the zombie's parent: init reaps the zombie
+    for (const c of children) await reapChild(c); // the zombie's parent: init reaps the zombie
   }
 });
 
@@ -155,7 +149,7 @@ test('the helper thread changes nothing in what a scan says (same processes, sam
   } finally {
     withHelper.close();
     alone.close();
-    for (const c of children) await reap(c);
+    for (const c of children) await reapChild(c);
   }
 });
 
@@ -165,25 +159,17 @@ test('incremental scan, pid reused between scans: the successor is read afresh, 
   copyFileSync('/bin/sleep', oldExe);
   copyFileSync('/bin/sleep', newExe);
   const source = new KernelProcessSource({ scanMode: 'incremental' });
-  const startExe = async (exe: string): Promise<ChildProcess> => {
-    const child = spawn(exe, ['1000'], { stdio: 'ignore' });
-    await new Promise((resolve, reject) => {
-      child.once('spawn', resolve);
-      child.once('error', reject);
-    });
-    return child;
-  };
   try {
     for (let attempt = 0; attempt < 10; attempt++) {
-      const old = await startExe(oldExe);
+      const old = await startChild(oldExe, ['1000']);
       const pid = old.pid as number;
       await source.scan();
       assert.equal((await source.scan()).processes.find((p) => p.pid === pid)?.name, 'reapd-incr-old');
       writeFileSync(`/proc/${pid}/oom_score_adj`, '300');
       await source.scan();
-      await reap(old);
+      await reapChild(old);
       writeFileSync('/proc/sys/kernel/ns_last_pid', String(pid - 1));
-      const successor = await startExe(newExe);
+      const successor = await startChild(newExe, ['1000']);
       try {
         if (successor.pid !== pid) continue;
         const p = (await source.scan()).processes.find((x) => x.pid === pid);
@@ -193,7 +179,7 @@ test('incremental scan, pid reused between scans: the successor is read afresh, 
         assert.equal(p?.oomScoreAdj, 0, 'the old process\'s adj is not kept');
         return;
       } finally {
-        await reap(successor);
+        await reapChild(successor);
       }
     }
     t.skip('the pid was taken by another process every time');

@@ -10,6 +10,7 @@ import { KernelProcessSource, scanLiveSnapshot } from '../../../src/kernel/sourc
 import { ProcfsError } from '../../../src/kernel/procfs/index.js';
 import { spawnHog, withTimeout, waitFor, type Hog } from '../../helpers/hog.js';
 import { cgroup2, freezerV1, memcgV1 } from '../../helpers/cgroup.js';
+import { reapChild, startChild } from '../../helpers/children.js';
 import { CGROUP2_ROOT, firstReason, needCc, needCgroup2, needCgroupV1, needRoot, needSetLastPid } from '../../helpers/skip.js';
 
 function startTimeOf(pid: number): number {
@@ -150,21 +151,6 @@ test('processes exiting mid-scan (fork/exit churn) are skipped, never an error; 
   assert.equal(readdirSync('/proc/self/fd').length, fdsBefore);
 });
 
-function started(exe: string): Promise<ReturnType<typeof spawn>> {
-  const child = spawn(exe, ['1000'], { stdio: 'ignore' });
-  return new Promise((resolve, reject) => {
-    child.once('spawn', () => resolve(child));
-    child.once('error', reject);
-  });
-}
-
-async function reap(child: ReturnType<typeof spawn>): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise((r) => child.once('exit', r));
-  child.kill('SIGKILL');
-  await withTimeout(exited, 5000, 'child exit');
-}
-
 test('pid reuse: the held fds of a dead process never read its successor; the successor is read afresh', { skip: needSetLastPid() }, async (t) => {
   const oldExe = join(tmpdir(), 'reapd-reuse-old');
   const newExe = join(tmpdir(), 'reapd-reuse-new');
@@ -174,12 +160,12 @@ test('pid reuse: the held fds of a dead process never read its successor; the su
   try {
     // Other processes on the machine may take the pid first: try a few times.
     for (let attempt = 0; attempt < 10; attempt++) {
-      const old = await started(oldExe);
+      const old = await startChild(oldExe, ['1000']);
       const pid = old.pid as number;
       assert.equal((await source.scan()).processes.find((p) => p.pid === pid)?.name, 'reapd-reuse-old');
-      await reap(old);
+      await reapChild(old);
       writeFileSync('/proc/sys/kernel/ns_last_pid', String(pid - 1));
-      const successor = await started(newExe);
+      const successor = await startChild(newExe, ['1000']);
       try {
         if (successor.pid !== pid) continue;
         const p = (await source.scan()).processes.find((x) => x.pid === pid);
@@ -190,7 +176,7 @@ test('pid reuse: the held fds of a dead process never read its successor; the su
         assert.match(p?.cmdline ?? '', /reapd-reuse-new 1000/);
         return;
       } finally {
-        await reap(successor);
+        await reapChild(successor);
       }
     }
     t.skip('the pid was taken by another process every time');

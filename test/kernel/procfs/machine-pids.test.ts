@@ -5,7 +5,7 @@
 // Only processes this test starts are signalled; every wait has a timeout.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
 import { MachinePids, type ListKind } from '../../../src/kernel/procfs/machine-pids.js';
@@ -13,26 +13,10 @@ import { listProcPids } from '../../../src/kernel/procfs/list.js';
 import { ReadBuffer } from '../../../src/kernel/procfs/read.js';
 import { KernelProcessSource } from '../../../src/kernel/source.js';
 import { makeFakeProc } from './fake-root.js';
-import { withTimeout } from '../../helpers/hog.js';
+import { reapChild, startChild } from '../../helpers/children.js';
 
 /** Read through a function: TypeScript would otherwise narrow it after the first assertion. */
 const kindOf = (pids: MachinePids): ListKind => pids.lastKind;
-
-async function started(): Promise<ChildProcess> {
-  const child = spawn('sleep', ['1000'], { stdio: 'ignore' });
-  await new Promise((resolve, reject) => {
-    child.once('spawn', resolve);
-    child.once('error', reject);
-  });
-  return child;
-}
-
-async function reap(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise((r) => child.once('exit', r));
-  child.kill('SIGKILL');
-  await withTimeout(exited, 5000, 'child exit');
-}
 
 test('machine pids: new processes come from the pids allocated since, threads are not processes, nothing is missed', async () => {
   const pids = new MachinePids('/proc', new ReadBuffer(4096));
@@ -46,7 +30,7 @@ test('machine pids: new processes come from the pids allocated since, threads ar
     assert.ok(kindOf(pids) === 'unchanged' || kindOf(pids) === 'probed', `then from the cursor (${kindOf(pids)})`);
     pids.keep(again);
 
-    const child = await started();
+    const child = await startChild('sleep', ['1000']);
     children.push(child);
     worker = new Worker('setInterval(() => {}, 1000)', { eval: true });
     await new Promise((r) => worker?.once('online', r));
@@ -59,13 +43,13 @@ test('machine pids: new processes come from the pids allocated since, threads ar
     for (const pid of full) assert.ok(list.includes(pid), `pid ${pid} of the full listing is in the list`);
     pids.keep(list.filter((pid) => full.has(pid)));
 
-    await reap(child);
+    await reapChild(child);
     const after = pids.list();
     pids.keep(after.filter((pid) => pid !== child.pid));
     assert.ok(!pids.list().includes(child.pid as number), 'an exited process leaves once a scan has found it gone');
   } finally {
     await worker?.terminate();
-    for (const c of children) await reap(c);
+    for (const c of children) await reapChild(c);
   }
 });
 
@@ -102,16 +86,16 @@ test('incremental scans of the machine list /proc only when processes may have a
     await source.scan();
     assert.equal(source.lastListKind, 'full');
     await source.scan();
-    const child = await started();
+    const child = await startChild('sleep', ['1000']);
     children.push(child);
     const snap = await source.scan();
     assert.notEqual(source.lastListKind, 'full');
     assert.ok(snap.processes.some((p) => p.pid === child.pid), 'the newcomer is in the snapshot');
-    await reap(child);
+    await reapChild(child);
     const later = await source.scan();
     assert.ok(!later.processes.some((p) => p.pid === child.pid), 'gone once exited');
   } finally {
     source.close();
-    for (const c of children) await reap(c);
+    for (const c of children) await reapChild(c);
   }
 });
