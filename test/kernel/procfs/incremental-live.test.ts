@@ -16,7 +16,7 @@ import { getPolicy, NO_RULES } from '../../../src/policy/index.js';
 import type { Policy } from '../../../src/policy/types.js';
 import { spawnHog, waitFor, withTimeout } from '../../helpers/hog.js';
 import { freezerV1 } from '../../helpers/cgroup.js';
-import { reapChild, startChild } from '../../helpers/children.js';
+import { reapChild, withReusedPid } from '../../helpers/children.js';
 import { firstReason, needCc, needCgroupV1, needRoot, needSetLastPid } from '../../helpers/skip.js';
 
 function statOf(pid: number): { comm: string; state: string; startTime: number } {
@@ -160,29 +160,24 @@ test('incremental scan, pid reused between scans: the successor is read afresh, 
   copyFileSync('/bin/sleep', newExe);
   const source = new KernelProcessSource({ scanMode: 'incremental' });
   try {
-    for (let attempt = 0; attempt < 10; attempt++) {
-      const old = await startChild(oldExe, ['1000']);
-      const pid = old.pid as number;
-      await source.scan();
-      assert.equal((await source.scan()).processes.find((p) => p.pid === pid)?.name, 'reapd-incr-old');
-      writeFileSync(`/proc/${pid}/oom_score_adj`, '300');
-      await source.scan();
-      await reapChild(old);
-      writeFileSync('/proc/sys/kernel/ns_last_pid', String(pid - 1));
-      const successor = await startChild(newExe, ['1000']);
-      try {
-        if (successor.pid !== pid) continue;
+    const reused = await withReusedPid(
+      oldExe,
+      newExe,
+      async (pid) => {
+        await source.scan();
+        assert.equal((await source.scan()).processes.find((p) => p.pid === pid)?.name, 'reapd-incr-old');
+        writeFileSync(`/proc/${pid}/oom_score_adj`, '300');
+        await source.scan();
+      },
+      async (pid) => {
         const p = (await source.scan()).processes.find((x) => x.pid === pid);
         assert.equal(source.lastScanStats.errors, 0);
         assert.equal(p?.name, 'reapd-incr-new');
         assert.equal(p?.startTime, statOf(pid).startTime);
         assert.equal(p?.oomScoreAdj, 0, 'the old process\'s adj is not kept');
-        return;
-      } finally {
-        await reapChild(successor);
-      }
-    }
-    t.skip('the pid was taken by another process every time');
+      },
+    );
+    if (!reused) t.skip('the pid was taken by another process every time');
   } finally {
     source.close();
   }

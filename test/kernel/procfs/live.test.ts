@@ -3,14 +3,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { copyFileSync, mkdirSync, readFileSync, readdirSync, rmdirSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readFileSync, readdirSync, rmdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { KernelProcessSource, scanLiveSnapshot } from '../../../src/kernel/source.js';
 import { ProcfsError } from '../../../src/kernel/procfs/index.js';
 import { spawnHog, withTimeout, waitFor, type Hog } from '../../helpers/hog.js';
 import { cgroup2, freezerV1, memcgV1 } from '../../helpers/cgroup.js';
-import { reapChild, startChild } from '../../helpers/children.js';
+import { withReusedPid } from '../../helpers/children.js';
 import { CGROUP2_ROOT, firstReason, needCc, needCgroup2, needCgroupV1, needRoot, needSetLastPid } from '../../helpers/skip.js';
 
 function startTimeOf(pid: number): number {
@@ -158,28 +158,20 @@ test('pid reuse: the held fds of a dead process never read its successor; the su
   copyFileSync('/bin/sleep', newExe);
   const source = new KernelProcessSource();
   try {
-    // Other processes on the machine may take the pid first: try a few times.
-    for (let attempt = 0; attempt < 10; attempt++) {
-      const old = await startChild(oldExe, ['1000']);
-      const pid = old.pid as number;
-      assert.equal((await source.scan()).processes.find((p) => p.pid === pid)?.name, 'reapd-reuse-old');
-      await reapChild(old);
-      writeFileSync('/proc/sys/kernel/ns_last_pid', String(pid - 1));
-      const successor = await startChild(newExe, ['1000']);
-      try {
-        if (successor.pid !== pid) continue;
+    const reused = await withReusedPid(
+      oldExe,
+      newExe,
+      async (pid) => assert.equal((await source.scan()).processes.find((p) => p.pid === pid)?.name, 'reapd-reuse-old'),
+      async (pid) => {
         const p = (await source.scan()).processes.find((x) => x.pid === pid);
         assert.equal(source.lastScanStats.errors, 0);
         assert.ok(source.lastScanStats.reusedPids >= 1, 'the held stat fd said ESRCH and the pid was read afresh');
         assert.equal(p?.name, 'reapd-reuse-new');
         assert.equal(p?.startTime, startTimeOf(pid));
         assert.match(p?.cmdline ?? '', /reapd-reuse-new 1000/);
-        return;
-      } finally {
-        await reapChild(successor);
-      }
-    }
-    t.skip('the pid was taken by another process every time');
+      },
+    );
+    if (!reused) t.skip('the pid was taken by another process every time');
   } finally {
     source.close();
   }
