@@ -7,7 +7,7 @@ import type { RegistryEntry } from '../policy/types.js';
 import type { FdPoller } from '../kernel/triggers/index.js';
 import { formatIssue, type Config, type DomainConfig, type LoadResult } from '../config/index.js';
 import { Domain } from './domain.js';
-import { classifyDomain } from './domain-kind.js';
+import { classifyDomain } from '../kernel/procfs/domain-kind.js';
 import { SwitchableJournal, type ClosableJournal } from './journal-switch.js';
 import type { Logger } from './logger.js';
 import type { DomainKind } from './trigger-plan.js';

@@ -12,11 +12,11 @@ import { readPackageVersion } from '../cli/version.js';
 import { Daemon, type ControlPort, type DaemonServices } from './daemon.js';
 import { NO_JOURNAL, type ClosableJournal } from './journal-switch.js';
 import { Logger, type LogOutput } from './logger.js';
-import { GroupPidsSource, isUnaccountedGroup } from './group-source.js';
+import { GroupPidsSource, isUnaccountedGroup } from '../kernel/group-source.js';
 import { POLICIES } from '../policy/registry.js';
 import { probeAndLog } from './startup.js';
-import { protectSelf } from './self-protect.js';
-import { startWatchdog } from './watchdog-glue.js';
+import { protectSelf } from '../kernel/self/protect.js';
+import { startWatchdog } from '../watchdog/domain-watchdogs.js';
 import { startErrorExitCode } from './start-errors.js';
 
 export interface RunOptions {
@@ -25,7 +25,7 @@ export interface RunOptions {
   configPath: string | undefined;
   flags: ConfigFlags;
   out?: LogOutput;
-  /** What the Node-flags re-exec found (self-protect-flags.ts), for the start log. */
+  /** What the Node-flags re-exec found (node-flags.ts), for the start log. */
   nodeFlags?: string;
 }
 

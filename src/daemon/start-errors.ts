@@ -3,7 +3,7 @@
 // privilege EXIT.PERMISSION (5), anything else EXIT.FAILURE (1).
 import { TriggerError } from '../kernel/triggers/index.js';
 import { errorCode } from '../kernel/sys/index.js';
-import { DomainPathError } from './domain-kind.js';
+import { DomainPathError } from '../kernel/procfs/domain-kind.js';
 import { PlanError } from './trigger-plan.js';
 
 export const START_EXIT = { FAILURE: 1, CONFIG: 3, UNSUPPORTED: 4, PERMISSION: 5 } as const;

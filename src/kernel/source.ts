@@ -15,7 +15,7 @@ import { defaultFdBudget, fdCeiling, fdReserve, raiseOpenFilesLimit, readOpenFil
 import { readMeminfo, readReserveKiB } from './procfs/memory.js';
 import { ProcScanner, type ScanStats } from './procfs/scanner.js';
 import { MachinePids } from './procfs/machine-pids.js';
-import { ReadBuffer } from './procfs/read.js';
+import { ReadBuffer } from './procfs/read-buffer.js';
 import { clockTicksPerSecond, pageSizeBytes } from './sys/sysconf.js';
 
 export interface KernelProcessSourceOptions {
@@ -60,7 +60,7 @@ export interface KernelProcessSourceOptions {
    */
   lazySizes?: boolean;
   /**
-   * Incremental scans share their bulk reads with a helper thread (procfs/prefetcher.ts;
+   * Incremental scans share their bulk reads with a helper thread (procfs/scan-helper.ts;
    * ~3.5 MB RSS). Default: true with scanMode 'incremental'.
    */
   helperThread?: boolean;

@@ -57,7 +57,7 @@ export function register(program: Command): void {
     // heap small, unless they are in effect already or REAPD_REEXEC=0.
     let nodeFlags: string | undefined;
     if (config.daemon.selfProtect) {
-      const { reexecWithNodeFlags } = await import('../../daemon/self-protect-flags.js');
+      const { reexecWithNodeFlags } = await import('../../kernel/self/node-flags.js');
       nodeFlags = reexecWithNodeFlags().reason;
     }
     // Loaded on demand: the daemon's modules (kill thread, triggers) matter only to `run`.

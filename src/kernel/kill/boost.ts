@@ -7,7 +7,7 @@ import { SCHED_RR } from '../sys/sched.js';
 import { isGone } from './proc.js';
 import { isFrozen, thawByMoving, type FreezerInfo } from './freezer.js';
 import type { CoreConfig } from './types.js';
-import type { KillSys } from './sys.js';
+import type { KillSys } from './kill-sys.js';
 
 /** The lowest real-time priority, as the seed uses (set_task_rt_prio(t, 1)). */
 export const VICTIM_RT_PRIORITY = 1;

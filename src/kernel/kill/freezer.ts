@@ -8,7 +8,7 @@
 // lets fatal signals through, so nothing is needed there.
 import { errorCode } from '../sys/errors.js';
 import { isGone, parseFreezerMount, parseFreezerPath } from './proc.js';
-import type { KillSys } from './sys.js';
+import type { KillSys } from './kill-sys.js';
 
 export interface FreezerInfo {
   /** Mount point of the v1 freezer hierarchy. */

@@ -13,7 +13,7 @@
 import { errorCode } from '../sys/errors.js';
 import type { Victim } from '../../model/decision.js';
 import { PF_KTHREAD, readOomScoreAdj, readStatIdentity } from './proc.js';
-import type { KillSys } from './sys.js';
+import type { KillSys } from './kill-sys.js';
 
 export type IdentityResult = { fd: number } | { error: string; note?: string };
 

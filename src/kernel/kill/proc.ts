@@ -1,7 +1,7 @@
 // The few /proc facts the kill path needs, parsed from text (total functions: a record
 // or undefined, never a throw) and read through KillSys (a vanished process is data).
 import { errorCode } from '../sys/errors.js';
-import type { KillSys } from './sys.js';
+import type { KillSys } from './kill-sys.js';
 
 /** PF_KTHREAD in /proc/PID/stat flags (field 9). */
 export const PF_KTHREAD = 0x00200000;

@@ -1,6 +1,6 @@
 // One process_mrelease call and what its result means (seed 004; kernel-interfaces §3.3).
 import { errorCode } from '../sys/errors.js';
-import type { KillSys } from './sys.js';
+import type { KillSys } from './kill-sys.js';
 
 export type ReapAttempt =
   /** Returned 0: the victim's anonymous and private memory is free. */

@@ -12,7 +12,7 @@ import { errorCode } from '../sys/errors.js';
 import { KCMP_VM, SIGKILL } from '../sys/process.js';
 import { closeQuietly, unkillableReason } from './identity.js';
 import { readOomScoreAdj, readStatIdentity } from './proc.js';
-import type { KillSys } from './sys.js';
+import type { KillSys } from './kill-sys.js';
 
 export interface Sharer {
   pid: number;

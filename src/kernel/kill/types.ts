@@ -2,7 +2,7 @@
 // kill core (worker thread, or the main thread itself when useWorker is false).
 import type { Clock } from '../../engine/ports.js';
 import type { Victim } from '../../model/decision.js';
-import type { KillSys } from './sys.js';
+import type { KillSys } from './kill-sys.js';
 
 export interface ReapRetry {
   /** process_mrelease calls in all for one victim (EAGAIN/EINTR), first included. */

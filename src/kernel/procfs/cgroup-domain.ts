@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import type { CgroupMemory } from '../../model/snapshot.js';
 import { memcgFileBytes, parseCgroupProcsBytes, parseMemcgBytes, parseMemcgLimit, parseMemcgStat } from '../parse/memcg.js';
 import { ProcfsError } from './errors.js';
-import { GONE, ReadBuffer } from './read.js';
+import { GONE, ReadBuffer } from './read-buffer.js';
 
 export type MemcgKind = 'v1' | 'v2';
 

@@ -5,9 +5,9 @@ import { parseOomScoreAdjBytes } from '../parse/oom.js';
 import { parseProcStatBytes, type ProcStat } from '../parse/stat.js';
 import type { PidEntry } from './entry.js';
 import { must } from './fds.js';
-import type { ReadBuffer } from './read.js';
+import type { ReadBuffer } from './read-buffer.js';
 import type { ProcessIdentity } from './scan-types.js';
-import type { SlowFields } from './slow.js';
+import type { SlowFields } from './slow-fields.js';
 
 export interface ConfirmIo {
   small: ReadBuffer;

@@ -53,7 +53,7 @@ export interface PidEntry {
   statmBytes?: Uint8Array;
   /** The ProcessInfo the last scan handed out (info.ts hands it out again while unchanged). */
   info?: ProcessInfo;
-  /** The scan whose helper job (prefetcher.ts) holds this process, and its item there. */
+  /** The scan whose helper job (scan-helper.ts) holds this process, and its item there. */
   jobScan: number;
   jobItem: number;
   /** statm as it was when status was last read: while unchanged, the Rss split and swap hold. */

@@ -6,7 +6,7 @@
 // changes, one process at a time as it is read.
 import { errorCode } from '../sys/errors.js';
 import { NO_FD, type PidEntry, type Tier } from './entry.js';
-import { GONE, closeQuietly, openOrGone } from './read.js';
+import { GONE, closeQuietly, openOrGone } from './read-buffer.js';
 
 /** Thrown (not an Error: no stack to capture) when an open says the process is gone. */
 export const GONE_SIGNAL = Symbol('gone');
@@ -169,7 +169,7 @@ export class FdTable {
 
   /**
    * Stop counting this process's fds without closing them: a helper given up while it
-   * may still read them (prefetcher.ts). They leak, which is the safe choice.
+   * may still read them (scan-helper.ts). They leak, which is the safe choice.
    */
   forget(e: PidEntry): void {
     this.setTier(e, 0);

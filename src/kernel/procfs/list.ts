@@ -1,6 +1,6 @@
 // The whole machine's processes (/proc's numeric entries) and the time since boot.
 import { readdirSync } from 'node:fs';
-import type { ReadBuffer } from './read.js';
+import type { ReadBuffer } from './read-buffer.js';
 
 /** Every numeric entry of procRoot: the thread-group ids (threads are not listed). */
 export function listProcPids(procRoot: string): number[] {

@@ -14,7 +14,7 @@
 // Only when this procfs shows our own pid namespace (our NSpid has one entry there): the
 // processes of a namespace we are not in could appear without our cursor moving.
 import { listProcPids } from './list.js';
-import type { ReadBuffer } from './read.js';
+import type { ReadBuffer } from './read-buffer.js';
 
 /** At most this many new pids are looked at one by one (~8 µs each); more: a full listing. */
 const MAX_PROBED = 64;

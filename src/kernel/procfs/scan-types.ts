@@ -8,7 +8,7 @@ export interface ProcScannerOptions {
   maxCachedFds: number;
   /** Highest fd number a held fd may get (limits.ts fdCeiling; default: maxCachedFds + 1024). */
   fdCeiling?: number;
-  /** See slow.ts: the longest interval between refreshes of status, cgroup and cmdline. */
+  /** See slow-fields.ts: the longest interval between refreshes of status, cgroup and cmdline. */
   refreshMaxScans: number;
   /** USER_HZ, the unit of starttime (default 100). */
   clockTicksPerSecond?: number;
@@ -19,7 +19,7 @@ export interface ProcScannerOptions {
   holdOomScoreFd?: boolean;
   /**
    * Incremental scans: share the reads of processes held since earlier scans with a
-   * helper thread (prefetcher.ts). Default false.
+   * helper thread (scan-helper.ts). Default false.
    */
   helperThread?: boolean;
 }
@@ -31,12 +31,12 @@ export interface ScanOptions {
   oomScore?: boolean;
   /**
    * The machine has no swap (SwapTotal 0): an incremental scan may work sizes out from a
-   * statm that moved by file pages only and read status later (slow.ts deferStatus).
+   * statm that moved by file pages only and read status later (slow-fields.ts deferStatus).
    */
   swapless?: boolean;
   /**
    * Incremental scans: serve the size of a process held since earlier scans from its last
-   * read (job.ts servesSizeLazily) and read only its oom_score_adj; freshen() reads the
+   * read (scan-helper-job.ts servesSizeLazily) and read only its oom_score_adj; freshen() reads the
    * sizes a decision used afterwards. Default false.
    */
   lazySizes?: boolean;

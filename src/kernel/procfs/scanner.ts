@@ -1,12 +1,12 @@
 // The live process scanner (kernel-interfaces §4.4). A full scan reads stat, statm,
 // oom_score and oom_score_adj of every process, through fds kept open between scans and
 // re-read with pread at offset 0 where the fd budget allows (fds.ts); status, cgroup and
-// cmdline only where they can have changed (slow.ts). A process that vanishes mid-scan is
+// cmdline only where they can have changed (slow-fields.ts). A process that vanishes mid-scan is
 // skipped, never an error.
 //
 // An incremental scan (the daemon's, at a pressure event) reads what changes and matters
 // for a decision: statm and oom_score_adj of every process (shared with a helper thread:
-// prefetcher.ts), oom_score when asked, and stat only where it may have changed — first
+// scan-helper.ts), oom_score when asked, and stat only where it may have changed — first
 // sight, no held fds to vouch for the cached one, statm moved (exec and exit both move
 // it; a zombie's reads all zeros), state D or exiting at the last read. comm, starttime
 // and PF_KTHREAD are fixed for a pid+starttime; state, PF_EXITING and ppid are served
@@ -23,14 +23,14 @@ import type { ProcessInfo } from '../../model/snapshot.js';
 import { confirmEntry } from './confirm.js';
 import type { PidEntry } from './entry.js';
 import { FdTable } from './fds.js';
-import { publishJob, unchangedInJob } from './job.js';
+import { publishJob, unchangedInJob } from './scan-helper-job.js';
 import { listProcPids, readUptimeS } from './list.js';
-import { Prefetcher } from './prefetcher.js';
-import { R_SIZE, SIZE_NOT_READ } from './prefetch.js';
+import { Prefetcher } from './scan-helper.js';
+import { R_SIZE, SIZE_NOT_READ } from './scan-helper-memory.js';
 import { PutOff } from './put-off.js';
-import { ProcessReader } from './reader.js';
+import { ProcessReader } from './process-reader.js';
 import { emptyStats, type ProcessIdentity, type ProcScannerOptions, type ScanOptions, type ScanState, type ScanStats } from './scan-types.js';
-import { SlowFields } from './slow.js';
+import { SlowFields } from './slow-fields.js';
 
 export type { ProcessIdentity, ProcScannerOptions, ScanOptions, ScanStats } from './scan-types.js';
 
@@ -125,7 +125,7 @@ export class ProcScanner {
     return out;
   }
 
-  /** Start the helper on the processes held since earlier scans (job.ts); the job's size. */
+  /** Start the helper on the processes held since earlier scans (scan-helper-job.ts); the job's size. */
   private publishJob(): number {
     const pf = this.prefetcher;
     if (pf === undefined || pf.broken || this.reader.entries.size < MIN_JOB) return 0;

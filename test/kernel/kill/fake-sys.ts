@@ -2,7 +2,7 @@
 // oom_score_adj, threads, a freezer cgroup and an address-space id; pidfds; and a call
 // log. Errnos that a real kernel gives only rarely (EAGAIN, EINVAL, ENOSYS) are scripted.
 import { SyscallError } from '../../../src/kernel/sys/errors.js';
-import type { KillSys } from '../../../src/kernel/kill/sys.js';
+import type { KillSys } from '../../../src/kernel/kill/kill-sys.js';
 import type { Victim } from '../../../src/model/decision.js';
 
 export interface FakeProcess {

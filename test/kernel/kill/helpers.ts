@@ -4,7 +4,7 @@
 import { closeSync, openSync, readFileSync, readSync, writeFileSync } from 'node:fs';
 import { close, eventfd, eventfdRead, PollSet, poll, POLLIN } from '../../../src/kernel/sys/index.js';
 import { parseStatIdentity } from '../../../src/kernel/kill/proc.js';
-import { realKillSys, type KillSys } from '../../../src/kernel/kill/sys.js';
+import { realKillSys, type KillSys } from '../../../src/kernel/kill/kill-sys.js';
 import { threadNowMs } from '../../../src/kernel/clock.js';
 import type { Victim } from '../../../src/model/decision.js';
 

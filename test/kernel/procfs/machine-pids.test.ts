@@ -10,7 +10,7 @@ import { readdirSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
 import { MachinePids, type ListKind } from '../../../src/kernel/procfs/machine-pids.js';
 import { listProcPids } from '../../../src/kernel/procfs/list.js';
-import { ReadBuffer } from '../../../src/kernel/procfs/read.js';
+import { ReadBuffer } from '../../../src/kernel/procfs/read-buffer.js';
 import { KernelProcessSource } from '../../../src/kernel/source.js';
 import { makeFakeProc } from './fake-root.js';
 import { reapChild, startChild } from '../../helpers/children.js';

@@ -1,10 +1,10 @@
-// Entry point of the scan helper thread (prefetcher.ts). It sleeps in Atomics.wait —
+// Entry point of the scan helper thread (scan-helper.ts). It sleeps in Atomics.wait —
 // no timer, no wakeup — until the main thread publishes a job, reads items from the top
 // of the job down while the main thread lists the domain and reads from the bottom up,
 // says it is done, and sleeps again. It never opens or closes an fd: it only reads
 // through fds the main thread keeps open until the job is done.
 import { parentPort, workerData } from 'node:worker_threads';
-import { C_DONE_GEN, C_GEN, C_COUNT, C_STOP, drainFromTop, type PrefetchMemory } from './prefetch.js';
+import { C_DONE_GEN, C_GEN, C_COUNT, C_STOP, drainFromTop, type PrefetchMemory } from './scan-helper-memory.js';
 
 const port = parentPort;
 if (!port) throw new Error('scan helper started outside a worker thread');

@@ -14,7 +14,7 @@ import { Worker } from 'node:worker_threads';
 import {
   allocatePrefetchMemory, C_COUNT, C_DONE_GEN, C_GEN, C_STOP, CLAIMED, DONE, IDLE, JOB_INTS, PENDING,
   readItem, RESULT_DOUBLES, type PrefetchMemory,
-} from './prefetch.js';
+} from './scan-helper-memory.js';
 
 /** How long finish() waits for the helper's last item before giving up on the helper. */
 const HELPER_TIMEOUT_MS = 2000;
@@ -32,7 +32,7 @@ export class Prefetcher {
     this.capacity = capacity;
     this.memory = allocatePrefetchMemory(capacity);
     try {
-      const worker = new Worker(new URL('./prefetch-worker.js', import.meta.url), {
+      const worker = new Worker(new URL('./scan-helper-thread.js', import.meta.url), {
         workerData: this.memory,
         // The helper allocates almost nothing (one read buffer): keep its heap small.
         resourceLimits: { maxYoungGenerationSizeMb: 1, maxOldGenerationSizeMb: 8 },

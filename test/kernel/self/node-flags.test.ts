@@ -4,10 +4,10 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
-import { missingNodeFlags, recommendedNodeFlags, REEXEC_OPT_OUT } from '../../src/daemon/self-protect-flags.js';
-import { REPO_ROOT } from '../helpers/paths.js';
+import { missingNodeFlags, recommendedNodeFlags, REEXEC_OPT_OUT } from '../../../src/kernel/self/node-flags.js';
+import { REPO_ROOT } from '../../helpers/paths.js';
 
-const dist = (name: string): string => join(REPO_ROOT, 'dist', 'test', 'daemon', name);
+const dist = (name: string): string => join(REPO_ROOT, 'dist', 'test', 'kernel', 'self', name);
 
 test('missingNodeFlags compares by name, including NODE_OPTIONS', () => {
   const wanted = recommendedNodeFlags();
@@ -24,7 +24,7 @@ test('missingNodeFlags compares by name, including NODE_OPTIONS', () => {
 interface Line { stage: string; pid: number; execArgv: string[]; outcome?: { reexeced: boolean; reason: string } }
 
 function runReexecChild(env: NodeJS.ProcessEnv): Line[] {
-  const r = spawnSync(process.execPath, [dist('self-protect-reexec-child.js')], { timeout: 10_000, encoding: 'utf8', env });
+  const r = spawnSync(process.execPath, [dist('node-flags-reexec-child.js')], { timeout: 10_000, encoding: 'utf8', env });
   assert.equal(r.status, 0, r.stderr);
   return r.stdout.trim().split('\n').map((l) => JSON.parse(l) as Line);
 }
@@ -55,7 +55,7 @@ test('reexecWithNodeFlags: REAPD_REEXEC=0 opts out', () => {
 interface Churn { rssKiB: number; anonKiB: number; fileKiB: number; churnMs: number }
 
 function churn(flags: string[]): Churn {
-  const r = spawnSync(process.execPath, [...flags, dist('self-protect-churn.js'), '300'], { timeout: 30_000, encoding: 'utf8' });
+  const r = spawnSync(process.execPath, [...flags, dist('node-flags-churn.js'), '300'], { timeout: 30_000, encoding: 'utf8' });
   assert.equal(r.status, 0, r.stderr);
   return JSON.parse(r.stdout) as Churn;
 }

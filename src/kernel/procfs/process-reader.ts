@@ -8,11 +8,11 @@ import { parseStatmBytes, type ProcStatm } from '../parse/statm.js';
 import { NO_FD, newEntry, resetIdentity, type PidEntry } from './entry.js';
 import { GONE_SIGNAL, must, type FdTable } from './fds.js';
 import { processInfo } from './info.js';
-import { servesSizeLazily, statmFromJob } from './job.js';
-import { R_ADJ, R_SCORE, R_SIZE, R_STATUS, SIZE_NOT_READ, ST_GONE, ST_OK } from './prefetch.js';
-import { ReadBuffer } from './read.js';
+import { servesSizeLazily, statmFromJob } from './scan-helper-job.js';
+import { R_ADJ, R_SCORE, R_SIZE, R_STATUS, SIZE_NOT_READ, ST_GONE, ST_OK } from './scan-helper-memory.js';
+import { ReadBuffer } from './read-buffer.js';
 import type { ScanState } from './scan-types.js';
-import type { SlowFields } from './slow.js';
+import type { SlowFields } from './slow-fields.js';
 
 /** Thrown when an entry must be dropped and its pid read again as a new process. */
 const RETRY_SIGNAL = Symbol('retry');
@@ -20,7 +20,7 @@ const RETRY_SIGNAL = Symbol('retry');
 export class ProcessReader {
   readonly entries = new Map<number, PidEntry>();
   readonly small = new ReadBuffer(4096);
-  /** The helper job's results (prefetch.ts layout), when the scan has a helper. */
+  /** The helper job's results (scan-helper-memory.ts layout), when the scan has a helper. */
   results: Float64Array | undefined;
 
   constructor(
@@ -73,7 +73,7 @@ export class ProcessReader {
       if (knownKernelThread) return this.readKernelThread(e);
       // statm before stat: the statm kept beside a stat was read no later than it, so an
       // exec or exit after the stat read moves the next statm (incremental scans rely on it).
-      // lazySizes without a helper job: the size from the last read (job.ts servesSizeLazily),
+      // lazySizes without a helper job: the size from the last read (scan-helper-job.ts servesSizeLazily),
       // for a process whose held oom_score_adj fd, read last, vouches it is the same one.
       const lazy = fromJob
         ? res[slot + R_SIZE] === SIZE_NOT_READ

@@ -1,9 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { criticalHeadroomKiB, cgroupMemory, domainMemory, isCritical, parseMeminfo } from '../../src/daemon/watchdog-memory.js';
-import { memcgV1 } from '../helpers/cgroup.js';
-import { spawnHog, withTimeout } from '../helpers/hog.js';
-import { firstReason, needCc, needCgroupV1, needRoot } from '../helpers/skip.js';
+import { criticalHeadroomKiB, cgroupMemory, domainMemory, isCritical, parseMeminfo } from '../../../src/kernel/procfs/headroom.js';
+import { memcgV1 } from '../../helpers/cgroup.js';
+import { spawnHog, withTimeout } from '../../helpers/hog.js';
+import { firstReason, needCc, needCgroupV1, needRoot } from '../../helpers/skip.js';
 
 test('parseMeminfo reads MemTotal and MemAvailable', () => {
   const text = 'MemTotal:       24683904 kB\nMemFree:        24303632 kB\nMemAvailable:   24394396 kB\nBuffers:            3140 kB\n';

@@ -25,7 +25,7 @@ interface Child {
 }
 
 function startChild(memcg: string, mode: 'stall' | 'healthy'): Child {
-  const script = join(REPO_ROOT, 'dist', 'test', 'daemon', 'watchdog-child.js');
+  const script = join(REPO_ROOT, 'dist', 'test', 'watchdog', 'watchdog-child.js');
   const proc = spawn(process.execPath, [script, memcg, mode, String(BLOCK_MS)], { stdio: ['pipe', 'pipe', 'inherit'] });
   const out: string[] = [];
   const json: Array<Record<string, unknown>> = [];
@@ -153,7 +153,7 @@ test('one watchdog thread for two domains acts only in the critical one', { skip
 });
 
 test('process.exit() with a watchdog running does not hang (its thread sleeps in a blocking poll)', { skip, timeout: 15_000 }, async () => {
-  const script = join(REPO_ROOT, 'dist', 'test', 'daemon', 'watchdog-exit-child.js');
+  const script = join(REPO_ROOT, 'dist', 'test', 'watchdog', 'watchdog-exit-child.js');
   const memcg = memcgV1({ limitMiB: 64 });
   try {
     const proc = spawn(process.execPath, [script, memcg.path], { stdio: ['ignore', 'pipe', 'inherit'] });

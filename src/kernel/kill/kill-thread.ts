@@ -5,9 +5,9 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { errorCode } from '../sys/errors.js';
 import { schedGetscheduler, schedSetscheduler, SCHED_FIFO, SCHED_RESET_ON_FORK } from '../sys/sched.js';
-import { KillCore } from './core.js';
+import { KillCore } from './kill-thread-core.js';
 import { warmUpReap } from './reap.js';
-import { realKillSys } from './sys.js';
+import { realKillSys } from './kill-sys.js';
 import { threadNowMs } from '../clock.js';
 import type { CoreConfig, FromCore, ToCore } from './types.js';
 

@@ -9,8 +9,8 @@ import type { ProcessSource } from '../engine/ports.js';
 import type { Victim } from '../model/decision.js';
 import type { ProcessInfo, Snapshot } from '../model/snapshot.js';
 import type { MemoryView } from '../policy/types.js';
-import { KernelProcessSource, type KernelProcessSourceOptions } from '../kernel/source.js';
-import { listCgroupPids } from '../kernel/procfs/index.js';
+import { KernelProcessSource, type KernelProcessSourceOptions } from './source.js';
+import { listCgroupPids } from './procfs/index.js';
 
 /** True for a cgroup2 directory that has no memory.current (no memory controller). */
 export function isUnaccountedGroup(dir: string): boolean {

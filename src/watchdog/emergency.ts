@@ -5,9 +5,9 @@
 import type { Killer, KillResult, ProcessSource } from '../engine/ports.js';
 import { formatKiB } from '../model/units.js';
 import { getPolicy } from '../policy/index.js';
-import type { Log } from './logger.js';
+import type { Log } from '../daemon/logger.js';
 import type { WatchdogAction, WatchdogDomainConfig } from './watchdog.js';
-import type { DomainMemory } from './watchdog-memory.js';
+import type { DomainMemory } from '../kernel/procfs/headroom.js';
 
 export interface EmergencyDeps {
   killer: Killer;

@@ -4,11 +4,11 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { lockableMappings, parseMaps, type ProtectionStep, type SelfProtectionReport } from '../../src/daemon/self-protect.js';
-import { REPO_ROOT } from '../helpers/paths.js';
-import { hasCapSysResource, needRoot } from '../helpers/skip.js';
+import { lockableMappings, parseMaps, type ProtectionStep, type SelfProtectionReport } from '../../../src/kernel/self/protect.js';
+import { REPO_ROOT } from '../../helpers/paths.js';
+import { hasCapSysResource, needRoot } from '../../helpers/skip.js';
 
-const CHILD = join(REPO_ROOT, 'dist', 'test', 'daemon', 'self-protect-child.js');
+const CHILD = join(REPO_ROOT, 'dist', 'test', 'kernel', 'self', 'protect-child.js');
 
 interface ChildResult {
   report: SelfProtectionReport; lockedKiB: number; rssBeforeKiB: number; rssAfterKiB: number; pid: number;
@@ -88,7 +88,7 @@ test('without CAP_IPC_LOCK the 8 MiB memlock limit stops the lock, with a warnin
 });
 
 test('setThreadRealtime in a worker changes that thread only, with SCHED_RESET_ON_FORK', { skip: needRoot() }, async () => {
-  const url = new URL('./self-protect-rt-worker.js', import.meta.url);
+  const url = new URL('./protect-rt-worker.js', import.meta.url);
   const worker = new Worker(url);
   const msg = await new Promise<{ tid: number; step: ProtectionStep; policy: number }>((resolve, reject) => {
     worker.once('message', resolve);

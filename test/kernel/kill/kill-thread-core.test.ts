@@ -2,7 +2,7 @@
 // each process_mrelease errno, the boost, shared address spaces, dry runs, pidfd lifetime.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { KillCore } from '../../../src/kernel/kill/core.js';
+import { KillCore } from '../../../src/kernel/kill/kill-thread-core.js';
 import { DEFAULT_CORE_CONFIG, type CoreConfig, type FromCore, type Update } from '../../../src/kernel/kill/types.js';
 import { PF_KTHREAD } from '../../../src/kernel/kill/proc.js';
 import { FakeKernel } from './fake-sys.js';

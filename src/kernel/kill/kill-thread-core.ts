@@ -17,7 +17,7 @@ import { findFreezerRoot, isFrozen, readFreezer } from './freezer.js';
 import { closeQuietly, openVictims, type OpenedVictim } from './identity.js';
 import { tryReap, type ReapAttempt } from './reap.js';
 import { findSharers, killSharers, type Sharer } from './shared-mm.js';
-import type { KillSys } from './sys.js';
+import type { KillSys } from './kill-sys.js';
 import type { BatchTiming, CoreConfig, FromCore, Outcome, Update } from './types.js';
 
 interface ReapState {

@@ -6,7 +6,7 @@ import type { Victim } from '../../model/decision.js';
 import { systemClock } from '../clock.js';
 import { isSyscallError } from '../sys/errors.js';
 import { PollSet, POLLIN, pollAsync } from '../sys/io.js';
-import { inlineChannel, workerChannel, type Channel, type ChannelEvents } from './channel.js';
+import { inlineChannel, workerChannel, type Channel, type ChannelEvents } from './main-thread-channel.js';
 import { threadNowMs } from '../clock.js';
 import { DEFAULT_CORE_CONFIG, type BatchTiming, type CoreConfig, type FromCore, type KernelKillerOptions, type Update } from './types.js';
 

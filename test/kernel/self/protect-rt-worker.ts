@@ -1,8 +1,8 @@
 // Worker for self-protect.test.ts: raises its own thread to real time, as the kill
 // worker does, and reports its tid and policy.
 import { parentPort } from 'node:worker_threads';
-import { setThreadRealtime } from '../../src/daemon/self-protect.js';
-import { gettid, schedGetscheduler } from '../../src/kernel/sys/index.js';
+import { setThreadRealtime } from '../../../src/kernel/self/protect.js';
+import { gettid, schedGetscheduler } from '../../../src/kernel/sys/index.js';
 
 const step = setThreadRealtime();
 parentPort?.postMessage({ tid: gettid(), step, policy: schedGetscheduler(0) });

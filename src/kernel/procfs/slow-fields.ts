@@ -14,7 +14,7 @@ import { anonPages, type ProcStatm } from '../parse/statm.js';
 import { parseProcStatus } from '../parse/status.js';
 import { sameStatm, type PidEntry } from './entry.js';
 import { must, type FdTable } from './fds.js';
-import { ReadBuffer } from './read.js';
+import { ReadBuffer } from './read-buffer.js';
 
 /** A process this old (seconds) when first seen has settled its uid, cgroup and title. */
 const SETTLED_AGE_S = 60;

@@ -8,9 +8,9 @@
 //      MADV_DONTNEED fails on locked heap pages (§5.1, exit 133);
 //   3. real-time scheduling for the kill path's thread (and optionally the main thread),
 //      always with SCHED_RESET_ON_FORK so children never inherit it (§5.3).
-// Node flags for a small heap live in self-protect-flags.ts.
+// Node flags for a small heap live in node-flags.ts.
 import { readFileSync, writeFileSync } from 'node:fs';
-import { errorCode, mlock, schedGetscheduler, schedSetscheduler, SCHED_FIFO, SCHED_RESET_ON_FORK, SCHED_RR } from '../kernel/sys/index.js';
+import { errorCode, mlock, schedGetscheduler, schedSetscheduler, SCHED_FIFO, SCHED_RESET_ON_FORK, SCHED_RR } from '../sys/index.js';
 
 export type StepName = 'oom-score-adj' | 'mlock-code' | 'realtime-main' | 'realtime-kill-thread';
 export type StepStatus = 'done' | 'partial' | 'failed' | 'skipped';

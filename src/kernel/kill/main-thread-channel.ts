@@ -1,9 +1,9 @@
 // How the killer talks to its kill core: a worker thread (the default) or the core
 // running on the calling thread (useWorker: false, for tests and comparisons).
 import { Worker } from 'node:worker_threads';
-import { KillCore } from './core.js';
+import { KillCore } from './kill-thread-core.js';
 import { warmUpReap } from './reap.js';
-import { realKillSys, type KillSys } from './sys.js';
+import { realKillSys, type KillSys } from './kill-sys.js';
 import { threadNowMs } from '../clock.js';
 import type { CoreConfig, FromCore, ToCore } from './types.js';
 
@@ -21,7 +21,7 @@ export interface ChannelEvents {
 }
 
 export function workerChannel(config: CoreConfig, events: ChannelEvents): Channel {
-  const worker = new Worker(new URL('./worker.js', import.meta.url), { workerData: config });
+  const worker = new Worker(new URL('./kill-thread.js', import.meta.url), { workerData: config });
   let alive = true;
   worker.on('message', (m: FromCore) => events.message(m));
   worker.on('error', (e) => {

@@ -5,7 +5,7 @@ import type { JournalPort } from '../engine/ports.js';
 import { killRecordFrom } from '../engine/record.js';
 import type { KillRecord } from '../model/kill-record.js';
 import type { Config, DomainConfig } from '../config/types.js';
-import type { Logger } from './logger.js';
+import type { Logger } from '../daemon/logger.js';
 import { Watchdog, type WatchdogAction, type WatchdogDomainOptions } from './watchdog.js';
 
 export interface WatchdogHandle {

@@ -1,7 +1,7 @@
 // The watchdog: a kill path that does not depend on the main event loop.
 //
 // lmkd kills from its watchdog when its main loop is stuck for 2 s. Here a worker thread
-// (watchdog-worker.ts) sleeps in poll(2) on its own pressure sources — memcg v1 eventfds or
+// (watchdog-thread.ts) sleeps in poll(2) on its own pressure sources — memcg v1 eventfds or
 // a PSI trigger, so it makes no periodic wakeups when memory is fine — and reads the
 // domain's memory (one or two small files) when one fires. Only when memory is critically
 // low does it ask whether the main thread is alive: it posts a ping and waits (Atomics.wait
@@ -24,8 +24,8 @@ import { close, eventfd, eventfdWrite, EFD_CLOEXEC, EFD_NONBLOCK } from '../kern
 import type { KernelKillerOptions } from '../kernel/kill/index.js';
 import type { PsiSpec } from '../kernel/triggers/index.js';
 import { silentLog, type TriggerLog } from '../kernel/triggers/index.js';
-import type { RealtimeOptions } from './self-protect.js';
-import type { WatchdogThresholds } from './watchdog-memory.js';
+import type { RealtimeOptions } from '../kernel/self/protect.js';
+import type { WatchdogThresholds } from '../kernel/procfs/headroom.js';
 
 /** SharedArrayBuffer slots (Int32). */
 export const SLOT_BEAT = 0;
@@ -231,7 +231,7 @@ export class Watchdog {
     const sab = new SharedArrayBuffer(SLOTS * 4);
     const wakeFd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
     const workerData = watchdogConfig(domains, shared, sab, wakeFd);
-    const worker = new Worker(new URL('./watchdog-worker.js', import.meta.url), { workerData });
+    const worker = new Worker(new URL('./watchdog-thread.js', import.meta.url), { workerData });
     const dog = new Watchdog(worker, sab, wakeFd, shared);
     return dog.waitReady(shared.startTimeoutMs ?? 10_000);
   }

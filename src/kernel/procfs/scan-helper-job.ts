@@ -1,9 +1,9 @@
-// The incremental scan's side of a helper job (prefetcher.ts): which processes go into
+// The incremental scan's side of a helper job (scan-helper.ts): which processes go into
 // it, and what their results mean for each entry.
 import type { ProcStatm } from '../parse/statm.js';
 import { NO_FD, type PidEntry } from './entry.js';
-import { R_ADJ, R_DATA, R_RESIDENT, R_SCORE, R_SHARED, R_SIZE, R_STATUS, R_TEXT, SIZE_NOT_READ, ST_OK } from './prefetch.js';
-import type { Prefetcher } from './prefetcher.js';
+import { R_ADJ, R_DATA, R_RESIDENT, R_SCORE, R_SHARED, R_SIZE, R_STATUS, R_TEXT, SIZE_NOT_READ, ST_OK } from './scan-helper-memory.js';
+import type { Prefetcher } from './scan-helper.js';
 
 /**
  * Whether a scan with lazy sizes may serve this process's size from its last read: only

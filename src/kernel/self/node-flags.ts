@@ -1,6 +1,6 @@
 // Node/V8 flags that keep the daemon's RSS small, and re-executing `reapd run` under them.
 //
-// Measured (test/daemon/self-protect-flags.test.ts, docs/triggers.md): after 300 rounds of
+// Measured (test/kernel/self/node-flags.test.ts, docs/triggers.md): after 300 rounds of
 // a synthetic reclaim (2,000-process snapshot built, ranked, serialised) and 1 s idle,
 // Node 20 with koffi loaded sat at ~82–84 MB RSS with no flags and ~54–58 MB with the
 // default set below. What matters is the young generation: --max-semi-space-size=2
@@ -12,7 +12,7 @@
 // The "small" profile adds --jitless (interpreter only: a few MB less code space, 2–3x
 // slower JS — the scan and the decision — and no WebAssembly; V8 prints
 // "disabling flag --expose_wasm" at start) for devices where every MB counts.
-import { execve } from '../kernel/sys/exec.js';
+import { execve } from '../sys/exec.js';
 
 export type NodeFlagProfile = 'default' | 'small';
 

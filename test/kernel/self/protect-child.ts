@@ -1,9 +1,9 @@
 // Runs protectSelf() in a child (so the test runner's own oom_score_adj, locks and
 // scheduling stay untouched), churns the heap the way V8 decommits pages (§5.1: with
 // mlockall this aborts with exit 133), and prints the report with what /proc says.
-//   node self-protect-child.js [rt]
+//   node protect-child.js [rt]
 import { readdirSync, readFileSync } from 'node:fs';
-import { protectSelf } from '../../src/daemon/self-protect.js';
+import { protectSelf } from '../../../src/kernel/self/protect.js';
 
 function statusKiB(field: string): number {
   const m = new RegExp(`^${field}:\\s+(\\d+) kB$`, 'm').exec(readFileSync('/proc/self/status', 'utf8'));

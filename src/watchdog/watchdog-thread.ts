@@ -10,12 +10,12 @@ import { KernelKiller } from '../kernel/kill/index.js';
 import { KernelProcessSource } from '../kernel/source.js';
 import { isSyscallError, poll, PollSet, POLLIN } from '../kernel/sys/index.js';
 import { adaptiveSleepMs, drainEventfd } from '../kernel/triggers/index.js';
-import { Logger } from './logger.js';
-import { setThreadRealtime } from './self-protect.js';
+import { Logger } from '../daemon/logger.js';
+import { setThreadRealtime } from '../kernel/self/protect.js';
 import { SLOT_BEAT, SLOT_STOP, type WatchdogConfig, type WatchdogDomainConfig, type WatchdogMessage } from './watchdog.js';
-import { emergencyReclaim, type EmergencyDeps } from './watchdog-emergency.js';
-import { criticalHeadroomKiB, domainMemory, isCritical, type DomainMemory } from './watchdog-memory.js';
-import { armSources, closeSource, serviceSource, type WatchSource } from './watchdog-sources.js';
+import { emergencyReclaim, type EmergencyDeps } from './emergency.js';
+import { criticalHeadroomKiB, domainMemory, isCritical, type DomainMemory } from '../kernel/procfs/headroom.js';
+import { armSources, closeSource, serviceSource, type WatchSource } from './thread-sources.js';
 
 const config = workerData as WatchdogConfig;
 const slots = new Int32Array(config.sab);

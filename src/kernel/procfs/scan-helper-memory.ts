@@ -1,6 +1,6 @@
 // The read an incremental scan does for most processes — statm, oom_score (when asked),
 // then oom_score_adj, each through an fd held since an earlier scan — laid out in shared
-// memory so that two threads can share it (prefetcher.ts). Both threads run readItem on
+// memory so that two threads can share it (scan-helper.ts). Both threads run readItem on
 // items they claim; the main thread then takes the numbers from `results`.
 //
 // Item state, one Int32 per item, moved only by Atomics: PENDING (published, unclaimed)
