@@ -1,6 +1,8 @@
 // `reapd simulate --json`: one object, keys in a fixed order, documented field by field in
 // docs/simulator.md ("JSON output"). format/version name the structure; add fields,
 // never rename them.
+import { verdict } from './verdict.js';
+import { bestSentence, runSentence } from './verdict-words.js';
 import { ADJ_BANDS, type DomainSummary, type KillEntry, type ReclaimEntry, type RunResult, type SimulationResult } from '../results.js';
 
 export const JSON_FORMAT = 'reapd-simulation';
@@ -77,6 +79,32 @@ function run(r: RunResult): Record<string, unknown> {
   };
 }
 
+function verdictJson(r: SimulationResult): Record<string, unknown> {
+  const v = verdict(r);
+  return {
+    criterion: v.criterion,
+    best: [...v.best],
+    sentence: bestSentence(v),
+    runs: v.runs.map((x) => ({
+      label: x.label,
+      best: x.best,
+      lostProcesses: x.lostProcesses,
+      lostKiB: x.lostKiB,
+      lostByBand: Object.fromEntries(x.lostByBand.map((b) => [b.band, { processes: b.processes, heldKiB: b.heldKiB }])),
+      kernelOomKills: x.kernelOomKills,
+      criticalMs: x.criticalMs,
+      stallMs: x.stallMs,
+      neededKiB: x.neededKiB,
+      freedKiB: x.freedKiB,
+      overshootKiB: x.overshootKiB,
+      reclaimTimeouts: x.reclaimTimeouts,
+      sentence: runSentence(x),
+      remarks: [...x.remarks],
+    })),
+    remarks: [...v.remarks],
+  };
+}
+
 export function jsonReport(r: SimulationResult): string {
   const out = {
     format: JSON_FORMAT,
@@ -88,6 +116,7 @@ export function jsonReport(r: SimulationResult): string {
     tickMs: r.tickMs,
     processes: r.processes,
     domains: r.domains.map((d) => ({ name: d.name, kind: d.kind, sizeKiB: d.sizeKiB, swapKiB: d.swapKiB })),
+    verdict: verdictJson(r),
     runs: r.runs.map(run),
   };
   return `${JSON.stringify(out, null, 2)}\n`;

@@ -1,8 +1,39 @@
-// The human report: per run, each kill (who, when, why, what it freed), the totals and
-// the losses per adj band; then every run side by side.
+// The human report: the verdict first (what each run lost, which did best and why), then
+// per run each kill (who, when, why, what it freed), the totals and the losses per adj
+// band; then every run side by side.
 import { ADJ_BANDS, type KillEntry, type RunResult, type SimulationResult } from '../results.js';
 import { comparisonRows } from './comparison.js';
 import { duration, formatKiB, seconds, table } from './format.js';
+import { CRITERION, OVERSHOOT_WORDS, verdict } from './verdict.js';
+import { bestSentence, runSentence } from './verdict-words.js';
+
+/** Wrap a paragraph at 100 columns for a terminal; later lines indented by `hang` more. */
+export function wrap(text: string, indent: string, hang = '', width = 100): string[] {
+  const out: string[] = [];
+  let line = '';
+  const lead = (): string => (out.length === 0 ? indent : indent + hang);
+  for (const word of text.split(' ')) {
+    if (line && lead().length + line.length + 1 + word.length > width) {
+      out.push(lead() + line);
+      line = word;
+    } else line = line ? `${line} ${word}` : word;
+  }
+  if (line) out.push(lead() + line);
+  return out;
+}
+
+function verdictSection(r: SimulationResult): string[] {
+  const v = verdict(r);
+  const out = ['== Verdict', '', ...wrap(bestSentence(v), '  '), ...wrap(`Criterion: ${CRITERION}`, '  '), ''];
+  for (const run of v.runs) {
+    out.push(`  ${run.label}${run.best ? '  [best]' : ''}`);
+    out.push(...wrap(runSentence(run), '    '));
+    for (const remark of run.remarks) out.push(...wrap(`- ${remark}`, '    ', '  '));
+  }
+  for (const remark of v.remarks) out.push(...wrap(`- ${remark}`, '  ', '  '));
+  out.push('', ...wrap(OVERSHOOT_WORDS, '  '), '');
+  return out;
+}
 
 function header(r: SimulationResult): string[] {
   const domains = r.domains
@@ -69,7 +100,7 @@ function runSection(run: RunResult, multiDomain: boolean): string[] {
 
 export function textReport(r: SimulationResult): string {
   const multiDomain = r.domains.length > 1;
-  const out = [...header(r), ''];
+  const out = [...header(r), '', ...verdictSection(r)];
   for (const run of r.runs) out.push(...runSection(run, multiDomain));
   out.push('== Comparison', '');
   const rows = comparisonRows(r.runs).map((row) => [row.metric, ...row.values]);
