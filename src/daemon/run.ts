@@ -18,6 +18,7 @@ import { probeAndLog } from './startup.js';
 import { protectSelf } from '../kernel/self/protect.js';
 import { startWatchdog } from '../watchdog/domain-watchdogs.js';
 import { startErrorExitCode } from './start-errors.js';
+import { ServiceNotifier } from '../kernel/service-notify.js';
 
 export interface RunOptions {
   config: Config;
@@ -103,7 +104,8 @@ export async function runDaemon(o: RunOptions): Promise<number> {
   const { config } = o;
   const logger = new Logger({ format: config.daemon.logFormat, level: config.daemon.logLevel, ...(o.out ? { out: o.out } : {}) });
   // Signals first: a SIGHUP or SIGTERM during start-up must not kill the process outright.
-  const signals = new Signals(logger);
+  const notifier = new ServiceNotifier({ onError: (m) => logger.warn('service-notify-failed', m) });
+  const signals = new Signals(logger, notifier);
   logger.info('starting', `reapd ${readPackageVersion()} starting (pid ${process.pid}) on ${config.file}`, { version: readPackageVersion(), pid: process.pid, config: config.file });
   if (o.nodeFlags) logger.info('node-flags', `Node flags: ${o.nodeFlags}`, { execArgv: process.execArgv });
   const daemon = new Daemon(config, services(o, logger, await prepare(config, logger)));
@@ -112,6 +114,7 @@ export async function runDaemon(o: RunOptions): Promise<number> {
   } catch (e) {
     const code = startErrorExitCode(e);
     logger.error('start-failed', `cannot start: ${e instanceof Error ? e.message : String(e)}`, { exitCode: code });
+    notifier.status(`cannot start: ${e instanceof Error ? e.message : String(e)}`);
     await daemon.stop();
     signals.dispose();
     return code;
@@ -119,11 +122,15 @@ export async function runDaemon(o: RunOptions): Promise<number> {
   logger.info('started', `reapd running: ${daemon.domainList.length} domain(s); SIGHUP reloads ${config.file}, SIGTERM stops`, {
     domains: daemon.domainList.map((d) => d.name),
   });
+  notifier.ready(`guarding ${daemon.domainList.map((d) => d.name).join(', ')}`);
+  if (notifier.watchdogIntervalMs !== undefined) logger.info('service-watchdog', `systemd watchdog: WATCHDOG=1 every ${notifier.watchdogIntervalMs} ms`);
   const signal = await signals.serve(daemon);
   logger.info('stopping', `${signal}: stopping`, { signal });
+  notifier.stopping();
   await daemon.stop();
   const totals = daemon.domainList.map((d) => ({ domain: d.name, ...d.stats }));
   logger.info('stopped', `stopped: ${totals.map((t) => `${t.domain}: ${t.reclaims} reclaims, ${t.kills} kills`).join('; ')}`, { totals });
+  notifier.close();
   // Everything is closed; should anything still hold the loop open, do not hang the service manager.
   setTimeout(() => process.exit(EXIT_OK), 2000).unref();
   return EXIT_OK;
@@ -144,7 +151,10 @@ class Signals {
       return;
     }
     this.logger.info('reload', 'SIGHUP: reloading the configuration');
-    void this.daemon.reload();
+    // systemd's ExecReload waits for nothing, but RELOADING=1 … READY=1 shows the reload
+    // in `systemctl status` and is what Type=notify-reload expects.
+    this.notifier.reloading();
+    void this.daemon.reload().finally(() => this.notifier.ready('configuration reloaded'));
   };
   private readonly onStop = (signal: NodeJS.Signals): void => {
     if (this.stopSignal !== undefined) process.exit(EXIT_OK);
@@ -152,7 +162,10 @@ class Signals {
     this.resolveStop?.(signal);
   };
 
-  constructor(private readonly logger: Logger) {
+  constructor(
+    private readonly logger: Logger,
+    private readonly notifier: ServiceNotifier,
+  ) {
     process.on('SIGHUP', this.onHup);
     process.on('SIGTERM', this.onStop);
     process.on('SIGINT', this.onStop);

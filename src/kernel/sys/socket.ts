@@ -31,6 +31,7 @@ import { SyscallError } from './errors.js';
 import { close } from './io.js';
 
 export const AF_UNIX = 1;
+export const SOCK_DGRAM = 2;
 export const SOCK_SEQPACKET = 5;
 export const SOCK_NONBLOCK = 0o4000;
 export const SOCK_CLOEXEC = 0o2000000;
@@ -141,6 +142,11 @@ export function sockaddrUn(path: string): { addr: Buffer; length: number } {
 /** A non-blocking, close-on-exec AF_UNIX SOCK_SEQPACKET socket. */
 export function seqpacketSocket(): number {
   return check('socket', b().socket(AF_UNIX, SOCK_SEQPACKET | SOCK_NONBLOCK | SOCK_CLOEXEC, 0) as number);
+}
+
+/** A non-blocking, close-on-exec AF_UNIX SOCK_DGRAM socket (the service manager's notify socket). */
+export function datagramSocket(): number {
+  return check('socket', b().socket(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0) as number);
 }
 
 export function bindUnix(fd: number, path: string): void {
