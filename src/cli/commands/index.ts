@@ -3,6 +3,7 @@ import { register as checkConfig } from './check-config.js';
 import { register as ctl } from './ctl.js';
 import { register as doctor } from './doctor.js';
 import { register as explain } from './explain.js';
+import { register as install } from './install.js';
 import { register as journal } from './journal.js';
 import { register as record } from './record.js';
 import { register as run } from './run.js';
@@ -10,5 +11,5 @@ import { register as simulate } from './simulate.js';
 import { register as snapshot } from './snapshot.js';
 
 export function registerCommands(program: Command): void {
-  for (const register of [run, explain, snapshot, doctor, checkConfig, journal, simulate, record, ctl]) register(program);
+  for (const register of [run, explain, snapshot, doctor, checkConfig, journal, simulate, record, ctl, install]) register(program);
 }

@@ -1,0 +1,74 @@
+// What `reapd install` puts where, and what `reapd uninstall` takes away: the systemd
+// unit (ExecStart rewritten to this installation's node and entry point), the default
+// configuration (never over an existing one), and the man pages. Every path sits under
+// `root` ("/" for the real system, a scratch directory for packagers and tests).
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { manPages, renderManPageFile } from '../manpage/pages.js';
+
+/** dist/src/install/files.js -> the package root. */
+const PACKAGE_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+const ENTRY_POINT = join(PACKAGE_ROOT, 'dist', 'src', 'cli', 'main.js');
+
+export const UNIT_PATH = 'etc/systemd/system/reapd.service';
+export const CONFIG_PATH = 'etc/reapd/reapd.toml';
+const MAN_DIR = 'usr/local/share/man';
+
+export interface InstallFile {
+  /** relative to the root */
+  path: string;
+  content: string;
+  /** a file the user may have edited: never overwritten, removed only with --purge */
+  userEdits: boolean;
+}
+
+/** The unit's ExecStart names this node binary and this package's entry point. */
+export function unitText(node = process.execPath, entry = ENTRY_POINT): string {
+  const template = readFileSync(join(PACKAGE_ROOT, 'contrib', 'systemd', 'reapd.service'), 'utf8');
+  const line = /^ExecStart=\S+ run /m;
+  if (!line.test(template)) throw new Error('contrib/systemd/reapd.service has no "ExecStart=… run" line');
+  return template.replace(line, `ExecStart=${node} ${entry} run `);
+}
+
+export function installFiles(): InstallFile[] {
+  return [
+    { path: UNIT_PATH, content: unitText(), userEdits: false },
+    { path: CONFIG_PATH, content: readFileSync(join(PACKAGE_ROOT, 'config', 'default.toml'), 'utf8'), userEdits: true },
+    ...manPages().map((f) => ({ path: `${MAN_DIR}/man${f.page.section}/${f.file}`, content: renderManPageFile(f), userEdits: false })),
+  ];
+}
+
+export interface Step {
+  path: string;
+  action: 'wrote' | 'kept' | 'removed' | 'absent';
+  why?: string;
+}
+
+export function install(root: string, dryRun = false): Step[] {
+  return installFiles().map((f) => {
+    const full = join(root, f.path);
+    if (f.userEdits && existsSync(full)) {
+      const same = readFileSync(full, 'utf8') === f.content;
+      return { path: full, action: 'kept', why: same ? 'already the default' : 'edited: left as it is' };
+    }
+    if (!dryRun) {
+      mkdirSync(dirname(full), { recursive: true });
+      writeFileSync(full, f.content, { mode: 0o644 });
+    }
+    return { path: full, action: 'wrote' };
+  });
+}
+
+export function uninstall(root: string, purge: boolean, dryRun = false): Step[] {
+  return installFiles().map((f) => {
+    const full = join(root, f.path);
+    if (!existsSync(full)) return { path: full, action: 'absent' };
+    if (f.userEdits && !purge) {
+      const same = readFileSync(full, 'utf8') === f.content;
+      if (!same) return { path: full, action: 'kept', why: 'edited (--purge removes it)' };
+    }
+    if (!dryRun) rmSync(full);
+    return { path: full, action: 'removed' };
+  });
+}
