@@ -15,7 +15,8 @@ import { loadScenario } from '../../src/sim/scenario/load.js';
 import { simulateScenario } from '../../src/sim/simulate.js';
 import { htmlReport } from '../../src/sim/report/html.js';
 
-const WIDTHS = [360, 840, 1400];
+// The issue's three widths, and the widest screen the report promises to fit.
+const WIDTHS = [360, 840, 1400, 1920];
 const SHOTS = process.env.REAPD_REPORT_SCREENSHOTS;
 const missing = chromiumMissing();
 if (missing) console.log(`# skipped: browser report tests: ${missing}`);
@@ -73,7 +74,7 @@ test('the page probe can fail: it sees overflow and a hidden label', { skip: mis
 
 const files = readdirSync(join(REPO_ROOT, 'scenarios')).filter((f) => f.endsWith('.toml')).sort();
 
-test('every scenario report, at 360, 840 and 1400 px: no overflow, every kill labelled, a verdict', { skip: missing ?? false }, async () => {
+test('every scenario report, at 360, 840, 1400 and 1920 px: no overflow, every kill labelled, a verdict', { skip: missing ?? false }, async () => {
   const dir = mkdtempSync(join(tmpdir(), 'reapd-browser-'));
   const browser = await Chromium.launch();
   if (SHOTS) mkdirSync(SHOTS, { recursive: true });
@@ -97,7 +98,7 @@ test('every scenario report, at 360, 840 and 1400 px: no overflow, every kill la
         assert.deepEqual(p.overlaps, [], `${at}: labels overlapping`);
         assert.ok(p.verdict, `${at}: a verdict section`);
         assert.ok([...labels].some((l) => p.best.includes(l)), `${at}: the verdict names a run: "${p.best}"`);
-        if (SHOTS && width !== 840) writeFileSync(join(SHOTS, `${name}-${width}.png`), await browser.screenshot());
+        if (SHOTS && (width === 360 || width === 1400)) writeFileSync(join(SHOTS, `${name}-${width}.png`), await browser.screenshot());
       }
       if (SHOTS) writeFileSync(join(SHOTS, `${name}.pdf`), await browser.pdf());
     }

@@ -38,7 +38,7 @@ figure { margin: 0.5em 0 1em; } figcaption { font-size: 0.85em; color: #333; }
 .used { fill: #1f4e79; } .cache { fill: #b8d4ea; } .swap { fill: none; stroke: #6a3d9a; stroke-width: 1.8; stroke-dasharray: 5 2; }
 .limit { stroke: #000; stroke-dasharray: 4 3; } .stall { fill: none; stroke: #b35806; stroke-width: 1.5; }
 .stall-area { fill: #8c8c8c; } .grid { stroke: #e2e2e2; } .tick { stroke: #777; }
-.crit-bg { fill: #fbd3d3; } .crit-line { stroke: #c0392b; stroke-width: 2; }
+.crit-bg { fill: #fbd3d3; } .crit-line { stroke: #a5281b; stroke-width: 2.2; }
 .frame { fill: none; stroke: #888; }
 .kill { stroke: #c00; stroke-width: 1.2; } .kill.oom { stroke: #000; stroke-width: 2.4; stroke-dasharray: 6 3; }
 .leader { fill: none; stroke: #c00; stroke-width: 0.8; } .leader.oom { stroke: #000; }
