@@ -4,7 +4,7 @@
 // one at a time so that every bad one is reported, not only the first.
 import type { PolicyName } from '../model/decision.js';
 import { PARAM_OPTIONS, paramsFromText, type ParamText } from '../policy/params.js';
-import { describe } from './values.js';
+import { describe, readDurationMs } from './values.js';
 
 interface PolicyKey {
   key: string;
@@ -21,9 +21,10 @@ function sizeText(v: unknown): string | { message: string } {
 }
 
 function durationText(v: unknown): string | { message: string } {
-  if (typeof v === 'string') return v;
-  if (typeof v === 'number' && Number.isFinite(v)) return `${v}ms`;
-  return { message: `expected a duration such as "100ms" or "1s", got ${describe(v)}` };
+  const r = readDurationMs(v);
+  if (!r.ok) return { message: r.message };
+  // The policy parser reads text; a number is written as a plain count of ms (never "1e+21ms").
+  return typeof v === 'string' ? v : `${r.value}ms`;
 }
 
 function percentText(v: unknown): string | { message: string } {
@@ -99,10 +100,13 @@ export function buildPolicyParams(policy: PolicyName, raw: Record<string, unknow
       bad = true;
     }
   }
-  if (typeof raw.reclaim_timeout === 'string' && PARAM_OPTIONS.reclaimTimeout.policies.includes(policy)) {
-    text.reclaimTimeout = raw.reclaim_timeout;
-  } else if (typeof raw.reclaim_timeout === 'number' && PARAM_OPTIONS.reclaimTimeout.policies.includes(policy)) {
-    text.reclaimTimeout = `${raw.reclaim_timeout}ms`;
+  if (raw.reclaim_timeout !== undefined && PARAM_OPTIONS.reclaimTimeout.policies.includes(policy)) {
+    const t = durationText(raw.reclaim_timeout);
+    if (typeof t === 'string') text.reclaimTimeout = t;
+    else {
+      report('reclaim_timeout', t.message);
+      bad = true;
+    }
   }
   if (bad) return undefined;
   try {
@@ -110,8 +114,9 @@ export function buildPolicyParams(policy: PolicyName, raw: Record<string, unknow
     const own = params.reclaimTimeoutMs;
     return { params, reclaimTimeoutMs: typeof own === 'number' ? own : DEFAULT_RECLAIM_TIMEOUT_MS };
   } catch (e) {
-    // reclaim_timeout itself is reported by the domain keys' own check.
-    if (text.reclaimTimeout === undefined) report('policy', (e as Error).message);
+    // Never silent: a domain whose values produce no policy is an error with its key
+    // (a reclaim_timeout of 1e21 once made the domain vanish with check-config saying "valid").
+    report(text.reclaimTimeout !== undefined ? 'reclaim_timeout' : 'policy', (e as Error).message);
     return undefined;
   }
 }

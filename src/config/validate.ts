@@ -113,8 +113,16 @@ function readDomain(raw: unknown, index: number, global: ProtectionRules, daemon
       issues.add([...path, key], `"${key}" is a parameter of ${owners.join(' and ')}, not of this domain's policy "${draft.policy}"`);
     }
   }
-  const built = buildPolicyParams(draft.policy, raw, (key, message) => issues.add([...path, key], message));
+  // One issue per key: the domain keys' own check may have named reclaim_timeout already.
+  const reported = (key: string): boolean => issues.list.slice(before).some((i) => i.key === formatPath([...path, key]));
+  const built = buildPolicyParams(draft.policy, raw, (key, message) => {
+    if (!reported(key)) issues.add([...path, key], message);
+  });
   checkTrigger(draft, path, issues);
+  if (built === undefined && issues.list.length === before) {
+    // The invariant behind every domain: one that produces no policy says so, never vanishes.
+    issues.add(path, `the values of this domain produce no ${draft.policy} policy`);
+  }
   if (issues.list.length > before || built === undefined) return undefined;
   return {
     name: draft.name ?? draft.memcg ?? 'machine',
@@ -184,6 +192,7 @@ export function validateConfig(table: Record<string, unknown>, source: string, f
   const domains = rawDomains.map((d, i) => readDomain(d, i, global, daemon, issues));
   const valid = domains.filter((d): d is DomainConfig => d !== undefined);
   checkDomainSet(valid, issues);
+  if (issues.list.length === 0 && valid.length === 0) issues.add(['domain'], 'no domain to guard: a configuration needs at least one [[domain]]');
   if (issues.list.length > 0) return { issues: issues.list };
   const { socketSet, ...settings } = daemon;
   if (!socketSet && valid.some((d) => d.policy === 'lmkd')) settings.socket = DEFAULT_LMKD_SOCKET;

@@ -45,10 +45,19 @@ export function readSizeKiB(v: unknown): Read<number> {
   return kib === undefined ? fail(`expected a size such as "64MiB", "512KiB" or "16384p", got ${describe(v)}`) : ok(kib);
 }
 
-/** A duration: "200ms", "2s", "1m", or an integer number of ms. */
+/**
+ * The longest duration a configuration may hold: one hour. Every duration ends up in a
+ * timer or a kernel trigger; Node's timers overflow above 2^31 - 1 ms (24.8 days) and fire
+ * at once, and no low-memory timeout is sensibly longer than minutes.
+ */
+export const MAX_DURATION_MS = 3_600_000;
+
+/** A duration: "200ms", "2s", "1m", or an integer number of ms; 0 to MAX_DURATION_MS. */
 export function readDurationMs(v: unknown): Read<number> {
-  const ms = typeof v === 'number' ? (v >= 0 && Number.isFinite(v) ? v : undefined) : typeof v === 'string' ? parseDurationMs(v) : undefined;
-  return ms === undefined ? fail(`expected a duration such as "200ms" or "2s", got ${describe(v)}`) : ok(ms);
+  const ms = typeof v === 'number' ? (Number.isInteger(v) && v >= 0 ? v : undefined) : typeof v === 'string' ? parseDurationMs(v) : undefined;
+  if (ms === undefined) return fail(`expected a duration such as "200ms" or "2s" (or an integer number of ms), got ${describe(v)}`);
+  if (ms > MAX_DURATION_MS) return fail(`must be at most 1h, got ${describe(v)}`);
+  return ok(ms);
 }
 
 /** A path, or "" for "none". */

@@ -97,6 +97,8 @@ export class Daemon {
 
   /** Build and arm every domain; on failure, disarm what was armed and throw. */
   async start(): Promise<void> {
+    // A daemon that guards nothing must not look like one that guards (issue 11).
+    if (this.config.domains.length === 0) throw new DaemonStartError('the configuration has no domain to guard', 3);
     try {
       for (const d of this.config.domains) {
         const domain = this.build(d);

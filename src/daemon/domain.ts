@@ -14,7 +14,8 @@ import { DomainEvents } from './events.js';
 import type { Log, Logger } from './logger.js';
 import { MinAdjSource } from './min-adj-source.js';
 import { TimedKiller } from './timed-killer.js';
-import { planTriggers, samePlan, type DomainKind, type TriggerPlan } from './trigger-plan.js';
+import { DomainTriggers } from './domain-triggers.js';
+import { planTriggers, samePlan, type DomainKind, type PlannedSource, type TriggerPlan } from './trigger-plan.js';
 import { buildTrigger } from './triggers.js';
 
 /** Scans and decisions run at start to compile the event path (prewarm). */
@@ -36,6 +37,8 @@ export interface DomainDeps {
   onKill?(record: KillRecord): void;
   /** Build a trigger from its plan entry (default: the real kernel triggers). */
   makeTrigger?: typeof buildTrigger;
+  /** How often an ended trigger is re-armed (default TRIGGER_RETRY_MS). */
+  triggerRetryMs?: number;
 }
 
 export class Domain {
@@ -46,7 +49,7 @@ export class Domain {
   private readonly events: DomainEvents;
   private readonly source: MinAdjSource;
   private plan: TriggerPlan;
-  private triggers: TriggerSource[] = [];
+  private readonly triggers: DomainTriggers;
   private readonly inflight = new Set<Promise<void>>();
   private stopped = false;
   private eventCount = 0;
@@ -82,6 +85,7 @@ export class Domain {
     if (deps.registry) engineDeps.registry = deps.registry;
     this.engine = new ReclaimEngine(engineDeps, this.settings(cfg));
     this.plan = planTriggers(cfg, this.policy.trigger, deps.kind, { psi: deps.psiAvailable });
+    this.triggers = new DomainTriggers(this.log, (s, onEnded) => this.makeTrigger(s, onEnded), deps.triggerRetryMs);
   }
 
   get name(): string {
@@ -97,7 +101,7 @@ export class Domain {
   }
 
   get triggerNames(): string[] {
-    return this.triggers.map((t) => t.name);
+    return this.triggers.names;
   }
 
   private settings(cfg: DomainConfig): { params: unknown; rules: DomainConfig['rules']; reclaimTimeoutMs: number; dryRun: boolean } {
@@ -146,37 +150,24 @@ export class Domain {
   }
 
   private arm(): void {
+    this.triggers.arm(this.plan.sources, (e) => this.onEvent(e));
+  }
+
+  private disarm(): Promise<void> {
+    return this.triggers.disarm();
+  }
+
+  private makeTrigger(s: PlannedSource, onEnded: (end: TriggerEnd) => void): TriggerSource {
     const make = this.deps.makeTrigger ?? buildTrigger;
-    const armed: TriggerSource[] = [];
-    try {
-      for (const s of this.plan.sources) {
-        const t = make(s, {
-          poller: this.deps.poller,
-          clock: this.deps.clock,
-          log: (level, event, message, fields) => this.log.log(level, event, message, fields),
-          onEnded: (end) => this.onEnded(end),
-          readMemory: () => this.source.readMemory(),
-          policy: this.policy,
-          params: () => this.engine.currentSettings.params,
-        });
-        t.start((e) => this.onEvent(e));
-        armed.push(t);
-      }
-    } catch (e) {
-      void Promise.all(armed.map((t) => t.stop()));
-      throw e;
-    }
-    this.triggers = armed;
-  }
-
-  private async disarm(): Promise<void> {
-    const triggers = this.triggers;
-    this.triggers = [];
-    await Promise.all(triggers.map((t) => t.stop().catch((e: unknown) => this.log.warn('trigger-stop-failed', `${t.name}: ${String(e)}`))));
-  }
-
-  private onEnded(end: TriggerEnd): void {
-    this.log.warn('domain-trigger-ended', `${end.message}; this domain gets no more events from ${end.trigger}`, { trigger: end.trigger, reason: end.reason });
+    return make(s, {
+      poller: this.deps.poller,
+      clock: this.deps.clock,
+      log: (level, event, message, fields) => this.log.log(level, event, message, fields),
+      onEnded,
+      readMemory: () => this.source.readMemory(),
+      policy: this.policy,
+      params: () => this.engine.currentSettings.params,
+    });
   }
 
   /** A trigger fired: run a reclaim (or let the running one absorb it). */

@@ -19,6 +19,7 @@ import { protectSelf } from '../kernel/self/protect.js';
 import { startWatchdog } from '../watchdog/domain-watchdogs.js';
 import { startErrorExitCode } from './start-errors.js';
 import { ServiceNotifier } from '../kernel/service-notify.js';
+import { EXIT_FAILURE, EXIT_OK, Signals } from './signals.js';
 
 export interface RunOptions {
   config: Config;
@@ -30,8 +31,6 @@ export interface RunOptions {
   nodeFlags?: string;
 }
 
-/** Exit codes (src/cli/exit-codes.ts; the daemon sits below the CLI and does not import it). */
-const EXIT_OK = 0;
 
 function openJournal(path: string | null, logger: Logger): ClosableJournal {
   if (path === null) return NO_JOURNAL;
@@ -57,10 +56,12 @@ function openControl(logger: Logger, daemon: Daemon, path: string): Promise<Cont
 interface Started {
   killer: KernelKiller;
   caps: { psi: boolean };
+  /** The daemon can no longer guard: stop, say why, exit non-zero. */
+  onFatal(reason: string): void;
 }
 
 /** Probe, protect, start the kill thread: everything before the domains. */
-async function prepare(config: Config, logger: Logger): Promise<Started> {
+async function prepare(config: Config, logger: Logger, signals: Signals): Promise<Started> {
   const caps = probeAndLog(logger, config);
   if (config.daemon.selfProtect) protectAndLog(logger);
   const k = config.kill;
@@ -70,7 +71,7 @@ async function prepare(config: Config, logger: Logger): Promise<Started> {
     ...(config.daemon.selfProtect ? {} : { threadRtPriority: null }),
   });
   for (const n of await killer.ready()) logger.info('kill-thread', n);
-  return { killer, caps };
+  return { killer, caps, onFatal: (reason) => signals.fatal(reason) };
 }
 
 function services(o: RunOptions, logger: Logger, started: Started): DaemonServices {
@@ -80,7 +81,10 @@ function services(o: RunOptions, logger: Logger, started: Started): DaemonServic
     selfPid: process.pid,
     psiAvailable: started.caps.psi,
     killer: started.killer,
-    poller: new FdPoller({ log: (level, event, message, fields) => logger.log(level, event, message, fields) }),
+    poller: new FdPoller({
+      log: (level, event, message, fields) => logger.log(level, event, message, fields),
+      onFailed: (message) => started.onFatal(`the trigger poll failed: ${message}`),
+    }),
     openJournal: (path) => openJournal(path, logger),
     makeSource: (d, kind) => {
       // Pressure events scan incrementally (docs/snapshot-format.md); oom_score is read
@@ -108,7 +112,7 @@ export async function runDaemon(o: RunOptions): Promise<number> {
   const signals = new Signals(logger, notifier);
   logger.info('starting', `reapd ${readPackageVersion()} starting (pid ${process.pid}) on ${config.file}`, { version: readPackageVersion(), pid: process.pid, config: config.file });
   if (o.nodeFlags) logger.info('node-flags', `Node flags: ${o.nodeFlags}`, { execArgv: process.execArgv });
-  const daemon = new Daemon(config, services(o, logger, await prepare(config, logger)));
+  const daemon = new Daemon(config, services(o, logger, await prepare(config, logger, signals)));
   try {
     await daemon.start();
   } catch (e) {
@@ -124,70 +128,18 @@ export async function runDaemon(o: RunOptions): Promise<number> {
   });
   notifier.ready(`guarding ${daemon.domainList.map((d) => d.name).join(', ')}`);
   if (notifier.watchdogIntervalMs !== undefined) logger.info('service-watchdog', `systemd watchdog: WATCHDOG=1 every ${notifier.watchdogIntervalMs} ms`);
-  const signal = await signals.serve(daemon);
-  logger.info('stopping', `${signal}: stopping`, { signal });
+  const end = await signals.serve(daemon);
+  if (end.fatal !== undefined) logger.error('guard-lost', `reapd can no longer guard memory: ${end.fatal}; stopping with exit code ${EXIT_FAILURE}`, { exitCode: EXIT_FAILURE });
+  else logger.info('stopping', `${end.signal}: stopping`, { signal: end.signal });
   notifier.stopping();
   await daemon.stop();
   const totals = daemon.domainList.map((d) => ({ domain: d.name, ...d.stats }));
   logger.info('stopped', `stopped: ${totals.map((t) => `${t.domain}: ${t.reclaims} reclaims, ${t.kills} kills`).join('; ')}`, { totals });
   notifier.close();
+  const code = end.fatal !== undefined ? EXIT_FAILURE : EXIT_OK;
   // Everything is closed; should anything still hold the loop open, do not hang the service manager.
-  setTimeout(() => process.exit(EXIT_OK), 2000).unref();
-  return EXIT_OK;
-}
-
-/**
- * SIGHUP reloads (ignored, with a line, while starting or stopping); SIGTERM/SIGINT stop —
- * one that arrives during start-up stops the daemon as soon as it has started. A second
- * stop signal while stopping ends the process at once.
- */
-class Signals {
-  private daemon: Daemon | undefined;
-  private stopSignal: string | undefined;
-  private resolveStop: ((signal: string) => void) | undefined;
-  private readonly onHup = (): void => {
-    if (!this.daemon) {
-      this.logger.info('reload', 'SIGHUP ignored: the daemon is starting or stopping');
-      return;
-    }
-    this.logger.info('reload', 'SIGHUP: reloading the configuration');
-    // systemd's ExecReload waits for nothing, but RELOADING=1 … READY=1 shows the reload
-    // in `systemctl status` and is what Type=notify-reload expects.
-    this.notifier.reloading();
-    void this.daemon.reload().finally(() => this.notifier.ready('configuration reloaded'));
-  };
-  private readonly onStop = (signal: NodeJS.Signals): void => {
-    if (this.stopSignal !== undefined) process.exit(EXIT_OK);
-    this.stopSignal = signal;
-    this.resolveStop?.(signal);
-  };
-
-  constructor(
-    private readonly logger: Logger,
-    private readonly notifier: ServiceNotifier,
-  ) {
-    process.on('SIGHUP', this.onHup);
-    process.on('SIGTERM', this.onStop);
-    process.on('SIGINT', this.onStop);
-  }
-
-  /** Resolves with the stop signal's name; SIGHUP reloads `daemon` meanwhile. */
-  serve(daemon: Daemon): Promise<string> {
-    this.daemon = daemon;
-    return new Promise((resolve) => {
-      if (this.stopSignal !== undefined) resolve(this.stopSignal);
-      else this.resolveStop = resolve;
-    }).then((signal) => {
-      this.daemon = undefined;
-      return signal as string;
-    });
-  }
-
-  dispose(): void {
-    process.off('SIGHUP', this.onHup);
-    process.off('SIGTERM', this.onStop);
-    process.off('SIGINT', this.onStop);
-  }
+  setTimeout(() => process.exit(code), 2000).unref();
+  return code;
 }
 
 /** oom_score_adj, locked code pages: one line per step, a warning for each that fell short. */

@@ -90,3 +90,10 @@ test('stop() disarms every domain and closes the killer, the journal and the pol
   assert.ok(t.journals[0]?.j.closed);
   assert.ok(t.isPollerStopped());
 });
+
+test('a configuration with zero domains does not start (it would guard nothing)', async () => {
+  const t = setup('[[domain]]\nname = "a"\npolicy = "simple-lmk"');
+  (t.daemon as unknown as { config: Config }).config = { ...t.daemon.currentConfig, domains: [] };
+  await assert.rejects(t.daemon.start(), (e: Error & { exitCode?: number }) => /no domain/.test(e.message) && e.exitCode === 3);
+  assert.equal(t.daemon.domainList.length, 0);
+});

@@ -24,10 +24,13 @@ interface Watch {
 
 export interface FdPollerOptions {
   log?: TriggerLog;
+  /** poll(2) itself failed: no watched fd is polled any more (the daemon must stop and say so). */
+  onFailed?: (message: string) => void;
 }
 
 export class FdPoller {
   private readonly log: TriggerLog;
+  private readonly onFailed: ((message: string) => void) | undefined;
   private wakeFd: number;
   private readonly watches = new Map<number, Watch>();
   /** fds in the poll(2) call currently blocked on the pool thread. */
@@ -41,6 +44,7 @@ export class FdPoller {
 
   constructor(options: FdPollerOptions = {}) {
     this.log = options.log ?? silentLog;
+    this.onFailed = options.onFailed;
     this.wakeFd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
   }
 
@@ -135,8 +139,10 @@ export class FdPoller {
       await pollAsync(set, -1);
     } catch (e) {
       if (isSyscallError(e, 'EINTR')) return;
-      this.log('error', 'poll-failed', `poll(2) over ${watches.length} trigger fds failed: ${String(e)}`);
+      const message = `poll(2) over ${watches.length} trigger fds failed: ${String(e)}`;
+      this.log('error', 'poll-failed', message);
       this.stopped = true;
+      this.onFailed?.(message);
       return;
     } finally {
       this.returns++;
