@@ -20,6 +20,7 @@ import {
   type KeySpec,
 } from './schema.js';
 import { unknownKeyMessage } from './suggest.js';
+import { MAX_ISSUES, MAX_RULES } from './limits.js';
 import type { Config, DaemonSettings, DomainConfig, KillSettings } from './types.js';
 import { describe } from './values.js';
 
@@ -40,12 +41,18 @@ export interface ValidateOptions {
 
 class Issues implements IssueSink {
   readonly list: ConfigIssue[] = [];
+  /** Issues past MAX_ISSUES: counted only (locating each one's line is the costly part). */
+  omitted = 0;
   constructor(
     private readonly locator: KeyLocator,
     private readonly fromFlags: ReadonlyMap<string, string>,
   ) {}
 
   add(path: KeyPath, message: string): void {
+    if (this.list.length >= MAX_ISSUES) {
+      this.omitted++;
+      return;
+    }
     const key = formatPath(path);
     const flag = this.fromFlags.get(key);
     const issue: ConfigIssue = { key, message };
@@ -167,8 +174,23 @@ function checkDomainSet(domains: readonly DomainConfig[], issues: Issues): void 
 }
 
 /** Validate a parsed table. Returns the config when there is no issue. */
+/** How many matchers the file's rule lists hold, before any is read. */
+function countRules(table: Record<string, unknown>): number {
+  const lists = (t: unknown): number => (isTable(t) ? RULE_LISTS.reduce((n, l) => n + (Array.isArray(t[l]) ? (t[l] as unknown[]).length : 0), 0) : 0);
+  const domains = Array.isArray(table.domain) ? (table.domain as unknown[]) : [];
+  return domains.reduce((n: number, d) => n + lists(d), lists(table.rules));
+}
+
 export function validateConfig(table: Record<string, unknown>, source: string, file: string, opts: ValidateOptions = {}): { config?: Config; issues: ConfigIssue[] } {
+  const rules = countRules(table);
+  if (rules > MAX_RULES) return { issues: [{ key: 'rules', message: `${rules} protect/prefer/avoid rules; a configuration may hold at most ${MAX_RULES}` }] };
   const issues = new Issues(new KeyLocator(source), opts.fromFlags ?? new Map());
+  const result = validateTable(table, file, issues);
+  if (issues.omitted > 0) issues.list.push({ key: '', message: `… and ${issues.omitted} more error(s) not listed` });
+  return result.config && issues.list.length === 0 ? result : { issues: issues.list };
+}
+
+function validateTable(table: Record<string, unknown>, file: string, issues: Issues): { config?: Config; issues: ConfigIssue[] } {
   for (const key of Object.keys(table)) {
     if (!(TOP_LEVEL_KEYS as readonly string[]).includes(key)) issues.add([key], unknownKeyMessage(key, TOP_LEVEL_KEYS));
   }

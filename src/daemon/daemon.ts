@@ -29,14 +29,17 @@ export interface DaemonServices {
   openJournal(path: string | null): ClosableJournal;
   makeSource(d: DomainConfig, kind: DomainKind): ProcessSource;
   formatKill(record: KillRecord): string;
-  /** Re-read the configuration (same file, same flags) for SIGHUP. */
-  reloadConfig(): LoadResult;
+  /** Re-read the configuration (same file, same flags) for SIGHUP: off the main thread in the daemon. */
+  reloadConfig(): LoadResult | Promise<LoadResult>;
   /** Open the control socket when configured (null: none). */
   openControl?(path: string, daemon: Daemon): Promise<ControlPort>;
   classify?(memcg: string | null): DomainKind;
   /** The watchdog thread guarding every domain (undefined: none). */
   startWatchdog?(config: Config, journal: JournalPort): Promise<{ stop(): Promise<void> } | undefined>;
 }
+
+/** Errors a failed reload logs, one line each (check-config caps syntax errors at the same 20). */
+const MAX_LOGGED_ISSUES = 20;
 
 export class DaemonStartError extends Error {
   constructor(
@@ -55,6 +58,8 @@ export class Daemon {
   private watchdog: { stop(): Promise<void> } | undefined;
   private stopping: Promise<void> | undefined;
   private reloading: Promise<boolean> | undefined;
+  /** A reload asked for while one runs: run once more after it, on the newest file. */
+  private reloadAgain: Promise<boolean> | undefined;
 
   constructor(
     private config: Config,
@@ -116,19 +121,31 @@ export class Daemon {
     }
   }
 
-  /** SIGHUP: a bad file keeps the running configuration (every reason logged). */
+  /**
+   * SIGHUP: a bad file keeps the running configuration (every reason logged, at most
+   * MAX_LOGGED_ISSUES lines). Requests during a reload coalesce into one more reload.
+   */
   reload(): Promise<boolean> {
-    this.reloading ??= this.doReload().finally(() => (this.reloading = undefined));
-    return this.reloading;
+    if (!this.reloading) {
+      this.reloading = this.doReload().finally(() => (this.reloading = undefined));
+      return this.reloading;
+    }
+    this.reloadAgain ??= this.reloading.catch(() => false).then(() => {
+      this.reloadAgain = undefined;
+      return this.reload();
+    });
+    return this.reloadAgain;
   }
 
   private async doReload(): Promise<boolean> {
     const log = this.s.logger;
-    const result = this.s.reloadConfig();
+    const result = await this.s.reloadConfig();
+    if (this.stopping) return false;
     if (!result.config) {
-      for (const issue of result.issues) {
+      for (const issue of result.issues.slice(0, MAX_LOGGED_ISSUES)) {
         log.warn('config-invalid', `reload: ${formatIssue(issue, result.file)}`, { file: result.file, ...issue });
       }
+      if (result.issues.length > MAX_LOGGED_ISSUES) log.warn('config-invalid', `reload: … and ${result.issues.length - MAX_LOGGED_ISSUES} more error(s) (reapd check-config lists them)`);
       log.warn('config-kept', `reload of ${result.file} failed with ${result.issues.length} error(s); the running configuration stays`, { errors: result.issues.length });
       return false;
     }

@@ -7,7 +7,8 @@ import { KernelProcessSource } from '../kernel/source.js';
 import { FdPoller } from '../kernel/triggers/index.js';
 import { FileJournal, formatKillLine } from '../journal/index.js';
 import { ControlServer } from '../control/server.js';
-import { checkConfigFile, type Config, type ConfigFlags } from '../config/index.js';
+import type { Config, ConfigFlags } from '../config/index.js';
+import { readConfigOffThread } from './config-reader.js';
 import { readPackageVersion } from '../cli/version.js';
 import { Daemon, type ControlPort, type DaemonServices } from './daemon.js';
 import { NO_JOURNAL, type ClosableJournal } from './journal-switch.js';
@@ -20,6 +21,7 @@ import { startWatchdog } from '../watchdog/domain-watchdogs.js';
 import { startErrorExitCode } from './start-errors.js';
 import { ServiceNotifier } from '../kernel/service-notify.js';
 import { EXIT_FAILURE, EXIT_OK, Signals } from './signals.js';
+import { logLoopDelay, startLoopDelay } from './loop-delay.js';
 
 export interface RunOptions {
   config: Config;
@@ -98,7 +100,7 @@ function services(o: RunOptions, logger: Logger, started: Started): DaemonServic
       return new KernelProcessSource({ ...scan, memcg: d.memcg ?? undefined, selfPid: process.pid });
     },
     formatKill: formatKillLine,
-    reloadConfig: () => checkConfigFile(o.configPath, o.flags),
+    reloadConfig: () => readConfigOffThread(o.configPath, o.flags),
     openControl: (path, daemon) => openControl(logger, daemon, path),
     startWatchdog: (cfg, journal) => startWatchdog(cfg, { logger, journal, formatKill: formatKillLine }),
   };
@@ -128,7 +130,9 @@ export async function runDaemon(o: RunOptions): Promise<number> {
   });
   notifier.ready(`guarding ${daemon.domainList.map((d) => d.name).join(', ')}`);
   if (notifier.watchdogIntervalMs !== undefined) logger.info('service-watchdog', `systemd watchdog: WATCHDOG=1 every ${notifier.watchdogIntervalMs} ms`);
+  const loopDelay = startLoopDelay();
   const end = await signals.serve(daemon);
+  logLoopDelay(loopDelay, logger);
   if (end.fatal !== undefined) logger.error('guard-lost', `reapd can no longer guard memory: ${end.fatal}; stopping with exit code ${EXIT_FAILURE}`, { exitCode: EXIT_FAILURE });
   else logger.info('stopping', `${end.signal}: stopping`, { signal: end.signal });
   notifier.stopping();
