@@ -4,7 +4,7 @@
 //   name = "^(sshd|systemd-journal)$"
 //   [[rules.prefer]]
 //   cmdline = "chrom(e|ium) --type=renderer"
-import { compileMatcher } from '../policy/protection.js';
+import { compileMatcher, compilePattern } from '../policy/protection.js';
 import type { ProcessMatcher, ProtectionRules } from '../policy/types.js';
 import type { KeyPath } from './locate.js';
 import { MATCHER_KEYS, RULE_LISTS } from './schema.js';
@@ -19,14 +19,15 @@ function isTable(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v) && !(v instanceof Date);
 }
 
-function readRegex(v: unknown): string | { message: string } {
+/** A pattern the policy layer can compile (RE2 syntax, matched in linear time). */
+function readRegex(v: unknown, field: string): string | { message: string } {
   const s = readString(v);
   if (!s.ok) return { message: s.message };
   try {
-    new RegExp(s.value);
+    compilePattern(s.value, field);
     return s.value;
   } catch (e) {
-    return { message: `not a valid regular expression: ${(e as Error).message}` };
+    return { message: (e as Error).message };
   }
 }
 
@@ -44,7 +45,7 @@ function readMatcher(raw: unknown, path: KeyPath, issues: IssueSink): ProcessMat
       bad = true;
     };
     if (key === 'name' || key === 'cmdline') {
-      const r = readRegex(value);
+      const r = readRegex(value, key);
       if (typeof r === 'string') m[key] = r;
       else fail(r.message);
     } else if (key === 'uid') {

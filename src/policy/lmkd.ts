@@ -32,8 +32,18 @@ export interface LmkdState {
 /** Modern lmkd's ro.lmk.kill_timeout_ms; the seed's KILL_TIMEOUT was 2 s of time(). */
 export const DEFAULT_KILL_TIMEOUT_MS = 100;
 
-function registryOf(ctx: PolicyContext): ReadonlyMap<number, RegistryEntry> | undefined {
-  return ctx.registry && ctx.registry.size > 0 ? ctx.registry : undefined;
+/**
+ * The registry as this domain sees it: lmkd kills only registered processes once any is
+ * registered, but that rule holds per domain. A domain none of whose processes is
+ * registered behaves as if nothing were (one LMK_PROCPRIO for a process elsewhere once
+ * disarmed an lmkd memcg domain: every process "not-registered", the hog left at the limit).
+ */
+function registryOf(ctx: PolicyContext, snapshot: Snapshot): { map: ReadonlyMap<number, RegistryEntry>; members: number } | undefined {
+  const map = ctx.registry;
+  if (!map || map.size === 0) return undefined;
+  let members = 0;
+  for (const p of snapshot.processes) if (map.has(p.pid)) members++;
+  return members > 0 ? { map, members } : undefined;
 }
 
 /** The order lmkd walks: highest adj first, then the pick, then pid. */
@@ -79,7 +89,8 @@ function killLoop(ranked: readonly Candidate[], params: LmkdParams, freeKiB: num
 export function decideLmkd(snapshot: Snapshot, state: LmkdState, params: LmkdParams, ctx: PolicyContext): Decision<LmkdState> {
   const ff = lmkdFreeFile(snapshot);
   const applied = applyingLevel(params.levels, ff.otherFreeKiB, ff.otherFileKiB);
-  const registry = registryOf(ctx);
+  const reg = registryOf(ctx, snapshot);
+  const registry = reg?.map;
   const { candidates, skipped } = screen(snapshot, ctx, {
     sizeKiB: residentKiB,
     policySkip: (p, size) =>
@@ -110,7 +121,7 @@ export function decideLmkd(snapshot: Snapshot, state: LmkdState, params: LmkdPar
   });
   const victims: Victim[] = kills.map((k) => victimFrom(k.c.p, k.c.sizeKiB, 'level', k.why));
   const freedKiB = kills.reduce((sum, k) => sum + k.c.sizeKiB, 0);
-  const registryNote = registry ? ` among ${registry.size} registered processes` : '';
+  const registryNote = reg ? ` among ${reg.members} registered processes` : '';
   const summary =
     victims.length > 0
       ? `Kill ${victims.length} (${formatKiB(freedKiB)})${registryNote} until no level applies; first: ${kills[0]?.why}`

@@ -1,6 +1,13 @@
 // The protection rules every policy shares (one module, so no policy can forget one).
 // Fixed rules first — pid 1, the daemon itself, kernel threads, zombies, exiting
 // processes, oom_score_adj -1000 — then the configurable protect / prefer / avoid matchers.
+//
+// Patterns are RE2 expressions matched by re2js, a linear-time engine (no backtracking):
+// any user chooses their own argv, and with the backtracking RegExp a rule such as
+// cmdline = "^(\w+\s?)*$" against a process named "a"×34 + "!" froze the main loop and the
+// watchdog for minutes while a memcg sat at its limit. RE2 has no lookaround and no
+// backreferences; such a rule is refused when the configuration is read.
+import { RE2JS } from 're2js';
 import type { ProcessInfo } from '../model/snapshot.js';
 import type { SkipReason } from '../model/decision.js';
 import { PolicyError } from './errors.js';
@@ -19,9 +26,14 @@ const SLASH = 0x2f;
 export type Tier = 'prefer' | 'normal' | 'avoid';
 export const TIER_RANK: Readonly<Record<Tier, number>> = { prefer: 0, normal: 1, avoid: 2 };
 
+/** A compiled pattern: test() finds a match anywhere in the input, in time linear in its length. */
+interface Pattern {
+  test(input: string): boolean;
+}
+
 interface CompiledMatcher {
-  name?: RegExp;
-  cmdline?: RegExp;
+  name?: Pattern;
+  cmdline?: Pattern;
   uid?: number;
   cgroup?: string;
 }
@@ -32,12 +44,13 @@ export interface CompiledRules {
   avoid: CompiledMatcher[];
 }
 
-function compilePattern(source: string, field: string): RegExp {
+/** Compile an RE2 pattern; throws PolicyError with re2js's reason ("invalid or unsupported Perl syntax: `(?=`"). */
+export function compilePattern(source: string, field: string): Pattern {
   try {
-    return new RegExp(source);
+    return RE2JS.compile(source);
   } catch (e) {
     const why = e instanceof Error ? e.message : String(e);
-    throw new PolicyError('bad-pattern', `${field} pattern /${source}/ is not a valid regular expression: ${why}`);
+    throw new PolicyError('bad-pattern', `${field} pattern /${source}/ is not a valid regular expression (RE2 syntax, matched in linear time: no lookaround, no backreferences): ${why}`);
   }
 }
 

@@ -43,6 +43,7 @@ test('a removed memcg: the simple-lmk domain logs, waits, resumes when the group
     hogs.push(grow);
     await withTimeout(grow.ready, 30_000, `the blocked hog completes once reapd kills in the returned group\n${reapd.describe()}`);
     assert.deepEqual((await victim.exited).signal, 'SIGKILL');
+    await reapd.waitForEvent('kill', 10_000);
     assert.deepEqual(reapd.events('kill', 'apps').map((k) => Number(k.pid)), [victim.pid]);
     const stopped = await reapd.stop();
     assert.equal(stopped.code, 0, reapd.describe());

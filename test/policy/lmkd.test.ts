@@ -60,6 +60,19 @@ test('with a registry, only registered processes are candidates; an empty regist
   assert.equal(run(ps, params(), {}, 0, new Map()).victims[0]?.pid, 11);
 });
 
+test('registration holds per domain: a process registered elsewhere does not disarm this domain (issue 11 item 4)', () => {
+  const ps = [sized(11, 900, 8), sized(12, 800, 8)];
+  // pid 999 (a sleep outside every domain) is the only registered process.
+  const d = run(ps, params(), {}, 0, registry([[999, 0]]));
+  assert.deepEqual(pids(d.victims), pids(run(ps).victims));
+  assert.equal(d.victims[0]?.pid, 11);
+  assert.ok(!d.skipped.some((s) => s.reason === 'not-registered'));
+  // Once one of the domain's own processes registers, the rule applies within the domain.
+  const mine = run(ps, params(), {}, 0, registry([[999, 0], [12, 0]]));
+  assert.deepEqual(pids(mine.victims), [12]);
+  assert.match(mine.summary, /among 1 registered processes/);
+});
+
 test('pick: heaviest takes the largest at the adj, lru the least recently registered', () => {
   const ps = [sized(11, 900, 2), sized(12, 900, 9), sized(13, 900, 5)];
   const reg = registry([[11, 300], [12, 100], [13, 50]]);
