@@ -1,6 +1,7 @@
 // Configuration errors: every problem found is collected (never only the first), each
 // with the key it concerns and the line of the file it comes from, so a user fixes a
 // bad file in one pass. The CLI exits with EXIT.CONFIG (3) when any is present.
+import { EXIT } from '../model/exit-codes.js';
 
 export interface ConfigIssue {
   /** Dotted key path as a user would write it: "domain[2].minfree", "daemon.log_format". */
@@ -25,12 +26,9 @@ export function formatIssues(issues: readonly ConfigIssue[], file: string): stri
   return issues.map((i) => formatIssue(i, file)).join('\n');
 }
 
-/** EXIT.CONFIG in src/cli/exit-codes.ts (config sits below the CLI, so it does not import it). */
-export const CONFIG_EXIT_CODE = 3;
-
 /** A configuration that cannot be used. Carries every issue; the CLI exits with its exitCode. */
 export class ConfigError extends Error {
-  readonly exitCode = CONFIG_EXIT_CODE;
+  readonly exitCode = EXIT.CONFIG;
 
   constructor(
     readonly issues: readonly ConfigIssue[],

@@ -4,6 +4,7 @@ import { POLICY_NAMES } from '../model/decision.js';
 import type { PolicyName } from '../model/decision.js';
 import type { DaemonSettings, KillSettings, TriggerSettings } from './types.js';
 import { LOG_FORMATS, LOG_LEVELS, TRIGGER_MODES } from './types.js';
+import { OOM_SCORE_ADJ_MAX, OOM_SCORE_ADJ_MIN } from '../model/limits.js';
 import {
   readAbsolutePath,
   readBoolean,
@@ -89,7 +90,7 @@ export const DOMAIN_KEYS: readonly KeySpec<DomainDraft>[] = [
   spec('memcg', 'path ("" = whole machine)', '"" (whole machine)', readAbsolutePath, (t, v) => (t.memcg = v)),
   spec('psi_group', 'path ("" = none)', '""', readOptionalPath, (t, v) => (t.psiGroup = v)),
   spec('policy', 'enum: "simple-lmk" | "lowmemorykiller" | "lmkd" | "oom-score"', `"${DEFAULT_POLICY}"`, (v) => readEnum(v, POLICY_NAMES), (t, v) => (t.policy = v)),
-  spec('min_adj', 'integer -1000 … 1000', 'none (every adj)', (v) => readInteger(v, -1000, 1000), (t, v) => (t.minAdj = v)),
+  spec('min_adj', 'integer -1000 … 1000', 'none (every adj)', (v) => readInteger(v, OOM_SCORE_ADJ_MIN, OOM_SCORE_ADJ_MAX), (t, v) => (t.minAdj = v)),
   spec('reclaim_timeout', 'duration', '"1s" (simple-lmk: "200ms")', readDurationMs, (t, v) => (t.reclaimTimeoutMs = v)),
   spec('dry_run', 'boolean', 'daemon.dry_run', readBoolean, (t, v) => (t.dryRun = v)),
   spec('trigger', 'enum: "auto" | "psi" | "memcg-events" | "poll"', '"auto"', (v) => readEnum(v, TRIGGER_MODES), (t, v) => (t.trigger.mode = v)),

@@ -1,6 +1,6 @@
 // The validated configuration: what the daemon runs on. Built from the TOML file (or the
 // embedded default, config/default.toml) with command-line flags applied on top.
-import type { LogLevel } from '../engine/ports.js';
+import type { LogLevel } from '../model/log-level.js';
 import type { PolicyName } from '../model/decision.js';
 import type { ProtectionRules } from '../policy/types.js';
 

@@ -1,6 +1,6 @@
 // Typed readers for configuration values. Each returns the value or an error message
 // that says what was expected, with an example a user can copy.
-import { parseDurationMs, parseSizeKiB } from '../model/units.js';
+import { parseDurationMs } from '../model/units.js';
 
 export type Read<T> = { ok: true; value: T } | { ok: false; message: string };
 
@@ -28,21 +28,9 @@ export function readInteger(v: unknown, min: number, max: number): Read<number> 
   return ok(v);
 }
 
-export function readNumber(v: unknown, min: number, max: number): Read<number> {
-  if (typeof v !== 'number' || !Number.isFinite(v)) return fail(`expected a number from ${min} to ${max}, got ${describe(v)}`);
-  if (v < min || v > max) return fail(`must be from ${min} to ${max}, got ${v}`);
-  return ok(v);
-}
-
 export function readEnum<T extends string>(v: unknown, values: readonly T[]): Read<T> {
   if (typeof v === 'string' && (values as readonly string[]).includes(v)) return ok(v as T);
   return fail(`expected one of ${values.map((x) => `"${x}"`).join(', ')}, got ${describe(v)}`);
-}
-
-/** A size: "64MiB", "512KiB", "1GiB", "16384p" (pages), or an integer number of KiB. */
-export function readSizeKiB(v: unknown): Read<number> {
-  const kib = typeof v === 'number' ? (Number.isInteger(v) && v >= 0 ? v : undefined) : typeof v === 'string' ? parseSizeKiB(v) : undefined;
-  return kib === undefined ? fail(`expected a size such as "64MiB", "512KiB" or "16384p", got ${describe(v)}`) : ok(kib);
 }
 
 /**

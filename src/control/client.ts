@@ -18,7 +18,8 @@ import { PAGE_SIZE_KIB } from '../model/units.js';
 import { ClientConnection } from './client-connection.js';
 import { ControlError } from './errors.js';
 import type { KillStat } from './kill-stat.js';
-import { encode, MAX_PROCS_PRIO, MAX_TARGETS, OOM_SCORE_ADJ_MAX, OOM_SCORE_ADJ_MIN, PROC_TYPE, type ProcPrio, type SubscriptionKind } from './protocol.js';
+import { OOM_SCORE_ADJ_MAX, OOM_SCORE_ADJ_MIN } from '../model/limits.js';
+import { encode, MAX_PROCS_PRIO, MAX_TARGETS, PROC_TYPE, type ProcPrio, type SubscriptionKind } from './protocol.js';
 import { Reactor } from './reactor.js';
 import { DEFAULT_SOCKET_PATH } from './socket-path.js';
 

@@ -1,5 +1,5 @@
 // Kills counted per oom_score_adj, as lmkd's killcnt tables, for LMK_GETKILLCNT.
-import { OOM_SCORE_ADJ_MAX, OOM_SCORE_ADJ_MIN } from './protocol.js';
+import { OOM_SCORE_ADJ_MAX, OOM_SCORE_ADJ_MIN } from '../model/limits.js';
 
 export class KillCounters {
   private readonly byAdj = new Map<number, number>();

@@ -5,6 +5,7 @@
 // Numbering: Android 14 (0-9) plus LMK_PROCS_PRIO = 11 from Android 15. 10
 // (LMK_BOOT_COMPLETED, Android 15) is accepted and answered `10, 0` so a newer client
 // that waits for the reply is not left hanging; reapd has nothing to defer until boot.
+import { OOM_SCORE_ADJ_MAX, OOM_SCORE_ADJ_MIN } from '../model/limits.js';
 
 export const LMK = {
   TARGET: 0,
@@ -25,12 +26,8 @@ export const LMK = {
 export const MAX_INBOUND_BYTES = 52;
 export const MAX_TARGETS = 6;
 export const MAX_PROCS_PRIO = 3;
-export const OOM_SCORE_ADJ_MIN = -1000;
-export const OOM_SCORE_ADJ_MAX = 1000;
 /** lmkd's MAX_TASKNAME_LEN is 128 including the NUL. */
 export const MAX_TASKNAME_BYTES = 127;
-/** 4 + 6*8 + 8*4 + 2 + 127 + 1: the largest LMK_STAT_KILL_OCCURRED (lmkd allows up to 222). */
-export const MAX_STAT_BYTES = 214;
 
 /** lmkd's process types (ptype). */
 export const PROC_TYPE = { APP: 0, SERVICE: 1 } as const;

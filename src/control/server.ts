@@ -4,7 +4,8 @@
 // onUpdateProps, onStartMonitoring), passes registry() to the lmkd policy and reports
 // every kill through notifyKill().
 import { chmodSync, statSync, unlinkSync } from 'node:fs';
-import type { Clock, LogLevel } from '../engine/ports.js';
+import type { Clock } from '../engine/ports.js';
+import type { LogLevel } from '../model/log-level.js';
 import type { KillRecord } from '../model/kill-record.js';
 import type { RegistryEntry } from '../policy/types.js';
 import type { Level } from '../policy/table.js';

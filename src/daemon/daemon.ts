@@ -10,7 +10,7 @@ import { Domain } from './domain.js';
 import { classifyDomain } from '../kernel/procfs/domain-kind.js';
 import { SwitchableJournal, type ClosableJournal } from './journal-switch.js';
 import type { Logger } from './logger.js';
-import type { DomainKind } from './trigger-plan.js';
+import type { DomainKind } from '../model/memory-view.js';
 
 /** The lmkd control socket as the daemon uses it (src/control/server.ts). */
 export interface ControlPort {

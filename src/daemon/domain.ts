@@ -15,7 +15,8 @@ import type { Log, Logger } from './logger.js';
 import { MinAdjSource } from './min-adj-source.js';
 import { TimedKiller } from './timed-killer.js';
 import { DomainTriggers } from './domain-triggers.js';
-import { planTriggers, samePlan, type DomainKind, type PlannedSource, type TriggerPlan } from './trigger-plan.js';
+import { planTriggers, samePlan, type PlannedSource, type TriggerPlan } from './trigger-plan.js';
+import type { DomainKind } from '../model/memory-view.js';
 import { buildTrigger } from './triggers.js';
 
 /** Scans and decisions run at start to compile the event path (prewarm). */

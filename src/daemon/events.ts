@@ -2,7 +2,8 @@
 // decision, one per kill), and passes kills on (the control socket's subscribers).
 // Decisions that choose nobody repeat while memory stays low (a threshold poller asks
 // every 100 ms): the first is logged at info, identical repeats at debug.
-import type { EventSink, LogLevel, TriggerEvent } from '../engine/ports.js';
+import type { EventSink, TriggerEvent } from '../engine/ports.js';
+import type { LogLevel } from '../model/log-level.js';
 import type { Decision } from '../model/decision.js';
 import type { KillRecord } from '../model/kill-record.js';
 import type { Log } from './logger.js';

@@ -3,7 +3,7 @@
 //   {"time":"2025-…Z","level":"info","event":"kill","domain":"apps","msg":"…", …fields}
 // Lines are written synchronously (stdout/stderr to a pipe or file is synchronous on
 // Linux), so nothing is lost when the daemon exits right after a kill.
-import type { LogLevel } from '../engine/ports.js';
+import type { LogLevel } from '../model/log-level.js';
 import type { LogFormat } from '../config/types.js';
 
 const RANK: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40 };

@@ -6,7 +6,7 @@
 import type { ProcessSource } from '../engine/ports.js';
 import type { Victim } from '../model/decision.js';
 import type { ProcessInfo, Snapshot } from '../model/snapshot.js';
-import type { MemoryView } from '../policy/types.js';
+import type { MemoryView } from '../model/memory-view.js';
 
 export class MinAdjSource implements ProcessSource {
   /** How long the last scan took, ms (logged with the decision it fed). */

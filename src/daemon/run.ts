@@ -9,7 +9,6 @@ import { FileJournal, formatKillLine } from '../journal/index.js';
 import { ControlServer } from '../control/server.js';
 import type { Config, ConfigFlags } from '../config/index.js';
 import { readConfigOffThread } from './config-reader.js';
-import { readPackageVersion } from '../cli/version.js';
 import { Daemon, type ControlPort, type DaemonServices } from './daemon.js';
 import { NO_JOURNAL, type ClosableJournal } from './journal-switch.js';
 import { Logger, type LogOutput } from './logger.js';
@@ -17,7 +16,7 @@ import { GroupPidsSource, isUnaccountedGroup } from '../kernel/group-source.js';
 import { POLICIES } from '../policy/registry.js';
 import { probeAndLog } from './startup.js';
 import { protectSelf } from '../kernel/self/protect.js';
-import { startWatchdog } from '../watchdog/domain-watchdogs.js';
+import { startWatchdog } from './watchdog/domain-watchdogs.js';
 import { startErrorExitCode } from './start-errors.js';
 import { ServiceNotifier } from '../kernel/service-notify.js';
 import { EXIT_FAILURE, EXIT_OK, Signals } from './signals.js';
@@ -28,11 +27,12 @@ export interface RunOptions {
   /** The file to re-read on SIGHUP (undefined: the embedded default). */
   configPath: string | undefined;
   flags: ConfigFlags;
+  /** The package version for the start line (the CLI reads it from package.json). */
+  version: string;
   out?: LogOutput;
   /** What the Node-flags re-exec found (node-flags.ts), for the start log. */
   nodeFlags?: string;
 }
-
 
 function openJournal(path: string | null, logger: Logger): ClosableJournal {
   if (path === null) return NO_JOURNAL;
@@ -112,7 +112,7 @@ export async function runDaemon(o: RunOptions): Promise<number> {
   // Signals first: a SIGHUP or SIGTERM during start-up must not kill the process outright.
   const notifier = new ServiceNotifier({ onError: (m) => logger.warn('service-notify-failed', m) });
   const signals = new Signals(logger, notifier);
-  logger.info('starting', `reapd ${readPackageVersion()} starting (pid ${process.pid}) on ${config.file}`, { version: readPackageVersion(), pid: process.pid, config: config.file });
+  logger.info('starting', `reapd ${o.version} starting (pid ${process.pid}) on ${config.file}`, { version: o.version, pid: process.pid, config: config.file });
   if (o.nodeFlags) logger.info('node-flags', `Node flags: ${o.nodeFlags}`, { execArgv: process.execArgv });
   const daemon = new Daemon(config, services(o, logger, await prepare(config, logger, signals)));
   try {

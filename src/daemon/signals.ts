@@ -1,11 +1,12 @@
 // The daemon's process signals: SIGHUP reloads, SIGTERM/SIGINT stop, and the event loop
 // running dry while serving is fatal (it means nothing is armed, so nothing is guarded).
+import { EXIT } from '../model/exit-codes.js';
 import type { Logger } from './logger.js';
 
-/** Exit codes (src/cli/exit-codes.ts; the daemon sits below the CLI and does not import it). */
-export const EXIT_OK = 0;
+/** Exit codes from the one table (src/model/exit-codes.ts). */
+export const EXIT_OK = EXIT.OK;
 /** The daemon had to stop guarding (it says why): non-zero, so Restart=on-failure restarts it. */
-export const EXIT_FAILURE = 1;
+export const EXIT_FAILURE = EXIT.FAILURE;
 
 /** What serving needs of the daemon: a reload on SIGHUP. */
 export interface Reloadable {

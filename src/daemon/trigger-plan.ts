@@ -14,8 +14,7 @@
 import { join } from 'node:path';
 import type { TriggerKind } from '../policy/types.js';
 import type { DomainConfig, PsiKind } from '../config/types.js';
-
-export type DomainKind = 'machine' | 'memcg-v1' | 'cgroup2';
+import type { DomainKind } from '../model/memory-view.js';
 
 export type PlannedSource =
   | { kind: 'psi'; path: string; psiKind: PsiKind; stallUs: number; windowUs: number }

@@ -5,7 +5,8 @@
 import type { Clock } from '../engine/ports.js';
 import type { PolicyName } from '../model/decision.js';
 import { formatKiB } from '../model/units.js';
-import type { MemoryView, Policy } from '../policy/types.js';
+import type { Policy } from '../policy/types.js';
+import type { MemoryView } from '../model/memory-view.js';
 import {
   availableHeadroom, MemcgEventTrigger, memcgHeadroom, minfreeHeadroom, policyThresholdCheck, PsiTrigger,
   ThresholdPoller, type FdPoller, type Headroom, type TriggerEnd, type TriggerLog, type TriggerSource,

@@ -3,7 +3,8 @@
 import type { KillRecord } from '../model/kill-record.js';
 import type { Decision, Victim } from '../model/decision.js';
 import type { ProcessInfo, Snapshot } from '../model/snapshot.js';
-import type { MemoryView } from '../policy/types.js';
+import type { MemoryView } from '../model/memory-view.js';
+import type { LogLevel } from '../model/log-level.js';
 
 /** Time. The one place Date.now()/performance.now() live is the real adapter. */
 export interface Clock {
@@ -70,8 +71,6 @@ export interface Killer {
 export interface JournalPort {
   append(record: KillRecord): void;
 }
-
-export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 
 /** What the engine tells the world. The daemon turns it into log lines and metrics. */
 export interface EventSink {

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import type { ProcessSource } from '../engine/ports.js';
 import type { Victim } from '../model/decision.js';
 import type { ProcessInfo, Snapshot } from '../model/snapshot.js';
-import type { MemoryView } from '../policy/types.js';
+import type { MemoryView } from '../model/memory-view.js';
 import { KernelProcessSource, type KernelProcessSourceOptions } from './source.js';
 import { listCgroupPids } from './procfs/index.js';
 

@@ -7,7 +7,7 @@
 import type { ProcessSource } from '../engine/ports.js';
 import type { Victim } from '../model/decision.js';
 import type { ProcessInfo } from '../model/snapshot.js';
-import type { MemoryView } from '../policy/types.js';
+import type { MemoryView } from '../model/memory-view.js';
 import { SNAPSHOT_VERSION, type CgroupMemory, type MemoryState, type Snapshot } from '../model/snapshot.js';
 import { systemClock } from './clock.js';
 import { listCgroupPids, memcgKind, readCgroupMemory, type MemcgKind } from './procfs/cgroup-domain.js';

@@ -3,6 +3,7 @@
 // line). Readers need only the required fields; optional fields are checked when present;
 // unknown fields are kept as they are (newer writers may add fields).
 import { SNAPSHOT_VERSION, type Snapshot } from './snapshot.js';
+import { OOM_SCORE_ADJ_MAX, OOM_SCORE_ADJ_MIN } from './limits.js';
 
 export interface SnapshotParseResult {
   snapshots: Snapshot[];
@@ -49,7 +50,7 @@ const PROCESS_CHECKS: Record<(typeof PROCESS_KEYS)[number] | (typeof PROCESS_OPT
   exiting: bool,
   uid: nonNegInt,
   startTime: (v) => (typeof v === 'number' && Number.isFinite(v) && v >= 0 ? undefined : 'clock ticks ≥ 0'),
-  oomScoreAdj: (v) => (Number.isInteger(v) && (v as number) >= -1000 && (v as number) <= 1000 ? undefined : 'an integer from -1000 to 1000'),
+  oomScoreAdj: (v) => (Number.isInteger(v) && (v as number) >= OOM_SCORE_ADJ_MIN && (v as number) <= OOM_SCORE_ADJ_MAX ? undefined : 'an integer from -1000 to 1000'),
   rssAnonKiB: kib,
   rssFileKiB: kib,
   rssShmemKiB: kib,

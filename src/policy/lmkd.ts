@@ -10,7 +10,8 @@ import { byIdentity, byTier, screen, tierNote, type Candidate } from './screen.j
 import { applyingLevel, DEFAULT_LEVELS, describeLevels, lmkdFreeFile, type Level } from './table.js';
 import { levelWhy, noLevelSummary, tableCandidates, tableTriggerReport } from './lowmemorykiller.js';
 import { NO_SIZES, noteSizesUsed, sizesUsedBy, usedAmong } from './sizes-used.js';
-import type { MemoryView, Policy, PolicyContext, RegistryEntry } from './types.js';
+import type { Policy, PolicyContext, RegistryEntry } from './types.js';
+import type { MemoryView } from '../model/memory-view.js';
 
 /** heaviest: the largest resident size at the adj (ro.lmk.kill_heaviest_task);
  * lru: the least recently registered at the adj (proc_adj_lru, the seed's choice). */

@@ -12,7 +12,8 @@ import {
   type AppliedLevel, type FreeFile, type Level,
 } from './table.js';
 import { NO_SIZES, noteSizesUsed, sizesUsedBy, usedAmong } from './sizes-used.js';
-import type { MemoryView, Policy, PolicyContext, TriggerReport } from './types.js';
+import type { Policy, PolicyContext, TriggerReport } from './types.js';
+import type { MemoryView } from '../model/memory-view.js';
 
 export interface LowmemorykillerParams {
   levels: Level[];

@@ -7,7 +7,8 @@ import { residentKiB, type ProcessInfo, type Snapshot } from '../model/snapshot.
 import { victimFrom, type Decision, type DecisionReason } from '../model/decision.js';
 import { limitedCgroup } from './domain.js';
 import { byIdentity, byTier, screen, tierNote, type Candidate } from './screen.js';
-import type { MemoryView, Policy, PolicyContext, TriggerReport } from './types.js';
+import type { Policy, PolicyContext, TriggerReport } from './types.js';
+import type { MemoryView } from '../model/memory-view.js';
 
 export interface OomScoreParams {
   /** Act when MemAvailable is at or below this percentage of MemTotal. */

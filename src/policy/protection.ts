@@ -13,8 +13,7 @@ import type { SkipReason } from '../model/decision.js';
 import { PolicyError } from './errors.js';
 import type { PolicyContext, ProcessMatcher, ProtectionRules } from './types.js';
 
-/** OOM_SCORE_ADJ_MIN: the kernel never OOM-kills such a process, and neither do we. */
-export const OOM_SCORE_ADJ_MIN = -1000;
+import { OOM_SCORE_ADJ_MIN } from '../model/limits.js';
 
 const SLASH = 0x2f;
 

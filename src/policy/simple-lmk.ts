@@ -13,7 +13,8 @@ import type { Snapshot } from '../model/snapshot.js';
 import { TIER_RANK } from './protection.js';
 import { byIdentity, screen, tierNote, type Candidate } from './screen.js';
 import { noteSizesUsed, sizesUsedBy, usedAmong, type SizesUsed } from './sizes-used.js';
-import type { MemoryView, Policy, PolicyContext, TriggerReport } from './types.js';
+import type { Policy, PolicyContext, TriggerReport } from './types.js';
+import type { MemoryView } from '../model/memory-view.js';
 
 /** "Kill up to this many victims per reclaim" (seed 000). */
 export const MAX_VICTIMS = 1024;

@@ -1,7 +1,9 @@
 // The minfree/adj table shared by lowmemorykiller and lmkd (seed 002): levels, the
 // other_free/other_file estimates, the level that applies, and the legacy oom_adj conversion.
+import { OOM_SCORE_ADJ_MAX } from '../model/limits.js';
 import { formatKiB } from '../model/units.js';
-import type { MemoryView, LevelReport } from './types.js';
+import type { LevelReport } from './types.js';
+import type { MemoryView } from '../model/memory-view.js';
 import { limitedCgroup } from './domain.js';
 
 export interface Level {
@@ -25,7 +27,6 @@ export const DEFAULT_LEVELS: readonly Level[] = [
 
 const OOM_ADJUST_MAX = 15;
 const OOM_DISABLE = -17;
-const OOM_SCORE_ADJ_MAX = 1000;
 
 /** lowmem_oom_adj_to_oom_score_adj(): 15 -> 1000, else adj * 1000 / 17 truncated toward zero. */
 export function oomAdjToScoreAdj(oomAdj: number): number {

@@ -1,7 +1,8 @@
 // The contract every policy implements. Policies are pure: (snapshot, state, params,
 // context) -> decision with the next state. No clock, no I/O: time arrives as ctx.nowMs.
-import type { CgroupMemory, MemoryState, ProcessInfo, Snapshot } from '../model/snapshot.js';
+import type { ProcessInfo, Snapshot } from '../model/snapshot.js';
 import type { Decision, PolicyName } from '../model/decision.js';
+import type { MemoryView } from '../model/memory-view.js';
 
 /** Match processes by name (comm) or cmdline regular expression, uid, or cgroup path prefix. */
 export interface ProcessMatcher {
@@ -52,11 +53,6 @@ export type TriggerKind =
   | 'pressure'
   /** Memory thresholds (minfree table, available %), read on events or adaptively. */
   | 'threshold';
-
-export interface MemoryView {
-  memory: MemoryState;
-  cgroup?: CgroupMemory;
-}
 
 export interface Policy<P = unknown, S = unknown> {
   readonly name: PolicyName;

@@ -7,7 +7,7 @@
 //                    takes top minfree - max(other_free, other_file);
 //   oom-score        enough to lift available memory above mem_available % of the total.
 import type { Decision, PolicyName } from '../model/decision.js';
-import type { MemoryView } from '../policy/types.js';
+import type { MemoryView } from '../model/memory-view.js';
 import { lmkdFreeFile, lowmemFreeFile, type Level } from '../policy/table.js';
 import { memoryLevels } from '../policy/oom-score.js';
 

@@ -1,6 +1,7 @@
 // Collects what happens in one run: the engine's decisions (EventSink), the kills and
 // what they freed (the virtual kernel's listeners), and the per-tick memory and pressure.
-import type { EventSink, JournalPort, LogLevel, TriggerEvent } from '../engine/ports.js';
+import type { EventSink, JournalPort, TriggerEvent } from '../engine/ports.js';
+import type { LogLevel } from '../model/log-level.js';
 import type { Decision, Victim } from '../model/decision.js';
 import type { KillRecord } from '../model/kill-record.js';
 import type { DomainListener, KillEffects } from './kernel/domain.js';

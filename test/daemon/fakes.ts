@@ -4,7 +4,7 @@ import type { Clock, Killer, KillOptions, KillResult, ProcessSource, TriggerEven
 import type { Victim } from '../../src/model/decision.js';
 import type { KillRecord } from '../../src/model/kill-record.js';
 import type { MemoryState, ProcessInfo, Snapshot } from '../../src/model/snapshot.js';
-import type { MemoryView } from '../../src/policy/types.js';
+import type { MemoryView } from '../../src/model/memory-view.js';
 import type { TriggerSource } from '../../src/kernel/triggers/index.js';
 import type { PlannedSource } from '../../src/daemon/trigger-plan.js';
 import { Logger } from '../../src/daemon/logger.js';

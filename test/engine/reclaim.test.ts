@@ -7,7 +7,8 @@ import type { Clock, EventSink, Killer, KillOptions, KillResult, ProcessSource, 
 import type { KillRecord } from '../../src/model/kill-record.js';
 import type { MemoryState, ProcessInfo, Snapshot } from '../../src/model/snapshot.js';
 import { getPolicy } from '../../src/policy/index.js';
-import { NO_RULES, type MemoryView, type Policy } from '../../src/policy/types.js';
+import { NO_RULES, type Policy } from '../../src/policy/types.js';
+import type { MemoryView } from '../../src/model/memory-view.js';
 
 const MiB = 1024;
 

@@ -4,6 +4,7 @@
 // error printed), 4 when a required kernel feature is missing, 1 for anything else.
 import type { Command } from 'commander';
 import { loadConfig, type ConfigFlags } from '../../config/index.js';
+import { readPackageVersion } from '../version.js';
 
 export interface ConfigOptionValues extends ConfigFlags {
   config?: string;
@@ -62,6 +63,6 @@ export function register(program: Command): void {
     }
     // Loaded on demand: the daemon's modules (kill thread, triggers) matter only to `run`.
     const { runDaemon } = await import('../../daemon/run.js');
-    process.exitCode = await runDaemon({ config, configPath: opts.config, flags, ...(nodeFlags ? { nodeFlags } : {}) });
+    process.exitCode = await runDaemon({ config, configPath: opts.config, flags, version: readPackageVersion(), ...(nodeFlags ? { nodeFlags } : {}) });
   });
 }

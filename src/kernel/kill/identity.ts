@@ -14,6 +14,7 @@ import { errorCode } from '../sys/errors.js';
 import type { Victim } from '../../model/decision.js';
 import { PF_KTHREAD, readOomScoreAdj, readStatIdentity } from './proc.js';
 import type { KillSys } from './kill-sys.js';
+import { OOM_SCORE_ADJ_MIN } from '../../model/limits.js';
 
 export type IdentityResult = { fd: number } | { error: string; note?: string };
 
@@ -22,7 +23,7 @@ export function unkillableReason(sys: KillSys, pid: number, flags: number | unde
   if (pid <= 1) return 'pid 1';
   if (pid === sys.selfPid) return 'the daemon itself';
   if (flags !== undefined && (flags & PF_KTHREAD) !== 0) return 'kernel thread';
-  if (adj === -1000) return 'oom_score_adj -1000';
+  if (adj === OOM_SCORE_ADJ_MIN) return 'oom_score_adj -1000';
   return undefined;
 }
 

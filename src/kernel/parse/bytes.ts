@@ -98,18 +98,3 @@ export function encodeText(text: string): Uint8Array {
   return encoder.encode(text);
 }
 
-/** Parse a whole string as a non-negative decimal integer ("  42\n" → 42). */
-export function parseUint(text: string): number | undefined {
-  const m = /^\s*(\d+)\s*$/.exec(text);
-  if (!m) return undefined;
-  const v = Number(m[1]);
-  return Number.isFinite(v) ? v : undefined;
-}
-
-/** Parse a whole string as a decimal integer that may be negative. */
-export function parseSignedInt(text: string): number | undefined {
-  const m = /^\s*(-?\d+)\s*$/.exec(text);
-  if (!m) return undefined;
-  const v = Number(m[1]);
-  return Number.isFinite(v) ? v : undefined;
-}

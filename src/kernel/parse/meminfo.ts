@@ -46,3 +46,14 @@ export function parseMeminfo(text: string): MeminfoState | undefined {
   }
   return out as MeminfoState;
 }
+
+/**
+ * MemTotal and MemAvailable only (KiB): what the watchdog compares, from a meminfo that
+ * may lack fields the full parser requires. Total: undefined without either.
+ */
+export function parseMemAvailable(text: string): { totalKiB: number; availableKiB: number } | undefined {
+  const fields = parseMeminfoFields(text);
+  const totalKiB = fields.get('MemTotal');
+  const availableKiB = fields.get('MemAvailable');
+  return totalKiB === undefined || availableKiB === undefined ? undefined : { totalKiB, availableKiB };
+}

@@ -2,8 +2,7 @@
 // 0 … 2000: badness scaled so 1000 is "all of memory", plus the adj).
 import { encodeText, intEnd, readInt, skipSpaces, NEWLINE } from './bytes.js';
 
-export const OOM_SCORE_ADJ_MIN = -1000;
-export const OOM_SCORE_ADJ_MAX = 1000;
+import { OOM_SCORE_ADJ_MAX, OOM_SCORE_ADJ_MIN } from '../../model/limits.js';
 
 function wholeInt(bytes: Uint8Array, length: number): number | undefined {
   const end = Math.min(length, bytes.length);

@@ -4,7 +4,7 @@
 // every group has memory.pressure).
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import type { DomainKind } from '../../daemon/trigger-plan.js';
+import type { DomainKind } from '../../model/memory-view.js';
 
 export class DomainPathError extends Error {
   constructor(message: string) {

@@ -30,6 +30,3 @@ export function readReserveKiB(procRoot: string, pageSizeKiB: number): number {
   }
 }
 
-export function readMemoryState(procRoot: string, pageSizeKiB: number): MemoryState {
-  return { ...readMeminfo(procRoot), reserveKiB: readReserveKiB(procRoot, pageSizeKiB) };
-}

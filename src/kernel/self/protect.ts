@@ -11,6 +11,7 @@
 // Node flags for a small heap live in node-flags.ts.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { errorCode, mlock, schedGetscheduler, schedSetscheduler, SCHED_FIFO, SCHED_RESET_ON_FORK, SCHED_RR } from '../sys/index.js';
+import { OOM_SCORE_ADJ_MIN } from '../../model/limits.js';
 
 export type StepName = 'oom-score-adj' | 'mlock-code' | 'realtime-main' | 'realtime-kill-thread';
 export type StepStatus = 'done' | 'partial' | 'failed' | 'skipped';
@@ -54,7 +55,7 @@ export interface SelfProtectOptions {
 const OOM_ADJ_PATH = '/proc/self/oom_score_adj';
 
 /** Step 1: lower our own oom_score_adj (no write when it is already at or below the target). */
-export function setOwnOomScoreAdj(target = -1000): ProtectionStep {
+export function setOwnOomScoreAdj(target = OOM_SCORE_ADJ_MIN): ProtectionStep {
   const current = Number(readFileSync(OOM_ADJ_PATH, 'utf8').trim());
   if (current <= target) {
     return { step: 'oom-score-adj', status: 'done', message: `oom_score_adj is already ${current}`, details: { oomScoreAdj: current } };
@@ -178,7 +179,7 @@ export function setThreadRealtime(options: RealtimeOptions = {}, step: StepName 
 export function protectSelf(options: SelfProtectOptions = {}): SelfProtectionReport {
   const steps: ProtectionStep[] = [];
   if (options.oomScoreAdj === false) steps.push({ step: 'oom-score-adj', status: 'skipped', message: 'disabled by configuration' });
-  else steps.push(setOwnOomScoreAdj(options.oomScoreAdj ?? -1000));
+  else steps.push(setOwnOomScoreAdj(options.oomScoreAdj ?? OOM_SCORE_ADJ_MIN));
   if (options.lockCode === false) steps.push({ step: 'mlock-code', status: 'skipped', message: 'disabled by configuration' });
   else steps.push(lockFileBackedMappings(options.mapsPath));
   if (options.realtimeMainThread) steps.push(setThreadRealtime(options.realtimeMainThread, 'realtime-main'));

@@ -26,8 +26,3 @@ export function errorCode(e: unknown): string | undefined {
   return undefined;
 }
 
-/** ENOENT/ESRCH: the process went away between listing and reading — data, not an error. */
-export function isProcessGone(e: unknown): boolean {
-  const code = errorCode(e);
-  return code === 'ENOENT' || code === 'ESRCH';
-}

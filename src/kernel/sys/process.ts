@@ -1,7 +1,7 @@
 // pidfd_open, pidfd_send_signal, process_mrelease, kcmp: the kill path's syscalls.
 // glibc >= 2.36 has wrappers for the first three; elsewhere we fall back to syscall(2)
 // with the numbers in numbers.ts.
-import { check, checkLong, func, funcProto, optionalFunc, type KoffiFunction } from './ffi.js';
+import { check, checkLong, func, optionalFunc, type KoffiFunction } from './ffi.js';
 import { SyscallError } from './errors.js';
 import { syscallNumbers } from './numbers.js';
 
@@ -96,7 +96,3 @@ export function getpid(): number {
   return b().getpid();
 }
 
-/** For tests and for async callers that need the fixed-prototype alias (§0.1). */
-export function syscall4Async(): KoffiFunction {
-  return funcProto('syscall', 'long', ['long', 'long', 'long', 'long']);
-}

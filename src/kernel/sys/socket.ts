@@ -40,7 +40,6 @@ export const SO_PASSCRED = 16;
 export const SO_PEERCRED = 17;
 export const SCM_RIGHTS = 1;
 export const SCM_CREDENTIALS = 2;
-export const MSG_CTRUNC = 0x8;
 export const MSG_TRUNC = 0x20;
 export const MSG_DONTWAIT = 0x40;
 export const MSG_NOSIGNAL = 0x4000;

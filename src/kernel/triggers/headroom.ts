@@ -2,7 +2,7 @@
 // Pure functions over the MemoryView a ProcessSource reads. They only schedule the next
 // read: whether to act is always the policy's needsAction() (the check below).
 import type { MemoryState } from '../../model/snapshot.js';
-import type { MemoryView } from '../../policy/types.js';
+import type { MemoryView } from '../../model/memory-view.js';
 import type { ThresholdCheck } from './threshold-poller.js';
 
 export interface Headroom {

@@ -1,6 +1,7 @@
 // The contract every trigger source implements, and how sources talk back to the daemon
 // besides events (fallbacks, a watched group that went away). See docs/triggers.md.
-import type { LogLevel, TriggerEvent } from '../../engine/ports.js';
+import type { TriggerEvent } from '../../engine/ports.js';
+import type { LogLevel } from '../../model/log-level.js';
 
 /** A source of reasons to run a reclaim: a PSI trigger, a memcg eventfd, a threshold poller. */
 export interface TriggerSource {

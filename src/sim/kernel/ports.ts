@@ -2,7 +2,7 @@
 // SimDomain as /proc and meminfo would show it, and journal/event sinks that collect.
 import type { Clock, ProcessSource } from '../../engine/ports.js';
 import type { CgroupMemory, MemoryState, Snapshot } from '../../model/snapshot.js';
-import type { MemoryView } from '../../policy/types.js';
+import type { MemoryView } from '../../model/memory-view.js';
 import type { SimDomain } from './domain.js';
 
 /** Virtual time: advanced by the runner, one tick at a time. No real clock is read. */

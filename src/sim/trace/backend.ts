@@ -6,7 +6,7 @@
 import type { KillOptions, KillResult } from '../../engine/ports.js';
 import type { Victim } from '../../model/decision.js';
 import type { ProcessInfo, Snapshot } from '../../model/snapshot.js';
-import type { MemoryView } from '../../policy/types.js';
+import type { MemoryView } from '../../model/memory-view.js';
 import type { Backend } from '../driver.js';
 import { reapCostMs } from '../kernel/exit.js';
 import type { VirtualClock } from '../kernel/ports.js';

@@ -2,7 +2,7 @@
 // every process the replay has killed so far — whose memory, as that frame records it,
 // is credited back as free (the counterfactual "had it been killed then").
 import type { CgroupMemory, ProcessInfo, Snapshot } from '../../model/snapshot.js';
-import type { MemoryView } from '../../policy/types.js';
+import type { MemoryView } from '../../model/memory-view.js';
 
 /** Optional extension a frame may carry (reapd record adds it): PSI "some" total, µs. */
 export interface FramePressure {

@@ -1,14 +1,16 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { criticalHeadroomKiB, cgroupMemory, domainMemory, isCritical, parseMeminfo } from '../../../src/kernel/procfs/headroom.js';
+import { cgroupMemory, domainMemory } from '../../../src/kernel/procfs/headroom.js';
+import { parseMemAvailable } from '../../../src/kernel/parse/meminfo.js';
+import { criticalHeadroomKiB, isCritical } from '../../../src/daemon/watchdog/critical.js';
 import { memcgV1 } from '../../helpers/cgroup.js';
 import { spawnHog, withTimeout } from '../../helpers/hog.js';
 import { firstReason, needCc, needCgroupV1, needRoot } from '../../helpers/skip.js';
 
-test('parseMeminfo reads MemTotal and MemAvailable', () => {
+test('parseMemAvailable reads MemTotal and MemAvailable', () => {
   const text = 'MemTotal:       24683904 kB\nMemFree:        24303632 kB\nMemAvailable:   24394396 kB\nBuffers:            3140 kB\n';
-  assert.deepEqual(parseMeminfo(text), { totalKiB: 24683904, availableKiB: 24394396 });
-  assert.equal(parseMeminfo('MemTotal: 1 kB\n'), undefined);
+  assert.deepEqual(parseMemAvailable(text), { totalKiB: 24683904, availableKiB: 24394396 });
+  assert.equal(parseMemAvailable('MemTotal: 1 kB\n'), undefined);
 });
 
 test('critical: below an absolute headroom, or below a percentage of the domain', () => {

@@ -4,7 +4,7 @@
 // lines go to stdout too (logFd 1), written from its thread while this one is stuck.
 //   node watchdog-child.js MEMCG[,MEMCG…] stall|healthy BLOCK_MS   (several: one thread for all)
 import { createInterface } from 'node:readline';
-import { Watchdog } from '../../src/watchdog/watchdog.js';
+import { Watchdog } from '../../../src/daemon/watchdog/watchdog.js';
 
 const [memcg, mode, blockArg] = process.argv.slice(2);
 const blockMs = Number(blockArg ?? 4500);

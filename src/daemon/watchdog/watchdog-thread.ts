@@ -2,20 +2,21 @@
 // on its own thread — never on the libuv pool — over its wake eventfd and the pressure
 // sources of every domain it guards; with event sources and calm memory the timeout is -1
 // (no periodic wakeups).
-import { writeSync } from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
-import type { ProcessSource } from '../engine/ports.js';
-import { systemClock } from '../kernel/clock.js';
-import { KernelKiller } from '../kernel/kill/index.js';
-import { KernelProcessSource } from '../kernel/source.js';
-import { isSyscallError, poll, PollSet, POLLIN } from '../kernel/sys/index.js';
-import { adaptiveSleepMs, drainEventfd } from '../kernel/triggers/index.js';
-import { Logger } from '../daemon/logger.js';
-import { setThreadRealtime } from '../kernel/self/protect.js';
+import type { ProcessSource } from '../../engine/ports.js';
+import { systemClock } from '../../kernel/clock.js';
+import { writeLineToFd } from '../../kernel/fd-output.js';
+import { KernelKiller } from '../../kernel/kill/index.js';
+import { KernelProcessSource } from '../../kernel/source.js';
+import { isSyscallError, poll, PollSet, POLLIN } from '../../kernel/sys/index.js';
+import { adaptiveSleepMs, drainEventfd } from '../../kernel/triggers/index.js';
+import { Logger } from '../logger.js';
+import { setThreadRealtime } from '../../kernel/self/protect.js';
 import { SLOT_BEAT, SLOT_STOP, type WatchdogConfig, type WatchdogDomainConfig, type WatchdogMessage } from './watchdog.js';
 import { emergencyReclaim, type EmergencyDeps } from './emergency.js';
-import { criticalHeadroomKiB, domainMemory, isCritical, type DomainMemory } from '../kernel/procfs/headroom.js';
-import { armSources, closeSource, serviceSource, type WatchSource } from './thread-sources.js';
+import { domainMemory, type DomainMemory } from '../../kernel/procfs/headroom.js';
+import { criticalHeadroomKiB, isCritical } from './critical.js';
+import { armSources, closeSource, serviceSource, type WatchSource } from '../../kernel/triggers/sync-sources.js';
 
 const config = workerData as WatchdogConfig;
 const slots = new Int32Array(config.sab);
@@ -130,7 +131,7 @@ function guard(cfg: WatchdogDomainConfig, notes: string[], named: boolean): Guar
 }
 
 async function main(): Promise<void> {
-  const log = new Logger({ format: config.logFormat, level: 'info', out: { write: (line) => void writeSync(config.logFd, line) } });
+  const log = new Logger({ format: config.logFormat, level: 'info', out: { write: (line) => writeLineToFd(config.logFd, line) } });
   const notes: string[] = [];
   if (config.realtime) notes.push(`watchdog thread: ${setThreadRealtime(config.realtime, 'realtime-kill-thread').message}`);
   const domains = config.domains.map((cfg) => guard(cfg, notes, config.domains.length > 1));

@@ -1,11 +1,11 @@
 // One watchdog thread per domain (watchdog.ts, the triggers developer's): configured from
 // the domain, restarted when a reload changes it, and what it did while the main loop was
 // stalled is journalled and logged here once the main loop runs again.
-import type { JournalPort } from '../engine/ports.js';
-import { killRecordFrom } from '../engine/record.js';
-import type { KillRecord } from '../model/kill-record.js';
-import type { Config, DomainConfig } from '../config/types.js';
-import type { Logger } from '../daemon/logger.js';
+import type { JournalPort } from '../../engine/ports.js';
+import { killRecordFrom } from '../../engine/record.js';
+import type { KillRecord } from '../../model/kill-record.js';
+import type { Config, DomainConfig } from '../../config/types.js';
+import type { Logger } from '../logger.js';
 import { Watchdog, type WatchdogAction, type WatchdogDomainOptions } from './watchdog.js';
 
 export interface WatchdogHandle {

@@ -17,15 +17,15 @@
 // thread held). Node joins worker threads at exit, so a process 'exit' hook sets the stop
 // flag and writes the worker's wake eventfd; stop() does the same and waits for the thread.
 import { Worker } from 'node:worker_threads';
-import type { KillResult } from '../engine/ports.js';
-import type { PolicyName } from '../model/decision.js';
-import { NO_RULES, type ProtectionRules } from '../policy/types.js';
-import { close, eventfd, eventfdWrite, EFD_CLOEXEC, EFD_NONBLOCK } from '../kernel/sys/index.js';
-import type { KernelKillerOptions } from '../kernel/kill/index.js';
-import type { PsiSpec } from '../kernel/triggers/index.js';
-import { silentLog, type TriggerLog } from '../kernel/triggers/index.js';
-import type { RealtimeOptions } from '../kernel/self/protect.js';
-import type { WatchdogThresholds } from '../kernel/procfs/headroom.js';
+import type { KillResult } from '../../engine/ports.js';
+import type { PolicyName } from '../../model/decision.js';
+import { NO_RULES, type ProtectionRules } from '../../policy/types.js';
+import { close, eventfd, eventfdWrite, EFD_CLOEXEC, EFD_NONBLOCK } from '../../kernel/sys/index.js';
+import type { KernelKillerOptions } from '../../kernel/kill/index.js';
+import type { PsiSpec } from '../../kernel/triggers/index.js';
+import { silentLog, type TriggerLog } from '../../kernel/triggers/index.js';
+import type { RealtimeOptions } from '../../kernel/self/protect.js';
+import type { WatchdogThresholds } from './critical.js';
 
 /** SharedArrayBuffer slots (Int32). */
 export const SLOT_BEAT = 0;

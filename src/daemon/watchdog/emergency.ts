@@ -2,12 +2,12 @@
 // scan the domain, let the configured policy decide on that snapshot, kill through the
 // kill path, wait for the victims, and say all of it loudly — on the watchdog thread,
 // because the main thread cannot log while it is stuck.
-import type { Killer, KillResult, ProcessSource } from '../engine/ports.js';
-import { formatKiB } from '../model/units.js';
-import { getPolicy } from '../policy/index.js';
-import type { Log } from '../daemon/logger.js';
+import type { Killer, KillResult, ProcessSource } from '../../engine/ports.js';
+import { formatKiB } from '../../model/units.js';
+import { getPolicy } from '../../policy/index.js';
+import type { Log } from '../logger.js';
 import type { WatchdogAction, WatchdogDomainConfig } from './watchdog.js';
-import type { DomainMemory } from '../kernel/procfs/headroom.js';
+import type { DomainMemory } from '../../kernel/procfs/headroom.js';
 
 export interface EmergencyDeps {
   killer: Killer;

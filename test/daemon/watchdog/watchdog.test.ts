@@ -8,10 +8,10 @@ import assert from 'node:assert/strict';
 import { spawn, type ChildProcessByStdio } from 'node:child_process';
 import type { Readable, Writable } from 'node:stream';
 import { join } from 'node:path';
-import { memcgV1, type TestCgroup } from '../helpers/cgroup.js';
-import { spawnHog, waitFor, withTimeout, type Hog } from '../helpers/hog.js';
-import { REPO_ROOT } from '../helpers/paths.js';
-import { firstReason, needCc, needCgroupV1, needRoot } from '../helpers/skip.js';
+import { memcgV1, type TestCgroup } from '../../helpers/cgroup.js';
+import { spawnHog, waitFor, withTimeout, type Hog } from '../../helpers/hog.js';
+import { REPO_ROOT } from '../../helpers/paths.js';
+import { firstReason, needCc, needCgroupV1, needRoot } from '../../helpers/skip.js';
 
 const skip = firstReason(needRoot(), needCgroupV1('memory'), needCc());
 const BLOCK_MS = 4500;
@@ -25,7 +25,7 @@ interface Child {
 }
 
 function startChild(memcg: string, mode: 'stall' | 'healthy'): Child {
-  const script = join(REPO_ROOT, 'dist', 'test', 'watchdog', 'watchdog-child.js');
+  const script = join(REPO_ROOT, 'dist', 'test', 'daemon', 'watchdog', 'watchdog-child.js');
   const proc = spawn(process.execPath, [script, memcg, mode, String(BLOCK_MS)], { stdio: ['pipe', 'pipe', 'inherit'] });
   const out: string[] = [];
   const json: Array<Record<string, unknown>> = [];
@@ -153,7 +153,7 @@ test('one watchdog thread for two domains acts only in the critical one', { skip
 });
 
 test('process.exit() with a watchdog running does not hang (its thread sleeps in a blocking poll)', { skip, timeout: 15_000 }, async () => {
-  const script = join(REPO_ROOT, 'dist', 'test', 'watchdog', 'watchdog-exit-child.js');
+  const script = join(REPO_ROOT, 'dist', 'test', 'daemon', 'watchdog', 'watchdog-exit-child.js');
   const memcg = memcgV1({ limitMiB: 64 });
   try {
     const proc = spawn(process.execPath, [script, memcg.path], { stdio: ['ignore', 'pipe', 'inherit'] });

@@ -1,0 +1,15 @@
+// What a policy's trigger looks at: the machine's memory and, for a cgroup domain, the
+// group's usage and limit. Sources produce it (kernel, simulator, trace); policies read it.
+import type { CgroupMemory, MemoryState } from './snapshot.js';
+
+export interface MemoryView {
+  memory: MemoryState;
+  cgroup?: CgroupMemory;
+}
+
+/**
+ * What kind of memory domain a configured domain is on this host: the whole machine, a
+ * cgroup v1 memory directory, or a cgroup2 directory (with or without its memory
+ * controller).
+ */
+export type DomainKind = 'machine' | 'memcg-v1' | 'cgroup2';
