@@ -21,6 +21,33 @@ export default tseslint.config(
     rules: { 'no-restricted-imports': 'off' },
   },
   {
+    // The one place that reads time is src/kernel/clock.ts (DESIGN.md example 10).
+    files: ['src/**/*.ts'],
+    ignores: ['src/kernel/clock.ts'],
+    rules: {
+      'no-restricted-properties': ['error',
+        { object: 'Date', property: 'now', message: 'Use the Clock port or threadNowMs() from src/kernel/clock.ts.' },
+        { object: 'performance', property: 'now', message: 'Use the Clock port or threadNowMs() from src/kernel/clock.ts.' }],
+    },
+  },
+  {
+    // The daemon wires; it does not touch Linux: files, cgroupfs and /proc are read in
+    // src/kernel/. Layer arrows as a whole are checked by test/architecture/layers.test.ts.
+    files: ['src/daemon/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', {
+        paths: [
+          { name: 'koffi', message: 'Only src/kernel/sys/ffi.ts loads koffi; import its wrappers instead.' },
+          { name: 'node:fs', message: 'src/daemon touches no Linux: read files through a reader in src/kernel/.' },
+          { name: 'node:fs/promises', message: 'src/daemon touches no Linux: read files through a reader in src/kernel/.' },
+          { name: 'fs', message: 'src/daemon touches no Linux: read files through a reader in src/kernel/.' },
+          { name: 'fs/promises', message: 'src/daemon touches no Linux: read files through a reader in src/kernel/.' },
+        ],
+        patterns: [{ group: ['**/cli/**'], message: 'Dependency arrows point inward: the daemon sits below the CLI.' }],
+      }],
+    },
+  },
+  {
     // The pure layers: no node modules, no clock. Time arrives through the Clock port.
     files: ['src/model/**/*.ts', 'src/policy/**/*.ts', 'src/engine/**/*.ts'],
     rules: {

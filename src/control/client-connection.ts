@@ -7,7 +7,7 @@ import { recv, send } from '../kernel/sys/socket.js';
 import { ControlError } from './errors.js';
 import type { KillStat } from './kill-stat.js';
 import { decodeServerMessage } from './replies.js';
-import type { Reactor, Watch } from './reactor.js';
+import type { FdPoller, Watch } from '../kernel/fd-poller.js';
 
 type ReplyKind = 'killcnt' | 'update_props' | 'boot_completed';
 
@@ -55,11 +55,11 @@ export class ClientConnection {
 
   constructor(
     private readonly fd: number,
-    private readonly reactor: Reactor,
+    private readonly poller: FdPoller,
     private readonly replyTimeoutMs: number,
   ) {
     this.closedPromise = new Promise((r) => (this.resolveClosed = r));
-    this.watch = reactor.add(fd, POLLIN, (revents) => this.ready(revents));
+    this.watch = poller.watch(fd, POLLIN, (revents) => this.ready(revents));
   }
 
   get isClosed(): boolean {
@@ -114,7 +114,7 @@ export class ClientConnection {
         send(this.fd, out.data);
       } catch (e) {
         if (isSyscallError(e, 'EAGAIN', 'ENOBUFS')) {
-          this.reactor.setEvents(this.watch, POLLIN | POLLOUT);
+          this.poller.setEvents(this.watch, POLLIN | POLLOUT);
           return;
         }
         this.shutdown(new ControlError('closed', `the control connection failed: ${String(e)}`));
@@ -123,7 +123,7 @@ export class ClientConnection {
       this.queue.shift();
       out.resolve();
     }
-    this.reactor.setEvents(this.watch, POLLIN);
+    this.poller.setEvents(this.watch, POLLIN);
   }
 
   private ready(revents: number): void {
@@ -176,7 +176,7 @@ export class ClientConnection {
         w.reject(reason);
       }
     }
-    this.reactor.release(this.fd, () => {
+    this.poller.release(this.fd, () => {
       close(this.fd);
       this.resolveClosed();
     });

@@ -20,7 +20,8 @@ import { ControlError } from './errors.js';
 import type { KillStat } from './kill-stat.js';
 import { OOM_SCORE_ADJ_MAX, OOM_SCORE_ADJ_MIN } from '../model/limits.js';
 import { encode, MAX_PROCS_PRIO, MAX_TARGETS, PROC_TYPE, type ProcPrio, type SubscriptionKind } from './protocol.js';
-import { Reactor } from './reactor.js';
+import { threadNowMs } from '../kernel/clock.js';
+import { FdPoller } from '../kernel/fd-poller.js';
 import { DEFAULT_SOCKET_PATH } from './socket-path.js';
 
 export { ControlError } from './errors.js';
@@ -49,12 +50,12 @@ export interface LmkdClientOptions {
   connectTimeoutMs?: number;
 }
 
-let sharedReactor: Reactor | undefined;
+let sharedPoller: FdPoller | undefined;
 
 /** One poll loop for every client in the process; it idles (no pool thread) when none is connected. */
-function reactor(): Reactor {
-  sharedReactor ??= new Reactor();
-  return sharedReactor;
+function poller(): FdPoller {
+  sharedPoller ??= new FdPoller({ dropFailedFds: false });
+  return sharedPoller;
 }
 
 function int32(name: string, v: number): number {
@@ -78,7 +79,7 @@ function procPrioArg(r: ProcPrioRequest): ProcPrio {
 }
 
 async function connectFd(path: string, timeoutMs: number): Promise<number> {
-  const deadline = Date.now() + timeoutMs;
+  const deadline = threadNowMs() + timeoutMs;
   for (;;) {
     const fd = seqpacketSocket();
     try {
@@ -87,7 +88,7 @@ async function connectFd(path: string, timeoutMs: number): Promise<number> {
     } catch (e) {
       close(fd);
       // EAGAIN: the listen backlog is full; the server accepts soon.
-      if (isSyscallError(e, 'EAGAIN') && Date.now() < deadline) {
+      if (isSyscallError(e, 'EAGAIN') && threadNowMs() < deadline) {
         await new Promise((r) => setTimeout(r, 20));
         continue;
       }
@@ -108,7 +109,7 @@ export class LmkdClient {
   /** Connect to a reapd (or lmkd) control socket. */
   static async connect(path: string = DEFAULT_SOCKET_PATH, opts: LmkdClientOptions = {}): Promise<LmkdClient> {
     const fd = await connectFd(path, opts.connectTimeoutMs ?? 2000);
-    return new LmkdClient(new ClientConnection(fd, reactor(), opts.replyTimeoutMs ?? 5000));
+    return new LmkdClient(new ClientConnection(fd, poller(), opts.replyTimeoutMs ?? 5000));
   }
 
   /** Resolves when the connection ends (our close(), or the server dropped us). */

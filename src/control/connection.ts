@@ -4,7 +4,7 @@ import { isSyscallError } from '../kernel/sys/errors.js';
 import { MessageBuffer, recvmsgWithCred, send, type ReceivedMessage, type Ucred } from '../kernel/sys/socket.js';
 import type { LogLimiter } from './log-limiter.js';
 import type { SubscriptionKind } from './protocol.js';
-import type { Watch } from './reactor.js';
+import type { Watch } from '../kernel/fd-poller.js';
 
 /** Room for any datagram we accept (52 bytes) and enough to see that a longer one is longer. */
 const RECV_BYTES = 64;

@@ -21,7 +21,7 @@ import { encodeKillStat, killStatFromRecord, type KillStatExtras } from './kill-
 import { LogLimiter } from './log-limiter.js';
 import { procAccess, type ProcessAccess } from './proc-access.js';
 import { decodeCommand, encodeReply, MAX_INBOUND_BYTES } from './protocol.js';
-import { Reactor } from './reactor.js';
+import { FdPoller } from '../kernel/fd-poller.js';
 import { Registry } from './registry.js';
 import { DEFAULT_SOCKET_PATH, prepareSocketPath } from './socket-path.js';
 
@@ -57,7 +57,7 @@ export class ControlServer implements ControlHooks {
   private readonly burst: number;
   private readonly linesPerSecond: number;
   private readonly access: ProcessAccess;
-  private readonly reactor: Reactor;
+  private readonly poller: FdPoller;
   private readonly reg: Registry;
   private readonly counters = new KillCounters();
   private readonly conns = new Map<number, Connection>();
@@ -83,12 +83,12 @@ export class ControlServer implements ControlHooks {
     this.onTarget = opts.onTarget;
     this.onUpdateProps = opts.onUpdateProps;
     this.onStartMonitoring = opts.onStartMonitoring;
-    this.reactor = new Reactor({ onError: (e) => this.logFn('error', 'control.error', `control socket: ${String(e)}`) });
+    this.poller = new FdPoller({ dropFailedFds: false, log: (level, event, message) => this.logFn(level, `control.${event}`, `control socket: ${message}`) });
     this.reg = new Registry({
       access: this.access,
       nowMs: () => this.clock.nowMs(),
-      watch: (pid, pidfd) => this.reactor.add(pidfd, POLLIN, () => this.processExited(pid, pidfd)),
-      release: (pidfd) => this.reactor.release(pidfd, () => this.access.closeFd(pidfd)),
+      watch: (pid, pidfd) => this.poller.watch(pidfd, POLLIN, () => this.processExited(pid, pidfd)),
+      release: (pidfd) => this.poller.release(pidfd, () => this.access.closeFd(pidfd)),
       protectedPids: new Set([1, opts.selfPid ?? process.pid]),
     });
     this.ctx = {
@@ -120,7 +120,7 @@ export class ControlServer implements ControlHooks {
     }
     this.listenFd = fd;
     this.state = 'listening';
-    this.reactor.add(fd, POLLIN, () => this.acceptAll());
+    this.poller.watch(fd, POLLIN, () => this.acceptAll());
     this.logFn('info', 'control.listening', `lmkd control socket listening on ${this.path} (mode ${this.mode.toString(8)}, at most ${this.maxConnections} connections)`, {
       path: this.path,
     });
@@ -136,10 +136,10 @@ export class ControlServer implements ControlHooks {
     if (this.listenFd >= 0) {
       const fd = this.listenFd;
       this.listenFd = -1;
-      this.reactor.release(fd, () => close(fd));
+      this.poller.release(fd, () => close(fd));
     }
     this.reg.clear();
-    await this.reactor.stop();
+    await this.poller.stop();
     if (wasListening) this.removeSocketFile();
   }
 
@@ -222,7 +222,7 @@ export class ControlServer implements ControlHooks {
     const limiter = new LogLimiter(this.logFn, () => this.clock.nowMs(), this.linesPerSecond, 1000, { client: id, clientPid: peer.pid });
     const conn = new Connection(id, fd, peer, limiter);
     this.conns.set(id, conn);
-    conn.watch = this.reactor.add(fd, POLLIN, (revents) => this.readable(conn, revents));
+    conn.watch = this.poller.watch(fd, POLLIN, (revents) => this.readable(conn, revents));
     this.logFn('info', 'control.connected', `${conn.describe()} connected (${this.conns.size}/${this.maxConnections})`, { client: id, clientPid: peer.pid, uid: peer.uid });
   }
 
@@ -278,7 +278,7 @@ export class ControlServer implements ControlHooks {
     if (conn.closed) return;
     conn.closed = true;
     this.conns.delete(conn.id);
-    this.reactor.release(conn.fd, () => close(conn.fd));
+    this.poller.release(conn.fd, () => close(conn.fd));
     conn.limiter.flush();
     let released = 0;
     for (const pid of conn.pids) if (!this.isLive(pid)) released += this.reg.releaseOwner(pid);

@@ -5,6 +5,7 @@
 // Linux), so nothing is lost when the daemon exits right after a kill.
 import type { LogLevel } from '../model/log-level.js';
 import type { LogFormat } from '../config/types.js';
+import { systemClock } from '../kernel/clock.js';
 
 const RANK: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40 };
 
@@ -40,7 +41,7 @@ export class Logger implements Log {
     this.format = opts.format;
     this.level = opts.level;
     this.out = opts.out ?? stdoutOutput;
-    this.wallMs = opts.wallMs ?? Date.now;
+    this.wallMs = opts.wallMs ?? systemClock.wallMs;
   }
 
   /** SIGHUP may change both. */

@@ -12,7 +12,8 @@
 // in the same tick as the ranked one passes; the pid allocator wraps pid_max first.
 import { errorCode } from '../sys/errors.js';
 import type { Victim } from '../../model/decision.js';
-import { PF_KTHREAD, readOomScoreAdj, readStatIdentity } from './proc.js';
+import { PF_KTHREAD } from '../parse/stat.js';
+import { readOomScoreAdj, readStatIdentity } from './proc.js';
 import type { KillSys } from './kill-sys.js';
 import { OOM_SCORE_ADJ_MIN } from '../../model/limits.js';
 

@@ -3,5 +3,5 @@
 export { KernelKiller, type BatchReport } from './main-thread-killer.js';
 export { realKillSys, type KillSys } from './kill-sys.js';
 export { DEFAULT_CORE_CONFIG, type KernelKillerOptions, type ReapRetry } from './types.js';
-export { parseStatIdentity, parseFreezerPath, parseFreezerMount } from './proc.js';
+export { parseFreezerPath, parseFreezerMount } from './proc.js';
 export { threadNowMs } from '../clock.js';

@@ -1,35 +1,12 @@
 // The few /proc facts the kill path needs, parsed from text (total functions: a record
 // or undefined, never a throw) and read through KillSys (a vanished process is data).
 import { errorCode } from '../sys/errors.js';
+import { parseOomScoreAdj } from '../parse/oom.js';
+import { parseProcStat, type ProcStat } from '../parse/stat.js';
 import type { KillSys } from './kill-sys.js';
 
-/** PF_KTHREAD in /proc/PID/stat flags (field 9). */
-export const PF_KTHREAD = 0x00200000;
-
-export interface StatIdentity {
-  /** Field 22, clock ticks since boot: with the pid, the identity of a process. */
-  startTime: number;
-  /** Field 3: R S D Z T t X I … */
-  state: string;
-  /** Field 9. */
-  flags: number;
-}
-
-/**
- * Parse /proc/PID/stat. comm (field 2) may hold spaces, parentheses and newlines
- * ("1234 (a) b (c) S 1 …"), so fields are counted from the LAST ')'.
- */
-export function parseStatIdentity(text: string): StatIdentity | undefined {
-  const close = text.lastIndexOf(')');
-  if (close < 0) return undefined;
-  const f = text.slice(close + 2).split(' ');
-  // f[0] is field 3 (state); field N is f[N - 3].
-  const state = f[0];
-  const flags = Number(f[6]);
-  const startTime = Number(f[19]);
-  if (!state || !Number.isInteger(flags) || !Number.isInteger(startTime) || f[19] === '') return undefined;
-  return { startTime, state, flags };
-}
+/** What the kill path needs of /proc/PID/stat (parsed by the one stat parser, parse/stat.ts). */
+export type StatIdentity = Pick<ProcStat, 'startTime' | 'state' | 'flags'>;
 
 export function isGone(e: unknown): boolean {
   const code = errorCode(e);
@@ -39,7 +16,7 @@ export function isGone(e: unknown): boolean {
 /** Stat identity of a pid, or undefined when it is gone (ENOENT/ESRCH) or unreadable. */
 export function readStatIdentity(sys: KillSys, pid: number): StatIdentity | undefined {
   try {
-    return parseStatIdentity(sys.readProc(pid, 'stat'));
+    return parseProcStat(sys.readProc(pid, 'stat'));
   } catch (e) {
     if (isGone(e)) return undefined;
     throw e;
@@ -49,8 +26,7 @@ export function readStatIdentity(sys: KillSys, pid: number): StatIdentity | unde
 /** oom_score_adj, or undefined when the process is gone. */
 export function readOomScoreAdj(sys: KillSys, pid: number): number | undefined {
   try {
-    const n = Number(sys.readProc(pid, 'oom_score_adj').trim());
-    return Number.isInteger(n) ? n : undefined;
+    return parseOomScoreAdj(sys.readProc(pid, 'oom_score_adj'));
   } catch (e) {
     if (isGone(e)) return undefined;
     throw e;

@@ -11,6 +11,7 @@
 // until every item of the job is DONE (the scanner closes no fd of a job entry before
 // finish() returns), so it can never read a reused fd number.
 import { Worker } from 'node:worker_threads';
+import { threadNowMs } from '../clock.js';
 import {
   allocatePrefetchMemory, C_COUNT, C_DONE_GEN, C_GEN, C_STOP, CLAIMED, DONE, IDLE, JOB_INTS, PENDING,
   readItem, RESULT_DOUBLES, type PrefetchMemory,
@@ -78,7 +79,7 @@ export class Prefetcher {
       readItem(this.memory, i, this.buf);
       Atomics.store(state, i, DONE);
     }
-    const deadline = performance.now() + HELPER_TIMEOUT_MS;
+    const deadline = threadNowMs() + HELPER_TIMEOUT_MS;
     for (let i = 0; i < this.count; i++) {
       // The helper finishes the item it holds, finds the next one claimed and says so.
       while (Atomics.load(state, i) !== DONE) {
@@ -89,7 +90,7 @@ export class Prefetcher {
           break;
         }
         const doneGen = Atomics.load(control, C_DONE_GEN);
-        if (performance.now() > deadline) {
+        if (threadNowMs() > deadline) {
           this.giveUp();
           return false;
         }

@@ -17,7 +17,7 @@ import { systemClock } from '../clock.js';
 import {
   close, errorCode, eventfd, eventfdRead, EFD_CLOEXEC, EFD_NONBLOCK, isSyscallError, POLLERR, POLLIN, POLLNVAL,
 } from '../sys/index.js';
-import type { FdPoller } from './fd-poller.js';
+import type { FdPoller } from '../fd-poller.js';
 import { silentLog, TriggerError, type TriggerCommon, type TriggerLog, type TriggerSource } from './types.js';
 
 export type PressureLevel = 'low' | 'medium' | 'critical';

@@ -13,7 +13,7 @@ import { closeSync } from 'node:fs';
 import type { TriggerEvent } from '../../engine/ports.js';
 import { systemClock } from '../clock.js';
 import { POLLERR, POLLNVAL, POLLPRI } from '../sys/index.js';
-import type { FdPoller } from './fd-poller.js';
+import type { FdPoller } from '../fd-poller.js';
 import { readPressure, readPressureIfAllowed } from './pressure-file.js';
 import { armPsiTrigger, type PsiFallback, type PsiKind, type PsiSpec } from './psi-arm.js';
 import { silentLog, type TriggerCommon, type TriggerLog, type TriggerSource } from './types.js';

@@ -3,13 +3,13 @@
 // and a spy around the real system-call layer.
 import { closeSync, openSync, readFileSync, readSync, writeFileSync } from 'node:fs';
 import { close, eventfd, eventfdRead, PollSet, poll, POLLIN } from '../../../src/kernel/sys/index.js';
-import { parseStatIdentity } from '../../../src/kernel/kill/proc.js';
+import { parseProcStat } from '../../../src/kernel/parse/stat.js';
 import { realKillSys, type KillSys } from '../../../src/kernel/kill/kill-sys.js';
 import { threadNowMs } from '../../../src/kernel/clock.js';
 import type { Victim } from '../../../src/model/decision.js';
 
 export function startTimeOf(pid: number): number {
-  const stat = parseStatIdentity(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  const stat = parseProcStat(readFileSync(`/proc/${pid}/stat`, 'utf8'));
   if (!stat) throw new Error(`cannot parse /proc/${pid}/stat`);
   return stat.startTime;
 }
@@ -17,7 +17,7 @@ export function startTimeOf(pid: number): number {
 /** One-letter state from /proc/PID/stat, or undefined once the process is reaped. */
 export function stateOf(pid: number): string | undefined {
   try {
-    return parseStatIdentity(readFileSync(`/proc/${pid}/stat`, 'utf8'))?.state;
+    return parseProcStat(readFileSync(`/proc/${pid}/stat`, 'utf8'))?.state;
   } catch {
     return undefined;
   }

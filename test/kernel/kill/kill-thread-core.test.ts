@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { KillCore } from '../../../src/kernel/kill/kill-thread-core.js';
 import { DEFAULT_CORE_CONFIG, type CoreConfig, type FromCore, type Update } from '../../../src/kernel/kill/types.js';
-import { PF_KTHREAD } from '../../../src/kernel/kill/proc.js';
+import { PF_KTHREAD } from '../../../src/kernel/parse/stat.js';
 import { FakeKernel } from './fake-sys.js';
 
 function core(k: FakeKernel, over: Partial<CoreConfig> = {}, askProtect?: (pids: number[]) => Promise<number[]>) {

@@ -2,10 +2,10 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
-import { FdPoller } from '../../../src/kernel/triggers/index.js';
-import { close, eventfd, eventfdRead, eventfdWrite, EFD_NONBLOCK, POLLIN, POLLNVAL } from '../../../src/kernel/sys/index.js';
-import { waitFor, withTimeout } from '../../helpers/hog.js';
-import { REPO_ROOT } from '../../helpers/paths.js';
+import { FdPoller } from '../../src/kernel/fd-poller.js';
+import { close, eventfd, eventfdRead, eventfdWrite, EFD_NONBLOCK, POLLIN, POLLNVAL } from '../../src/kernel/sys/index.js';
+import { waitFor, withTimeout } from '../helpers/hog.js';
+import { REPO_ROOT } from '../helpers/paths.js';
 
 test('an fd becomes ready: its handler runs; an idle poller does not wake up', async () => {
   const poller = new FdPoller();
