@@ -8,7 +8,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LmkdClient, type KillEvent } from '../../src/control/client.js';
@@ -59,7 +59,9 @@ test('reapd run + lmkd policy + control socket: registered children die highest 
   let client: LmkdClient | undefined;
   let failed = false;
   try {
-    await waitFor(() => existsSync(socket) || daemon.exitCode !== null, 30_000, 'the control socket');
+    // The socket file appears at bind(2), before listen(2): a connect in between is refused
+    // (seen under load), so wait for the daemon to say it listens.
+    await waitFor(() => daemonOut.includes('"event":"control.listening"') || daemon.exitCode !== null, 30_000, 'the control socket');
     assert.equal(daemon.exitCode, null, `reapd run exited early:\n${daemonOut}`);
     client = await LmkdClient.connect(socket);
     const kills: KillEvent[] = [];
