@@ -4,7 +4,7 @@
 import { Command, CommanderError } from 'commander';
 import { EXIT } from './exit-codes.js';
 import { registerCommands } from './commands/index.js';
-import { readPackageVersion } from './version.js';
+import { readPackageVersion } from '../version.js';
 
 export async function main(argv: readonly string[]): Promise<number> {
   const program = new Command();

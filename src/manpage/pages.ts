@@ -3,7 +3,7 @@
 // and fails when the committed pages differ, so docs and man pages cannot drift.
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { readPackageVersion } from '../cli/version.js';
+import { readPackageVersion } from '../version.js';
 import { renderManPage, type ManPage } from './markdown-to-roff.js';
 
 /** dist/src/manpage/pages.js -> the package root (docs/ and man/ ship in the package). */

@@ -20,7 +20,9 @@ const MAY_IMPORT: Record<string, readonly string[]> = {
   sim: ['model', 'policy', 'engine', 'config'],
   control: ['model', 'policy', 'engine', 'kernel'],
   daemon: ['model', 'policy', 'engine', 'kernel', 'journal', 'config', 'control'],
-  cli: ['model', 'policy', 'engine', 'kernel', 'journal', 'config', 'control', 'sim', 'daemon'],
+  manpage: [],
+  install: ['manpage'],
+  cli: ['model', 'policy', 'engine', 'kernel', 'journal', 'config', 'control', 'sim', 'daemon', 'install', 'manpage'],
 };
 
 function sourceFiles(dir: string, out: string[] = []): string[] {
@@ -52,7 +54,7 @@ test('the rooms of src/ import only the rooms below them (the arrows point one w
   assert.ok(files.length > 100, `found the sources (${files.length} files)`);
   for (const file of files) {
     const from = roomOf(file);
-    if (from === undefined) continue; // src/index.ts: the package's public face
+    if (from === undefined) continue; // src/index.ts (the package's public face), src/version.ts (a leaf)
     const allowed = MAY_IMPORT[from];
     assert.ok(allowed, `src/${from}/ is a room the table knows (add it to MAY_IMPORT)`);
     for (const spec of relativeImports(readFileSync(file, 'utf8'))) {

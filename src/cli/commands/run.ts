@@ -4,7 +4,7 @@
 // error printed), 4 when a required kernel feature is missing, 1 for anything else.
 import type { Command } from 'commander';
 import { loadConfig, type ConfigFlags } from '../../config/index.js';
-import { readPackageVersion } from '../version.js';
+import { readPackageVersion } from '../../version.js';
 
 export interface ConfigOptionValues extends ConfigFlags {
   config?: string;
