@@ -24,8 +24,8 @@ export interface ExplainSetup {
   source: string;
   /** Policy clock for a frame without timeMs (live: the monotonic clock). */
   untimedNowMs?: number;
-  /** A configured min_adj: processes below it are left out before the policy runs, as the
-   * daemon's MinAdjSource does. */
+  /** A configured min_adj: processes below it are left out before the policy runs and
+   * counted apart (report.minAdj); the daemon's domain skips them as the same rule. */
   minAdj?: number;
 }
 

@@ -2,6 +2,7 @@
 // issue names its key path and, through the KeyLocator, the line it sits on; values that
 // came from command-line flags name the flag instead.
 import type { ProtectionRules } from '../policy/types.js';
+import { POLICIES } from '../policy/registry.js';
 import type { ConfigIssue } from './errors.js';
 import { KeyLocator, type KeyPath } from './locate.js';
 import { POLICY_KEY_NAMES, buildPolicyParams, policyKeyOwner } from './policy-keys.js';
@@ -152,8 +153,8 @@ function checkTrigger(d: DomainDraft, path: KeyPath, issues: Issues): void {
   if (t.psiWindowMs > 10_000) issues.add([...path, 'psi_window'], 'the kernel accepts PSI windows up to 10s');
   if (t.pollMinMs < 10) issues.add([...path, 'poll_min_interval'], 'must be at least 10ms (reading pressure files faster corrupts their totals)');
   if (t.pollMaxMs < t.pollMinMs) issues.add([...path, 'poll_max_interval'], `must be at least poll_min_interval (${t.pollMinMs} ms)`);
-  if (t.mode === 'poll' && d.policy === 'simple-lmk') {
-    issues.add([...path, 'trigger'], 'simple-lmk acts on every pressure event and has no threshold to poll; use "auto", "psi" or "memcg-events"');
+  if (t.mode === 'poll' && POLICIES[d.policy].trigger === 'pressure') {
+    issues.add([...path, 'trigger'], `${d.policy} acts on every pressure event and has no threshold to poll; use "auto", "psi" or "memcg-events"`);
   }
   if (t.mode === 'memcg-events' && d.memcg === null) issues.add([...path, 'trigger'], '"memcg-events" needs a cgroup v1 memcg domain (set memcg)');
   if (d.psiGroup !== null && d.memcg === null) issues.add([...path, 'psi_group'], 'only applies to a memcg domain (set memcg)');
@@ -217,6 +218,6 @@ function validateTable(table: Record<string, unknown>, file: string, issues: Iss
   if (issues.list.length === 0 && valid.length === 0) issues.add(['domain'], 'no domain to guard: a configuration needs at least one [[domain]]');
   if (issues.list.length > 0) return { issues: issues.list };
   const { socketSet, ...settings } = daemon;
-  if (!socketSet && valid.some((d) => d.policy === 'lmkd')) settings.socket = DEFAULT_LMKD_SOCKET;
+  if (!socketSet && valid.some((d) => POLICIES[d.policy].servesLmkdClients)) settings.socket = DEFAULT_LMKD_SOCKET;
   return { config: { file, daemon: settings, kill, domains: valid }, issues: [] };
 }

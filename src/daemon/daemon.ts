@@ -6,9 +6,8 @@ import type { KillRecord } from '../model/kill-record.js';
 import type { RegistryEntry } from '../policy/types.js';
 import type { FdPoller } from '../kernel/triggers/index.js';
 import { formatIssue, type Config, type DomainConfig, type LoadResult } from '../config/index.js';
-import { Domain } from './domain.js';
+import { LiveDomain } from './live-domain.js';
 import { classifyDomain } from '../kernel/procfs/domain-kind.js';
-import { SwitchableJournal, type ClosableJournal } from './journal-switch.js';
 import type { Logger } from './logger.js';
 import type { DomainKind } from '../model/memory-view.js';
 
@@ -41,6 +40,14 @@ export interface DaemonServices {
 /** Errors a failed reload logs, one line each (check-config caps syntax errors at the same 20). */
 const MAX_LOGGED_ISSUES = 20;
 
+/** A journal the daemon can close when a reload replaces it or the daemon stops. */
+export interface ClosableJournal extends JournalPort {
+  close?(): void | Promise<void>;
+}
+
+/** `journal = ""`: no journal. */
+export const NO_JOURNAL: ClosableJournal = { append: () => undefined };
+
 export class DaemonStartError extends Error {
   constructor(
     message: string,
@@ -52,8 +59,11 @@ export class DaemonStartError extends Error {
 }
 
 export class Daemon {
-  private readonly domains = new Map<string, Domain>();
-  private readonly journal: SwitchableJournal;
+  private readonly domains = new Map<string, LiveDomain>();
+  /** The journal file in use; a reload that changes `journal` replaces it. */
+  private journalFile: ClosableJournal;
+  /** What every domain and the watchdog append to: whichever journal file is in use. */
+  private readonly journal: JournalPort = { append: (r) => this.journalFile.append(r) };
   private control: ControlPort | undefined;
   private watchdog: { stop(): Promise<void> } | undefined;
   private stopping: Promise<void> | undefined;
@@ -65,25 +75,25 @@ export class Daemon {
     private config: Config,
     private readonly s: DaemonServices,
   ) {
-    this.journal = new SwitchableJournal(s.openJournal(config.daemon.journal));
+    this.journalFile = s.openJournal(config.daemon.journal);
   }
 
   get currentConfig(): Config {
     return this.config;
   }
 
-  domain(name: string): Domain | undefined {
+  domain(name: string): LiveDomain | undefined {
     return this.domains.get(name);
   }
 
-  get domainList(): Domain[] {
+  get domainList(): LiveDomain[] {
     return [...this.domains.values()];
   }
 
-  private build(d: DomainConfig): Domain {
+  private build(d: DomainConfig): LiveDomain {
     const classify = this.s.classify ?? classifyDomain;
     const kind = classify(d.memcg);
-    const deps: ConstructorParameters<typeof Domain>[1] = {
+    const deps: ConstructorParameters<typeof LiveDomain>[1] = {
       logger: this.s.logger,
       clock: this.s.clock,
       killer: this.s.killer,
@@ -97,7 +107,7 @@ export class Daemon {
       registry: () => this.control?.registry() ?? new Map(),
       onKill: (r) => this.control?.notifyKill(r),
     };
-    return new Domain(d, deps);
+    return new LiveDomain(d, deps);
   }
 
   /** Build and arm every domain; on failure, disarm what was armed and throw. */
@@ -168,7 +178,7 @@ export class Daemon {
     const changes: string[] = [];
     const prev = this.config;
     // Build new domains first: a bad cgroup path throws here, before anything changed.
-    const fresh = new Map<string, Domain>();
+    const fresh = new Map<string, LiveDomain>();
     for (const d of next.domains) {
       const existing = this.domains.get(d.name);
       if (!existing || !existing.canApply(d)) fresh.set(d.name, this.build(d));
@@ -176,7 +186,8 @@ export class Daemon {
     const dm = next.daemon;
     this.s.logger.configure(dm.logFormat, dm.logLevel);
     if (dm.journal !== prev.daemon.journal) {
-      const old = this.journal.swap(this.s.openJournal(dm.journal));
+      const old = this.journalFile;
+      this.journalFile = this.s.openJournal(dm.journal);
       await old.close?.();
       changes.push(`journal ${dm.journal ?? 'none'}`);
     }
@@ -237,7 +248,7 @@ export class Daemon {
     await Promise.all([...this.domains.values()].map((d) => d.stop()));
     await this.control?.close();
     await this.s.killer.close?.();
-    await this.journal.current.close?.();
+    await this.journalFile.close?.();
     await this.s.poller.stop();
   }
 }

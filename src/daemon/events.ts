@@ -12,12 +12,8 @@ export interface DomainEventsOptions {
   log: Log;
   /** One human line for a kill (the journal's formatKillLine). */
   formatKill(record: KillRecord): string;
-  /** When SIGKILL left for a pid, on the daemon's clock (TimedKiller). */
-  signalAtMs(pid: number): number | null;
   /** Every kill record, after it is logged (e.g. ControlServer.notifyKill). */
   onKill?(record: KillRecord): void;
-  /** How long the scan behind the current decision took, ms. */
-  scanMs?(): number | undefined;
 }
 
 const round = (ms: number): number => Math.round(ms * 1000) / 1000;
@@ -42,7 +38,7 @@ export class DomainEvents implements EventSink {
     this.o.log.log(level, event, message, fields);
   }
 
-  decision(_domain: string, d: Decision, trigger: TriggerEvent): void {
+  decision(_domain: string, d: Decision, trigger: TriggerEvent, scanMs?: number): void {
     this.decisionCount++;
     this.lastTrigger = trigger;
     const empty = d.victims.length === 0;
@@ -58,13 +54,13 @@ export class DomainEvents implements EventSink {
       candidates: d.candidateCount ?? d.candidates.length,
       skipped: d.skipped.length,
       targetKiB: d.targetKiB,
-      scanMs: this.o.scanMs?.() === undefined ? undefined : round(this.o.scanMs() as number),
+      scanMs: scanMs === undefined ? undefined : round(scanMs),
     });
   }
 
-  kill(record: KillRecord): void {
+  /** signalAtMs: when SIGKILL left, on the daemon's clock, so the line carries event -> SIGKILL. */
+  kill(record: KillRecord, signalAtMs: number | null = null): void {
     this.killCount++;
-    const signalAtMs = this.o.signalAtMs(record.pid);
     const triggerAtMs = this.lastTrigger?.atMs;
     const fields: Record<string, unknown> = { ...record };
     if (triggerAtMs !== undefined) fields.triggerAtMs = round(triggerAtMs);

@@ -9,8 +9,7 @@ import { FileJournal, formatKillLine } from '../journal/index.js';
 import { ControlServer } from '../control/server.js';
 import type { Config, ConfigFlags } from '../config/index.js';
 import { readConfigOffThread } from './config-reader.js';
-import { Daemon, type ControlPort, type DaemonServices } from './daemon.js';
-import { NO_JOURNAL, type ClosableJournal } from './journal-switch.js';
+import { Daemon, NO_JOURNAL, type ClosableJournal, type ControlPort, type DaemonServices } from './daemon.js';
 import { Logger, type LogOutput } from './logger.js';
 import { GroupPidsSource, isUnaccountedGroup } from '../kernel/group-source.js';
 import { POLICIES } from '../policy/registry.js';
@@ -92,7 +91,8 @@ function services(o: RunOptions, logger: Logger, started: Started): DaemonServic
       // Pressure events scan incrementally (docs/snapshot-format.md); oom_score is read
       // only for the policy that ranks by it. A policy change builds a new domain and source.
       // Sizes are read lazily for policies that say which sizes a decision used.
-      const scan = { scanMode: 'incremental', needOomScore: d.policy === 'oom-score', lazySizes: POLICIES[d.policy].sizesUsed !== undefined } as const;
+      const policy = POLICIES[d.policy];
+      const scan = { scanMode: 'incremental', needOomScore: policy.readsOomScore, lazySizes: policy.sizesUsed !== undefined } as const;
       if (kind === 'cgroup2' && d.memcg !== null && isUnaccountedGroup(d.memcg)) {
         logger.info('domain-memory', `${d.memcg} has no memory controller: its processes are the candidates, the memory numbers are the machine's`, { domain: d.name });
         return new GroupPidsSource(d.memcg, process.pid, scan);

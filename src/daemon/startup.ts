@@ -3,6 +3,7 @@
 import type { Capabilities } from '../kernel/capabilities.js';
 import { probeCapabilities } from '../kernel/probe.js';
 import type { Config } from '../config/types.js';
+import { POLICIES } from '../policy/registry.js';
 import type { Logger } from './logger.js';
 
 export interface StartupCapabilities {
@@ -13,7 +14,7 @@ export interface StartupCapabilities {
 /** One sentence per shortfall that matters for this configuration. */
 export function capabilityWarnings(c: Capabilities, config: Config): Array<{ capability: string; message: string }> {
   const out: Array<{ capability: string; message: string }> = [];
-  const usesPsi = config.domains.some((d) => d.trigger.mode === 'psi' || (d.trigger.mode === 'auto' && (d.policy === 'simple-lmk' || d.psiGroup !== null)));
+  const usesPsi = config.domains.some((d) => d.trigger.mode === 'psi' || (d.trigger.mode === 'auto' && (POLICIES[d.policy].trigger === 'pressure' || d.psiGroup !== null)));
   if (!c.privileges.sysResource) {
     out.push({
       capability: 'CAP_SYS_RESOURCE',

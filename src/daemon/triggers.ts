@@ -1,15 +1,13 @@
 // A trigger plan (trigger-plan.ts) made real: PSI triggers and memcg eventfds on the
 // shared FdPoller, the adaptive ThresholdPoller reading the domain's memory. Threshold
 // checks call the policy's own needsAction(), so "when to act" is decided in one place;
-// the headroom below only decides how long the poller may sleep (earlyoom's formula).
+// the policy's headroom() only decides how long the poller may sleep (earlyoom's formula).
 import type { Clock } from '../engine/ports.js';
-import type { PolicyName } from '../model/decision.js';
 import { formatKiB } from '../model/units.js';
 import type { Policy } from '../policy/types.js';
 import type { MemoryView } from '../model/memory-view.js';
 import {
-  availableHeadroom, MemcgEventTrigger, memcgHeadroom, minfreeHeadroom, policyThresholdCheck, PsiTrigger,
-  ThresholdPoller, type FdPoller, type Headroom, type TriggerEnd, type TriggerLog, type TriggerSource,
+  MemcgEventTrigger, policyThresholdCheck, PsiTrigger, ThresholdPoller, type FdPoller, type TriggerEnd, type TriggerLog, type TriggerSource,
 } from '../kernel/triggers/index.js';
 import type { PlannedSource } from './trigger-plan.js';
 
@@ -22,28 +20,6 @@ export interface TriggerContext {
   policy: Policy<unknown, unknown>;
   /** Current params (read at every check, so a reload applies at once). */
   params(): unknown;
-}
-
-interface ParamShape {
-  levels?: Array<{ minfreeKiB: number }>;
-  memAvailablePercent?: number;
-  swapFreePercent?: number;
-  minfreeKiB?: number;
-}
-
-/** How far the domain is from acting, KiB: only used to pace the poller. */
-export function headroomFor(policy: PolicyName, params: unknown, view: MemoryView): Headroom {
-  const p = params as ParamShape;
-  const cgLimit = view.cgroup?.limitKiB ?? null;
-  if (policy === 'oom-score') {
-    const mem = p.memAvailablePercent ?? 10;
-    if (cgLimit !== null) return memcgHeadroom(view, (cgLimit * mem) / 100);
-    return availableHeadroom(view.memory, mem, p.swapFreePercent ?? 10);
-  }
-  const minfrees = (p.levels ?? []).map((l) => l.minfreeKiB);
-  if (p.minfreeKiB !== undefined) minfrees.push(p.minfreeKiB);
-  if (cgLimit !== null) return memcgHeadroom(view, Math.max(0, ...minfrees));
-  return minfreeHeadroom(view.memory, minfrees);
 }
 
 function describeView(view: MemoryView): string {
@@ -73,7 +49,7 @@ export function buildTrigger(s: PlannedSource, ctx: TriggerContext): TriggerSour
         check: policyThresholdCheck({
           readMemory: ctx.readMemory,
           needsAction: (view) => ctx.policy.needsAction(view, ctx.params()),
-          headroom: (view) => headroomFor(ctx.policy.name, ctx.params(), view),
+          headroom: (view) => ctx.policy.headroom(view, ctx.params()),
           describe: describeView,
         }),
       });

@@ -75,8 +75,10 @@ export interface JournalPort {
 /** What the engine tells the world. The daemon turns it into log lines and metrics. */
 export interface EventSink {
   log(level: LogLevel, event: string, message: string, fields?: Record<string, unknown>): void;
-  decision(domain: string, decision: Decision, trigger: TriggerEvent): void;
-  kill(record: KillRecord): void;
+  /** scanMs: time in the source (scan, freshen, recheck) behind this decision, on the engine's clock. */
+  decision(domain: string, decision: Decision, trigger: TriggerEvent, scanMs?: number): void;
+  /** signalAtMs: when SIGKILL left (KillResult.signalAtMs), null when it did not. */
+  kill(record: KillRecord, signalAtMs?: number | null): void;
 }
 
 /** A reason to run a reclaim. */

@@ -45,6 +45,8 @@ export class ReclaimEngine<P = unknown, S = unknown> {
   private settings: EngineSettings<P>;
   private state: S;
   private running = false;
+  /** Time spent in the source for the reclaim in progress (scan, freshen, recheck), ms. */
+  private scanMs = 0;
   private absorbedCount = 0;
   private reclaims = 0;
 
@@ -111,6 +113,16 @@ export class ReclaimEngine<P = unknown, S = unknown> {
     return ctx;
   }
 
+  /** A read from the source, its time added to the reclaim's scan time. */
+  private async timed<T>(read: () => Promise<T>): Promise<T> {
+    const start = this.deps.clock.nowMs();
+    try {
+      return await read();
+    } finally {
+      this.scanMs += this.deps.clock.nowMs() - start;
+    }
+  }
+
   /** The policy's decision on a snapshot, or undefined when memory needs no action. */
   private decideOn(snapshot: Snapshot): Decision<S> | undefined {
     const { policy } = this.deps;
@@ -133,7 +145,8 @@ export class ReclaimEngine<P = unknown, S = unknown> {
     let decision = this.decideOn(snapshot);
     for (let round = 1; decision !== undefined && source.freshen !== undefined; round++) {
       const used = round <= MAX_FRESHEN_ROUNDS ? policy.sizesUsed?.(snapshot, decision, params, this.context()) : undefined;
-      const fresher = await source.freshen(used ?? (() => true));
+      const freshen = source.freshen.bind(source);
+      const fresher = await this.timed(() => freshen(used ?? (() => true)));
       if (fresher === undefined) break;
       snapshot = fresher;
       decision = this.decideOn(snapshot);
@@ -144,13 +157,15 @@ export class ReclaimEngine<P = unknown, S = unknown> {
   private async reclaim(trigger: TriggerEvent): Promise<ReclaimOutcome> {
     const { policy, source, events } = this.deps;
     const { params } = this.settings;
-    let decision = await this.decideOnFreshSizes(await source.scan());
+    this.scanMs = 0;
+    let decision = await this.decideOnFreshSizes(await this.timed(() => source.scan()));
     // A source that served some facts from earlier reads confirms the victims; when one
     // was stale (exiting, a zombie, another process now) it hands a fresh snapshot back.
-    const fresh = decision && decision.victims.length > 0 ? await source.recheck?.(decision.victims) : undefined;
+    const victims = decision?.victims ?? [];
+    const fresh = victims.length > 0 && source.recheck ? await this.timed(async () => source.recheck?.(victims)) : undefined;
     if (fresh) decision = this.decideOn(fresh);
     if (!decision) return { kind: 'no-action', reason: 'memory is above every threshold' };
-    events.decision(this.deps.domain, decision, trigger);
+    events.decision(this.deps.domain, decision, trigger, this.scanMs);
     if (decision.victims.length === 0) {
       this.state = decision.state;
       return { kind: 'no-victims', decision };
@@ -189,7 +204,7 @@ export class ReclaimEngine<P = unknown, S = unknown> {
         domain: this.deps.domain,
       });
       journal.append(record);
-      events.kill(record);
+      events.kill(record, r.signalAtMs);
       return record;
     });
     return { kind: 'killed', decision, records, timedOut };

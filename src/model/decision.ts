@@ -15,6 +15,7 @@ export type SkipReason =
   | 'adj-unkillable' // oom_score_adj -1000
   | 'adj-below-min' // below the policy's minimum adj (simple-lmk: < 0; table: < level adj)
   | 'protected' // matched a protect rule
+  | 'min-adj' // below the domain's min_adj (configuration, --min-adj)
   | 'no-memory' // nothing resident to free
   | 'not-registered' // lmkd: a registry exists and this pid is not in it
   | 'outside-domain'; // not in the memory domain's cgroup

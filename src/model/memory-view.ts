@@ -13,3 +13,12 @@ export interface MemoryView {
  * controller).
  */
 export type DomainKind = 'machine' | 'memcg-v1' | 'cgroup2';
+
+/**
+ * How far memory is from a policy's threshold, KiB (negative: past it). Only paces the
+ * adaptive poller (earlyoom's sleep formula); whether to act is the policy's needsAction.
+ */
+export interface Headroom {
+  headroomKiB: number;
+  swapHeadroomKiB?: number;
+}

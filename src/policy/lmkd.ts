@@ -12,6 +12,7 @@ import { levelWhy, noLevelSummary, tableCandidates, tableTriggerReport } from '.
 import { NO_SIZES, noteSizesUsed, sizesUsedBy, usedAmong } from './sizes-used.js';
 import type { Policy, PolicyContext, RegistryEntry } from './types.js';
 import type { MemoryView } from '../model/memory-view.js';
+import { minfreeDomainHeadroom, tableNeededKiB } from './headroom.js';
 
 /** heaviest: the largest resident size at the adj (ro.lmk.kill_heaviest_task);
  * lru: the least recently registered at the adj (proc_adj_lru, the seed's choice). */
@@ -145,6 +146,11 @@ export function decideLmkd(snapshot: Snapshot, state: LmkdState, params: LmkdPar
 export const lmkd: Policy<LmkdParams, LmkdState> = {
   name: 'lmkd',
   trigger: 'threshold',
+  readsOomScore: false,
+  takesTableLevels: true,
+  servesLmkdClients: true,
+  headroom: (view, p) => minfreeDomainHeadroom(view, p.levels.map((l) => l.minfreeKiB)),
+  neededKiB: (view, p) => tableNeededKiB(p.levels, lmkdFreeFile(view)),
   defaultParams: () => ({
     levels: DEFAULT_LEVELS.map((l) => ({ ...l })),
     killTimeoutMs: DEFAULT_KILL_TIMEOUT_MS,

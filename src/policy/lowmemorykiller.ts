@@ -14,6 +14,7 @@ import {
 import { NO_SIZES, noteSizesUsed, sizesUsedBy, usedAmong } from './sizes-used.js';
 import type { Policy, PolicyContext, TriggerReport } from './types.js';
 import type { MemoryView } from '../model/memory-view.js';
+import { minfreeDomainHeadroom, tableNeededKiB } from './headroom.js';
 
 export interface LowmemorykillerParams {
   levels: Level[];
@@ -170,6 +171,11 @@ export function tableTriggerReport(levels: readonly Level[], ff: FreeFile): Trig
 export const lowmemorykiller: Policy<LowmemorykillerParams, LowmemorykillerState> = {
   name: 'lowmemorykiller',
   trigger: 'threshold',
+  readsOomScore: false,
+  takesTableLevels: true,
+  servesLmkdClients: false,
+  headroom: (view, p) => minfreeDomainHeadroom(view, p.levels.map((l) => l.minfreeKiB)),
+  neededKiB: (view, p) => tableNeededKiB(p.levels, lowmemFreeFile(view)),
   defaultParams: () => ({ levels: DEFAULT_LEVELS.map((l) => ({ ...l })), deathPendingMs: DEFAULT_DEATH_PENDING_MS }),
   initialState: () => ({}),
   needsAction: (view: MemoryView, p: LowmemorykillerParams) => {

@@ -9,6 +9,7 @@ import { limitedCgroup } from './domain.js';
 import { byIdentity, byTier, screen, tierNote, type Candidate } from './screen.js';
 import type { Policy, PolicyContext, TriggerReport } from './types.js';
 import type { MemoryView } from '../model/memory-view.js';
+import { availableHeadroom, memcgHeadroom } from './headroom.js';
 
 export interface OomScoreParams {
   /** Act when MemAvailable is at or below this percentage of MemTotal. */
@@ -152,6 +153,19 @@ export function decideOomScore(
 export const oomScore: Policy<OomScoreParams, OomScoreState> = {
   name: 'oom-score',
   trigger: 'threshold',
+  readsOomScore: true,
+  takesTableLevels: false,
+  servesLmkdClients: false,
+  headroom: (view, p) => {
+    const limitKiB = view.cgroup?.limitKiB ?? null;
+    if (limitKiB !== null) return memcgHeadroom(view, (limitKiB * p.memAvailablePercent) / 100);
+    return availableHeadroom(view.memory, p.memAvailablePercent, p.swapFreePercent);
+  },
+  // Enough to lift available memory above mem_available % of the total.
+  neededKiB: (view, p) => {
+    const l = memoryLevels(view);
+    return Math.max(0, Math.floor((p.memAvailablePercent * l.totalKiB) / 100) - l.availableKiB + 1);
+  },
   defaultParams: () => ({
     memAvailablePercent: DEFAULT_MEM_AVAILABLE_PERCENT,
     swapFreePercent: DEFAULT_SWAP_FREE_PERCENT,

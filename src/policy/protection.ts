@@ -150,6 +150,7 @@ export function protectionSkip(p: ProcessInfo, ctx: PolicyContext, rules: Compil
   if (isZombie(p)) return 'zombie';
   if (p.exiting) return 'exiting';
   if (p.oomScoreAdj <= OOM_SCORE_ADJ_MIN) return 'adj-unkillable';
+  if (ctx.rules.minAdj != null && p.oomScoreAdj < ctx.rules.minAdj) return 'min-adj';
   if (anyMatch(rules.protect, p)) return 'protected';
   return undefined;
 }

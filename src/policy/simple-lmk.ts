@@ -15,6 +15,7 @@ import { byIdentity, screen, tierNote, type Candidate } from './screen.js';
 import { noteSizesUsed, sizesUsedBy, usedAmong, type SizesUsed } from './sizes-used.js';
 import type { Policy, PolicyContext, TriggerReport } from './types.js';
 import type { MemoryView } from '../model/memory-view.js';
+import { minfreeDomainHeadroom } from './headroom.js';
 
 /** "Kill up to this many victims per reclaim" (seed 000). */
 export const MAX_VICTIMS = 1024;
@@ -234,6 +235,13 @@ export function decideSimpleLmk(
 export const simpleLmk: Policy<SimpleLmkParams, SimpleLmkState> = {
   name: 'simple-lmk',
   trigger: 'pressure',
+  readsOomScore: false,
+  takesTableLevels: false,
+  servesLmkdClients: false,
+  // Only when a poller serves it: the distance to minfree.
+  headroom: (view, p) => minfreeDomainHeadroom(view, [p.minfreeKiB]),
+  // The seed's reclaim aims to free at least MIN_FREE_PAGES.
+  neededKiB: (_view, p, decision) => decision.targetKiB ?? p.minfreeKiB,
   defaultParams: () => ({
     minfreeKiB: SIMPLE_LMK_DEFAULT_MINFREE_KIB,
     reclaimTimeoutMs: SIMPLE_LMK_DEFAULT_RECLAIM_TIMEOUT_MS,

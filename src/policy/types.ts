@@ -2,7 +2,7 @@
 // context) -> decision with the next state. No clock, no I/O: time arrives as ctx.nowMs.
 import type { ProcessInfo, Snapshot } from '../model/snapshot.js';
 import type { Decision, PolicyName } from '../model/decision.js';
-import type { MemoryView } from '../model/memory-view.js';
+import type { Headroom, MemoryView } from '../model/memory-view.js';
 
 /** Match processes by name (comm) or cmdline regular expression, uid, or cgroup path prefix. */
 export interface ProcessMatcher {
@@ -22,6 +22,12 @@ export interface ProtectionRules {
   prefer: readonly ProcessMatcher[];
   /** Killed last: only when nothing else would do. */
   avoid: readonly ProcessMatcher[];
+  /**
+   * min_adj: only processes with oom_score_adj >= minAdj are candidates (absent or null:
+   * every adj). What lets a test, or a cautious operator, run on the whole machine while
+   * only its own processes (at adj >= N) can ever die: the machine's sit at 0 or below.
+   */
+  minAdj?: number | null;
 }
 
 export const NO_RULES: ProtectionRules = { protect: [], prefer: [], avoid: [] };
@@ -56,7 +62,22 @@ export type TriggerKind =
 
 export interface Policy<P = unknown, S = unknown> {
   readonly name: PolicyName;
+  // The facts code outside src/policy/ asks instead of comparing a policy's name.
+  /** Which signal it acts on: pressure events, or memory thresholds (read on events or polled). */
   readonly trigger: TriggerKind;
+  /** It ranks by the kernel's oom_score, so a source must read /proc/PID/oom_score. */
+  readonly readsOomScore: boolean;
+  /** It runs on a minfree/adj table, which LMK_TARGET (the control socket) may replace. */
+  readonly takesTableLevels: boolean;
+  /** It serves lmkd's clients: a domain running it opens the lmkd control socket by default. */
+  readonly servesLmkdClients: boolean;
+  /** How far memory is from acting (paces the adaptive poller; never decides). */
+  headroom(view: MemoryView, params: P): Headroom;
+  /**
+   * What this decision, made on this memory view, had to free, KiB (the simulator's
+   * "needed", so overshoot = freed − needed means the same for every run of a policy).
+   */
+  neededKiB(view: MemoryView, params: P, decision: Decision<S>): number;
   defaultParams(): P;
   initialState(): S;
   /**

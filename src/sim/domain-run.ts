@@ -47,6 +47,7 @@ export class DomainRun {
         policy,
         paramTable: spec.params[policy],
         rules: spec.rules,
+        minAdj: spec.minAdj,
         reclaimTimeoutMs: spec.killer.timeoutMs,
         psi: spec.psi,
         trigger: spec.trigger,

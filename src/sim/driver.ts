@@ -1,17 +1,16 @@
-// Drives the daemon's own ReclaimEngine for one domain on a virtual backend (the virtual
-// kernel, or a recorded trace). The engine's awaits resolve deterministically: the
+// Drives the daemon's own Domain (src/engine/domain.ts: policy, parameters, rules with
+// min_adj, reclaim timeout, around the ReclaimEngine) for one domain on a virtual backend
+// (the virtual kernel, or a recorded trace). The engine's awaits resolve deterministically: the
 // backend's ports return settled promises, and waitForExit's promise is settled by the
 // runner on the tick its victims exit (or its timeout passes). settle() lets the engine's
 // promise chain run until the reclaim ends or blocks in waitForExit — no timers, no I/O,
 // so every run interleaves identically.
-import { ReclaimEngine } from '../engine/reclaim.js';
+import { Domain } from '../engine/domain.js';
 import type { Clock, Killer, ProcessSource, TriggerEvent } from '../engine/ports.js';
 import type { Decision, PolicyName } from '../model/decision.js';
-import { getPolicy } from '../policy/registry.js';
 import type { Policy, ProtectionRules } from '../policy/types.js';
 import type { MemoryView } from '../model/memory-view.js';
-import { neededKiB } from './needed.js';
-import { buildParams, DEFAULT_RECLAIM_TIMEOUT_MS } from './params.js';
+import { buildParams } from './params.js';
 import type { RunRecorder } from './recorder.js';
 import type { PsiSettings } from './scenario/types.js';
 import { SELF_PID } from './world.js';
@@ -29,7 +28,14 @@ export interface DriverSettings {
   policy: PolicyName;
   /** Raw [domain.params.<policy>] table, if any. */
   paramTable: Record<string, unknown> | undefined;
+  /**
+   * Parameters already built by the daemon's config reader (a daemon [[domain]] replayed):
+   * used instead of paramTable, with reclaimTimeoutMs as the daemon resolved it.
+   */
+  params?: unknown;
   rules: ProtectionRules;
+  /** Only processes with oom_score_adj >= minAdj are candidates (the daemon's min_adj); null: every adj. */
+  minAdj?: number | null;
   /** null: the policy's own timeout, else the daemon's default. */
   reclaimTimeoutMs: number | null;
   psi: PsiSettings;
@@ -37,7 +43,7 @@ export interface DriverSettings {
 }
 
 export class DomainDriver {
-  readonly engine: ReclaimEngine;
+  readonly domain: Domain;
   readonly policy: Policy;
   readonly params: unknown;
   private lastEventMs: number | null = null;
@@ -51,24 +57,29 @@ export class DomainDriver {
     clock: Clock,
     private readonly recorder: RunRecorder,
   ) {
-    this.policy = getPolicy(settings.policy);
-    const built = buildParams(settings.policy, settings.paramTable);
+    const built = settings.params !== undefined && settings.reclaimTimeoutMs !== null
+      ? { params: settings.params, reclaimTimeoutMs: settings.reclaimTimeoutMs }
+      : buildParams(settings.policy, settings.paramTable);
     this.params = built.params;
     const sink = recorder.sink();
-    this.engine = new ReclaimEngine(
-      { domain: settings.domain, policy: this.policy, source: backend.source, killer: backend.killer, journal: sink, events: sink, clock, selfPid: SELF_PID },
+    this.domain = new Domain(
       {
+        name: settings.domain,
+        policy: settings.policy,
         params: built.params,
         rules: settings.rules,
-        reclaimTimeoutMs: settings.reclaimTimeoutMs ?? built.policyTimeoutMs ?? DEFAULT_RECLAIM_TIMEOUT_MS,
+        minAdj: settings.minAdj ?? null,
+        reclaimTimeoutMs: settings.reclaimTimeoutMs ?? built.reclaimTimeoutMs,
         dryRun: false,
       },
+      { source: backend.source, killer: backend.killer, journal: sink, events: sink, clock, selfPid: SELF_PID },
     );
+    this.policy = this.domain.policy;
   }
 
   /** What the policy needed freed at a decision made now (recorder callback). */
   neededNow(decision: Decision): number {
-    return neededKiB(this.settings.policy, this.params, this.backend.source.view(), decision);
+    return this.policy.neededKiB(this.backend.source.view(), this.params, decision);
   }
 
   /** After the world's tick: settle a finished wait, then deliver this tick's trigger. */
@@ -107,10 +118,10 @@ export class DomainDriver {
   private async fire(event: TriggerEvent): Promise<void> {
     if (this.inflight) {
       // A reclaim is running: the engine absorbs the event (and counts it).
-      await this.engine.onTrigger(event);
+      await this.domain.onTrigger(event);
       return;
     }
-    this.inflight = this.engine.onTrigger(event).then(
+    this.inflight = this.domain.onTrigger(event).then(
       (outcome) => {
         this.inflight = null;
         this.recorder.reclaimEnded(this.settings.domain, outcome.kind === 'killed' && outcome.timedOut);

@@ -4,7 +4,7 @@
 // because the main thread cannot log while it is stuck.
 import type { Killer, KillResult, ProcessSource } from '../../engine/ports.js';
 import { formatKiB } from '../../model/units.js';
-import { getPolicy } from '../../policy/index.js';
+import { decideAfresh } from '../../engine/domain.js';
 import type { Log } from '../logger.js';
 import type { WatchdogAction, WatchdogDomainConfig } from './watchdog.js';
 import type { DomainMemory } from '../../kernel/procfs/headroom.js';
@@ -46,13 +46,14 @@ export async function emergencyReclaim(
     `WATCHDOG: the main event loop has not answered for ${Math.round(silentMs)} ms while memory is critical ` +
       `(${mem.describe}); the watchdog thread picks and kills a victim itself${config.dryRun ? ' [DRY RUN]' : ''}`,
     { domain, silentMs: Math.round(silentMs), headroomKiB: mem.headroomKiB });
-  const policy = getPolicy(config.policy);
-  let snapshot = await ctx.source.scan();
-  const floor = config.minOomScoreAdj;
-  if (floor !== null) snapshot = { ...snapshot, processes: snapshot.processes.filter((p) => p.oomScoreAdj >= floor) };
-  const decision = policy.decide(snapshot, policy.initialState(), config.params, {
-    nowMs: deps.nowMs(), selfPid: ctx.selfPid, rules: config.rules,
-  });
+  // The domain's own decision (src/engine/domain.ts): its policy, parameters and rules,
+  // min_adj among them, from the policy's initial state — this thread shares no state
+  // with the main loop's engine.
+  const settings = {
+    name: domain, policy: config.policy, params: config.params, rules: config.rules,
+    minAdj: config.minOomScoreAdj, reclaimTimeoutMs: ctx.exitTimeoutMs, dryRun: config.dryRun,
+  };
+  const decision = decideAfresh(settings, await ctx.source.scan(), deps.nowMs(), ctx.selfPid);
   if (decision.victims.length === 0) {
     log.error('watchdog-no-victim', `WATCHDOG: ${config.policy} chose no victim: ${decision.summary}`, { domain });
     return undefined;

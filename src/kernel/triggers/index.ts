@@ -5,7 +5,7 @@ export * from './psi-arm.js';
 export { PsiTrigger, SYSTEM_MEMORY_PRESSURE, type PsiTriggerOptions } from './psi-trigger.js';
 export * from './memcg-event.js';
 export * from './threshold-poller.js';
-export * from './headroom.js';
+export * from './threshold-check.js';
 export {
   parsePressure, readPressure, readPressureIfAllowed, pressureReadDelayMs, MIN_PRESSURE_READ_INTERVAL_MS,
   type Pressure, type PressureLine,

@@ -1,7 +1,12 @@
 // [[domain]] tables -> DomainSpec. A machine domain stands for a whole Linux box; a
 // cgroup domain for one memory cgroup with a limit (size) and no watermarks of its own.
 import { POLICY_NAMES, type PolicyName } from '../../model/decision.js';
-import type { ProcessMatcher, ProtectionRules } from '../../policy/types.js';
+import { OOM_SCORE_ADJ_MAX, OOM_SCORE_ADJ_MIN } from '../../model/limits.js';
+import type { ProtectionRules } from '../../policy/types.js';
+import { readRules as readDaemonRules } from '../../config/rules.js';
+import { RULE_LISTS } from '../../config/schema.js';
+import { formatPath } from '../../config/validate.js';
+import { readInteger } from '../../config/values.js';
 import { buildParams } from '../params.js';
 import type { Issues } from './errors.js';
 import type { DomainSpec } from './types.js';
@@ -25,37 +30,6 @@ export const DOMAIN_DEFAULTS = {
 /** Default high watermark: about what min_free_kbytes-based watermarks give (size/128, 4–128 MiB). */
 export function defaultReserveKiB(sizeKiB: number): number {
   return Math.min(128 * MiB, Math.max(4 * MiB, Math.round(sizeKiB / 128)));
-}
-
-function readMatchers(r: TableReader, list: 'protect' | 'prefer' | 'avoid'): ProcessMatcher[] {
-  const v = r.raw(list);
-  if (v === undefined) return [];
-  if (!Array.isArray(v)) {
-    r.issues.add(r.key(list), 'expected an array of matcher tables such as [{ name = "^sshd$" }]');
-    return [];
-  }
-  const out: ProcessMatcher[] = [];
-  v.forEach((m, i) => {
-    const path = `${r.key(list)}[${i + 1}]`;
-    if (!isTable(m)) {
-      r.issues.add(path, 'expected a table with name, cmdline, uid or cgroup');
-      return;
-    }
-    const mr = new TableReader(m, path, r.issues);
-    const matcher: ProcessMatcher = {};
-    const name = mr.string('name');
-    const cmdline = mr.string('cmdline');
-    const uid = mr.number('uid', 0, 2 ** 32 - 1, true);
-    const cgroup = mr.string('cgroup');
-    if (name !== undefined) matcher.name = name;
-    if (cmdline !== undefined) matcher.cmdline = cmdline;
-    if (uid !== undefined) matcher.uid = uid;
-    if (cgroup !== undefined) matcher.cgroup = cgroup;
-    if (Object.keys(matcher).length === 0) r.issues.add(path, 'a matcher needs at least one of name, cmdline, uid, cgroup');
-    mr.rejectUnknown();
-    out.push(matcher);
-  });
-  return out;
 }
 
 function readParams(r: TableReader): DomainSpec['params'] {
@@ -90,8 +64,20 @@ function checkParams(policy: PolicyName, table: Table, path: string, issues: Iss
   }
 }
 
+/** protect / prefer / avoid, read by the daemon's own rule reader (src/config/rules.ts). */
 function readRules(r: TableReader): ProtectionRules {
-  return { protect: readMatchers(r, 'protect'), prefer: readMatchers(r, 'prefer'), avoid: readMatchers(r, 'avoid') };
+  for (const list of RULE_LISTS) r.raw(list); // marks them known
+  return readDaemonRules(r.table, [], { add: (path, message) => r.issues.add(r.key(formatPath(path)), message) });
+}
+
+/** min_adj, as the daemon reads it: only processes at or above it are candidates. */
+function readMinAdj(r: TableReader): number | null {
+  const v = r.raw('min_adj');
+  if (v === undefined) return null;
+  const read = readInteger(v, OOM_SCORE_ADJ_MIN, OOM_SCORE_ADJ_MAX);
+  if (read.ok) return read.value;
+  r.issues.add(r.key('min_adj'), read.message);
+  return null;
 }
 
 export function readDomain(table: Table, path: string, index: number, issues: Issues): DomainSpec {
@@ -118,6 +104,7 @@ export function readDomain(table: Table, path: string, index: number, issues: Is
     policy: r.enumOf('policy', POLICY_NAMES) ?? null,
     params: readParams(r),
     rules: readRules(r),
+    minAdj: readMinAdj(r),
     psi: {
       stallMs: r.duration('psi_stall') ?? DOMAIN_DEFAULTS.psiStallMs,
       windowMs: r.duration('psi_window') ?? DOMAIN_DEFAULTS.psiWindowMs,

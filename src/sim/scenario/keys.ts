@@ -4,13 +4,13 @@ export const TOP_KEYS = ['name', 'description', 'tick', 'duration', 'epoch', 'se
 
 export const DOMAIN_KEYS = [
   'name', 'kind', 'path', 'size', 'swap', 'swap_rate', 'reserve', 'kernel', 'cache', 'cache_floor', 'cpus',
-  'system_processes', 'policy', 'params', 'protect', 'prefer', 'avoid', 'trigger', 'psi_stall', 'psi_window',
+  'system_processes', 'policy', 'params', 'protect', 'prefer', 'avoid', 'min_adj', 'trigger', 'psi_stall', 'psi_window',
   'reap', 'thaw', 'boost', 'reclaim_timeout', 'exit_base', 'exit_per_gib', 'starved_factor', 'kernel_oom', 'oom_after',
 ] as const;
 
 export const PARAM_TABLE_KEYS = ['minfree', 'reclaim_timeout', 'levels', 'death_pending', 'kill_timeout', 'pick', 'mem_available', 'swap_free'] as const;
 
-export const MATCHER_KEYS = ['name', 'cmdline', 'uid', 'cgroup'] as const;
+export { MATCHER_KEYS } from '../../config/schema.js';
 
 export const PROCESS_KEYS = [
   'name', 'count', 'domain', 'uid', 'adj', 'start', 'stop', 'memory', 'file', 'shmem', 'cpu',

@@ -109,6 +109,8 @@ export interface DomainSpec {
   /** Raw parameter tables per policy, parsed by src/policy/params.ts. */
   params: Partial<Record<PolicyName, Record<string, unknown>>>;
   rules: ProtectionRules;
+  /** Only processes with oom_score_adj >= minAdj are candidates (the daemon's min_adj); null: every adj. */
+  minAdj: number | null;
   psi: PsiSettings;
   /** Which signals wake a 'pressure' policy: the PSI-like trigger, critical vmpressure, or both. */
   trigger: 'both' | 'psi' | 'vmpressure';

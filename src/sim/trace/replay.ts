@@ -5,7 +5,8 @@ import { POLICY_NAMES } from '../../model/decision.js';
 import { isPolicyName } from '../../policy/registry.js';
 import type { ProtectionRules } from '../../policy/types.js';
 import { NO_RULES } from '../../policy/types.js';
-import { DomainDriver } from '../driver.js';
+import type { DomainSettings } from '../../engine/domain.js';
+import { DomainDriver, type DriverSettings } from '../driver.js';
 import { VirtualClock } from '../kernel/ports.js';
 import { RunRecorder } from '../recorder.js';
 import type { RunResult, SimulationResult } from '../results.js';
@@ -30,6 +31,12 @@ export interface ReplayOptions {
   reclaimTimeoutMs?: number | null;
   /** Epoch of virtual time 0 for journal timestamps; default: the first frame's timeMs. */
   epochMs?: number;
+  /**
+   * A daemon [[domain]] as the daemon's config reader built it (config DomainConfig): its
+   * policy's run uses its parameters, rules, min_adj and reclaim timeout, so the trace
+   * replays what that daemon would have decided. Runs default to its policy alone.
+   */
+  daemonDomain?: DomainSettings;
 }
 
 export const DEFAULT_CRITICAL_PERCENT = 2;
@@ -57,8 +64,12 @@ async function replayRun(trace: Trace, policy: PolicyName, reap: boolean, label:
   let driver: DomainDriver | null = null;
   const recorder = new RunRecorder((_d, decision) => ({ atMs: clock.now, neededKiB: driver?.neededNow(decision) ?? 0 }));
   const backend = new TraceBackend(frames, clock, recorder, domain, reap, psi.windowMs, o.criticalPercent ?? DEFAULT_CRITICAL_PERCENT);
+  const daemon = o.daemonDomain?.policy === policy ? o.daemonDomain : undefined;
+  const settings: DriverSettings = daemon
+    ? { domain, policy, paramTable: undefined, params: daemon.params, rules: daemon.rules, minAdj: daemon.minAdj, reclaimTimeoutMs: daemon.reclaimTimeoutMs, psi, trigger: o.trigger ?? 'both' }
+    : { domain, policy, paramTable: o.params?.[policy], rules: o.rules ?? NO_RULES, reclaimTimeoutMs: o.reclaimTimeoutMs ?? null, psi, trigger: o.trigger ?? 'both' };
   driver = new DomainDriver(
-    { domain, policy, paramTable: o.params?.[policy], rules: o.rules ?? NO_RULES, reclaimTimeoutMs: o.reclaimTimeoutMs ?? null, psi, trigger: o.trigger ?? 'both' },
+    settings,
     backend,
     clock,
     recorder,
@@ -89,7 +100,7 @@ async function replayRun(trace: Trace, policy: PolicyName, reap: boolean, label:
 export async function replayTrace(trace: Trace, o: ReplayOptions = {}): Promise<SimulationResult> {
   const first = trace.frames[0];
   if (!first) throw new SimError('SIM_BAD_RUN', `${trace.name}: the trace holds no snapshots`);
-  const names = o.runs ?? POLICY_NAMES;
+  const names = o.runs ?? (o.daemonDomain ? [o.daemonDomain.policy] : POLICY_NAMES);
   const runs: RunResult[] = [];
   for (const name of names) {
     if (!isPolicyName(name)) throw new SimError('SIM_BAD_RUN', `unknown policy "${name}" for a trace (choose from ${POLICY_NAMES.join(', ')})`);

@@ -111,6 +111,11 @@ function stubPolicy(victims: () => Victim[]): Policy<object, object> {
   return {
     name: 'simple-lmk',
     trigger: 'pressure',
+    readsOomScore: false,
+    takesTableLevels: false,
+    servesLmkdClients: false,
+    headroom: () => ({ headroomKiB: 0 }),
+    neededKiB: () => 0,
     defaultParams: () => ({}),
     initialState: () => ({}),
     needsAction: () => true,

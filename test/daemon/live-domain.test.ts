@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { checkConfigText, type DomainConfig } from '../../src/config/index.js';
-import { Domain } from '../../src/daemon/domain.js';
+import { LiveDomain } from '../../src/daemon/live-domain.js';
 import type { FdPoller } from '../../src/kernel/triggers/index.js';
 import { POLICIES } from '../../src/policy/index.js';
 import type { PlannedSource } from '../../src/daemon/trigger-plan.js';
@@ -22,7 +22,7 @@ function setup(cfg: DomainConfig, processes = [proc(10, 0, 100), proc(11, 500, 6
   const journal = new MemoryJournal();
   const source = new FakeSource({ version: 1, memory: memory(), processes });
   const triggers: FakeTrigger[] = [];
-  const domain = new Domain(cfg, {
+  const domain = new LiveDomain(cfg, {
     logger: log.logger, clock, killer, journal, poller: {} as FdPoller, selfPid: 1, psiAvailable: true, kind: 'machine', source,
     formatKill: simpleKill,
     makeTrigger: (s: PlannedSource) => {

@@ -1,19 +1,17 @@
-// One memory domain: the whole machine or one cgroup, with its own policy, parameters,
-// engine and triggers. Trigger events run a reclaim on the engine (one at a time; events
-// during a reclaim are absorbed by it). A reload either reconfigures the engine in place
-// (parameters, rules, timeouts, dry run, min_adj) and re-arms triggers when they changed,
+// One memory domain live: the whole machine or one cgroup, its Domain (src/engine/domain.ts:
+// policy, parameters, rules with min_adj, dry run, LMK_TARGET's table, around the engine)
+// plus what only the daemon has — triggers armed on the kernel, and a warm-up at start.
+// Trigger events run a reclaim (one at a time; events during a reclaim are absorbed). A
+// reload either applies the new settings in place and re-arms triggers when they changed,
 // or — for another cgroup or another policy — asks the daemon to build a new domain.
 import type { Clock, JournalPort, Killer, ProcessSource, TriggerEvent } from '../engine/ports.js';
-import { ReclaimEngine, type ReclaimOutcome } from '../engine/reclaim.js';
+import { Domain, type DomainOutcome } from '../engine/domain.js';
 import type { KillRecord } from '../model/kill-record.js';
-import { POLICIES } from '../policy/registry.js';
 import type { Policy, RegistryEntry } from '../policy/types.js';
 import type { FdPoller, TriggerEnd, TriggerSource } from '../kernel/triggers/index.js';
 import type { DomainConfig } from '../config/types.js';
 import { DomainEvents } from './events.js';
 import type { Log, Logger } from './logger.js';
-import { MinAdjSource } from './min-adj-source.js';
-import { TimedKiller } from './timed-killer.js';
 import { DomainTriggers } from './domain-triggers.js';
 import { planTriggers, samePlan, type PlannedSource, type TriggerPlan } from './trigger-plan.js';
 import type { DomainKind } from '../model/memory-view.js';
@@ -42,49 +40,30 @@ export interface DomainDeps {
   triggerRetryMs?: number;
 }
 
-export class Domain {
+export class LiveDomain {
   private cfg: DomainConfig;
   private readonly log: Log;
   private readonly policy: Policy<unknown, unknown>;
-  private readonly engine: ReclaimEngine<unknown, unknown>;
+  private readonly domain: Domain;
   private readonly events: DomainEvents;
-  private readonly source: MinAdjSource;
   private plan: TriggerPlan;
   private readonly triggers: DomainTriggers;
   private readonly inflight = new Set<Promise<void>>();
   private stopped = false;
   private eventCount = 0;
-  /** The table from LMK_TARGET: the process manager owns it, so a reload keeps it. */
-  private targetLevels: Array<{ minfreeKiB: number; adj: number }> | undefined;
-  /** After a dry-run "kill", events are absorbed until then, as if the victims took the whole timeout to die. */
-  private holdUntilMs = -Infinity;
 
   constructor(cfg: DomainConfig, private readonly deps: DomainDeps) {
     this.cfg = cfg;
     this.log = deps.logger.forDomain(cfg.name);
-    this.policy = POLICIES[cfg.policy];
-    this.source = new MinAdjSource(deps.source, () => this.cfg.minAdj, deps.clock.nowMs);
-    const killer = new TimedKiller(deps.killer);
-    const eventOpts: ConstructorParameters<typeof DomainEvents>[0] = {
-      log: this.log,
-      formatKill: deps.formatKill,
-      signalAtMs: (pid) => killer.signalAtMs(pid),
-      scanMs: () => this.source.lastScanMs,
-    };
+    const eventOpts: ConstructorParameters<typeof DomainEvents>[0] = { log: this.log, formatKill: deps.formatKill };
     if (deps.onKill) eventOpts.onKill = deps.onKill;
     this.events = new DomainEvents(eventOpts);
-    const engineDeps: ConstructorParameters<typeof ReclaimEngine<unknown, unknown>>[0] = {
-      domain: cfg.name,
-      policy: this.policy,
-      source: this.source,
-      killer,
-      journal: deps.journal,
-      events: this.events,
-      clock: deps.clock,
-      selfPid: deps.selfPid,
+    const ports: ConstructorParameters<typeof Domain>[1] = {
+      source: deps.source, killer: deps.killer, journal: deps.journal, events: this.events, clock: deps.clock, selfPid: deps.selfPid,
     };
-    if (deps.registry) engineDeps.registry = deps.registry;
-    this.engine = new ReclaimEngine(engineDeps, this.settings(cfg));
+    if (deps.registry) ports.registry = deps.registry;
+    this.domain = new Domain(cfg, ports);
+    this.policy = this.domain.policy;
     this.plan = planTriggers(cfg, this.policy.trigger, deps.kind, { psi: deps.psiAvailable });
     this.triggers = new DomainTriggers(this.log, (s, onEnded) => this.makeTrigger(s, onEnded), deps.triggerRetryMs);
   }
@@ -98,15 +77,11 @@ export class Domain {
   }
 
   get stats(): { events: number; reclaims: number; absorbed: number; decisions: number; kills: number } {
-    return { events: this.eventCount, ...this.engine.stats, decisions: this.events.decisions, kills: this.events.kills };
+    return { events: this.eventCount, ...this.domain.engine.stats, decisions: this.events.decisions, kills: this.events.kills };
   }
 
   get triggerNames(): string[] {
     return this.triggers.names;
-  }
-
-  private settings(cfg: DomainConfig): { params: unknown; rules: DomainConfig['rules']; reclaimTimeoutMs: number; dryRun: boolean } {
-    return { params: cfg.params, rules: cfg.rules, reclaimTimeoutMs: cfg.reclaimTimeoutMs, dryRun: cfg.dryRun };
   }
 
   /** Arm the triggers. Throws when one cannot be armed at all (nothing stays armed). */
@@ -141,12 +116,8 @@ export class Domain {
   }
 
   private async warmUp(): Promise<number> {
-    const first = await this.source.scan();
-    for (let round = 0; round < WARM_UP_ROUNDS && !this.stopped; round++) {
-      const snapshot = await this.source.scan();
-      const { params, rules } = this.engine.currentSettings;
-      this.policy.decide(snapshot, this.policy.initialState(), params, { nowMs: this.deps.clock.nowMs(), rules, selfPid: this.deps.selfPid });
-    }
+    const first = await this.deps.source.scan();
+    for (let round = 0; round < WARM_UP_ROUNDS && !this.stopped; round++) this.domain.decideAfresh(await this.deps.source.scan());
     return first.processes.length;
   }
 
@@ -165,9 +136,9 @@ export class Domain {
       clock: this.deps.clock,
       log: (level, event, message, fields) => this.log.log(level, event, message, fields),
       onEnded,
-      readMemory: () => this.source.readMemory(),
+      readMemory: () => this.deps.source.readMemory(),
       policy: this.policy,
-      params: () => this.engine.currentSettings.params,
+      params: () => this.domain.settings.params,
     });
   }
 
@@ -175,16 +146,12 @@ export class Domain {
   onEvent(e: TriggerEvent): void {
     if (this.stopped) return;
     this.eventCount++;
-    if (e.atMs < this.holdUntilMs) {
-      this.log.debug('absorbed', `${e.source} ${e.level} absorbed: dry run holds the domain as if its victims were dying`);
-      return;
-    }
     this.log.debug('trigger', `${e.source} ${e.level}${e.detail ? `: ${e.detail}` : ''}`, { source: e.source, triggerLevel: e.level, atMs: e.atMs });
-    const run: Promise<void> = this.engine.onTrigger(e).then(
+    const run: Promise<void> = this.domain.onTrigger(e).then(
       (outcome) => {
         this.logOutcome(outcome);
         // The kernel source's put-off refreshes, now that nobody waits for a kill.
-        if (outcome.kind !== 'absorbed') this.deps.source.afterReclaim?.();
+        if (outcome.kind !== 'absorbed' && outcome.kind !== 'held') this.deps.source.afterReclaim?.();
       },
       (err: unknown) => this.log.error('reclaim-failed', `reclaim failed: ${err instanceof Error ? err.message : String(err)}`),
     );
@@ -192,29 +159,22 @@ export class Domain {
     void run.finally(() => this.inflight.delete(run));
   }
 
-  private logOutcome(o: ReclaimOutcome): void {
-    // A dry run frees nothing, so pressure persists: without this hold the domain would
-    // decide (and journal) the same would-be kill at every pressure event.
-    if (o.kind === 'killed' && this.cfg.dryRun) this.holdUntilMs = this.deps.clock.nowMs() + this.cfg.reclaimTimeoutMs;
+  private logOutcome(o: DomainOutcome): void {
     if (o.kind === 'no-action') this.log.debug('no-action', o.reason);
     else if (o.kind === 'killed' && o.timedOut) this.log.debug('reclaim-timeout', 'reclaim ended by its timeout');
   }
 
   /** Whether a new configuration can be applied in place (same cgroup, same policy). */
   canApply(next: DomainConfig): boolean {
-    return next.name === this.cfg.name && next.memcg === this.cfg.memcg && next.policy === this.cfg.policy;
+    return next.memcg === this.cfg.memcg && this.domain.canApply(next);
   }
 
   /** Apply a new configuration in place; re-arm triggers only when the plan changed. */
   async apply(next: DomainConfig): Promise<string[]> {
     const changes: string[] = [];
-    if (this.targetLevels) {
-      next = { ...next, params: { ...(next.params as Record<string, unknown>), levels: this.targetLevels.map((l) => ({ ...l })) } };
-      changes.push('levels from LMK_TARGET kept');
-    }
+    if (this.domain.keepsTargetLevels) changes.push('levels from LMK_TARGET kept');
+    next = { ...next, params: this.domain.apply(next).params };
     const plan = planTriggers(next, this.policy.trigger, this.deps.kind, { psi: this.deps.psiAvailable });
-    this.engine.configure(this.settings(next));
-    if (!next.dryRun) this.holdUntilMs = -Infinity; // the dry-run hold ends with the dry run
     if (JSON.stringify(next) !== JSON.stringify(this.cfg)) changes.push('settings');
     this.cfg = next;
     if (!samePlan(plan, this.plan)) {
@@ -228,11 +188,8 @@ export class Domain {
 
   /** A minfree/adj table from the control socket (LMK_TARGET) for the table policies. */
   setLevels(levels: ReadonlyArray<{ minfreeKiB: number; adj: number }>): boolean {
-    if (this.cfg.policy !== 'lowmemorykiller' && this.cfg.policy !== 'lmkd') return false;
-    this.targetLevels = levels.map((l) => ({ ...l }));
-    const params = { ...(this.engine.currentSettings.params as Record<string, unknown>), levels: levels.map((l) => ({ ...l })) };
-    this.engine.configure({ params });
-    this.cfg = { ...this.cfg, params };
+    if (!this.domain.setLevels(levels)) return false;
+    this.cfg = { ...this.cfg, params: this.domain.settings.params };
     return true;
   }
 

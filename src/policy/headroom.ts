@@ -1,14 +1,10 @@
-// How far memory is from a threshold, in KiB — what the ThresholdPoller turns into a sleep.
-// Pure functions over the MemoryView a ProcessSource reads. They only schedule the next
-// read: whether to act is always the policy's needsAction() (the check below).
-import type { MemoryState } from '../../model/snapshot.js';
-import type { MemoryView } from '../../model/memory-view.js';
-import type { ThresholdCheck } from './threshold-poller.js';
-
-export interface Headroom {
-  headroomKiB: number;
-  swapHeadroomKiB?: number;
-}
+// How far memory is from a threshold, in KiB — each policy's `headroom` fact, which the
+// ThresholdPoller turns into a sleep — and what a policy had to free at a decision (its
+// `neededKiB` fact, the simulator's "needed"). Pure functions over a MemoryView. They
+// only schedule reads and measure: whether to act is always the policy's needsAction().
+import type { MemoryState } from '../model/snapshot.js';
+import type { Headroom, MemoryView } from '../model/memory-view.js';
+import type { FreeFile, Level } from './table.js';
 
 /**
  * oom-score / earlyoom: available memory above memPercent of total, and free swap above
@@ -40,26 +36,18 @@ export function minfreeHeadroom(memory: MemoryState, minfreeKiB: readonly number
   return { headroomKiB: Math.max(otherFree, otherFile) - highest };
 }
 
-export interface PolicyCheckOptions {
-  readMemory(): Promise<MemoryView>;
-  /** The policy's needsAction(view, params), bound by the caller. */
-  needsAction(view: MemoryView): boolean;
-  headroom(view: MemoryView): Headroom;
-  /** TriggerEvent.level when acting (default "critical"). */
-  level?: string;
-  /** A short description of the memory for the event's detail. */
-  describe?(view: MemoryView): string;
+/** The minfree policies (the tables, simple-lmk): the machine's table headroom, or the group's. */
+export function minfreeDomainHeadroom(view: MemoryView, minfreeKiB: readonly number[]): Headroom {
+  if ((view.cgroup?.limitKiB ?? null) !== null) return memcgHeadroom(view, Math.max(0, ...minfreeKiB));
+  return minfreeHeadroom(view.memory, minfreeKiB);
 }
 
-/** Build a ThresholdPoller check from a memory reader, a policy and a headroom function. */
-export function policyThresholdCheck(o: PolicyCheckOptions): () => Promise<ThresholdCheck> {
-  return async () => {
-    const view = await o.readMemory();
-    const h = o.headroom(view);
-    const result: ThresholdCheck = { act: o.needsAction(view), headroomKiB: h.headroomKiB };
-    if (h.swapHeadroomKiB !== undefined) result.swapHeadroomKiB = h.swapHeadroomKiB;
-    if (o.level !== undefined) result.level = o.level;
-    if (o.describe) result.detail = o.describe(view);
-    return result;
-  };
+/**
+ * A table policy's need: enough that no level applies any more. A level applies while
+ * other_free AND other_file are both below its minfree, so it takes the top minfree −
+ * max(other_free, other_file).
+ */
+export function tableNeededKiB(levels: readonly Level[], ff: FreeFile): number {
+  const top = levels.reduce((m, l) => Math.max(m, l.minfreeKiB), 0);
+  return Math.max(0, top - Math.max(ff.otherFreeKiB, ff.otherFileKiB));
 }
