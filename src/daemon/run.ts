@@ -5,7 +5,7 @@ import { systemClock } from '../kernel/clock.js';
 import { KernelKiller } from '../kernel/kill/index.js';
 import { KernelProcessSource } from '../kernel/source.js';
 import { FdPoller } from '../kernel/triggers/index.js';
-import { FileJournal, formatKillLine } from '../journal/index.js';
+import { FileJournal, formatKillLine, journalPathProblem } from '../journal/index.js';
 import { ControlServer } from '../control/server.js';
 import type { Config, ConfigFlags } from '../config/index.js';
 import { readConfigOffThread } from './config-reader.js';
@@ -35,6 +35,8 @@ export interface RunOptions {
 
 function openJournal(path: string | null, logger: Logger): ClosableJournal {
   if (path === null) return NO_JOURNAL;
+  const problem = journalPathProblem(path);
+  if (problem) logger.error('journal-unwritable', `kill journal: ${problem}; kills will happen but will not be recorded until this is fixed`, { path });
   return new FileJournal(path, {
     onError: (e, r) => logger.error('journal-failed', `kill journal ${path}: ${e.message} (record of pid ${r.pid} not kept)`, { path }),
   });

@@ -6,8 +6,9 @@ import type { Decision, PolicyName } from '../model/decision.js';
 import type { Snapshot } from '../model/snapshot.js';
 import type { KillRecord } from '../model/kill-record.js';
 import type { Policy, PolicyContext, ProtectionRules, RegistryEntry } from '../policy/types.js';
-import type { Clock, EventSink, JournalPort, Killer, ProcessSource, TriggerEvent } from './ports.js';
+import type { Clock, EventSink, JournalPort, Killer, KillResult, ProcessSource, TriggerEvent } from './ports.js';
 import { killRecordFrom } from './record.js';
+import { settleAfter, staleBecause, type Settle } from './settle.js';
 
 export interface EngineSettings<P> {
   params: P;
@@ -49,6 +50,10 @@ export class ReclaimEngine<P = unknown, S = unknown> {
   private scanMs = 0;
   private absorbedCount = 0;
   private reclaims = 0;
+  /** The last reclaim that killed, for a pressure policy: later events are checked against it (settle.ts). */
+  private settle: Settle | undefined;
+  /** The memory the last decision was made on. */
+  private decidedOn: Snapshot | undefined;
 
   constructor(
     private readonly deps: EngineDeps<P, S>,
@@ -157,8 +162,15 @@ export class ReclaimEngine<P = unknown, S = unknown> {
   private async reclaim(trigger: TriggerEvent): Promise<ReclaimOutcome> {
     const { policy, source, events } = this.deps;
     const { params } = this.settings;
+    const stale = this.settle && (await this.staleEvent(this.settle));
+    if (stale) {
+      this.absorbedCount++;
+      events.log('info', 'absorbed', `${trigger.source} ${trigger.level} absorbed: ${stale}`, { domain: this.deps.domain, why: stale });
+      return { kind: 'absorbed' };
+    }
     this.scanMs = 0;
-    let decision = await this.decideOnFreshSizes(await this.timed(() => source.scan()));
+    this.decidedOn = await this.timed(() => source.scan());
+    let decision = await this.decideOnFreshSizes(this.decidedOn);
     // A source that served some facts from earlier reads confirms the victims; when one
     // was stale (exiting, a zombie, another process now) it hands a fresh snapshot back.
     const victims = decision?.victims ?? [];
@@ -183,6 +195,7 @@ export class ReclaimEngine<P = unknown, S = unknown> {
     const { killer, clock, events, journal } = this.deps;
     const { dryRun, reclaimTimeoutMs } = this.settings;
     const results = await killer.kill(decision.victims, { dryRun });
+    const stages = this.journalSignalled(decision, results);
     const exits = dryRun
       ? results.map(() => null)
       : await killer.waitForExit(results.filter((r) => r.killed), reclaimTimeoutMs);
@@ -197,16 +210,54 @@ export class ReclaimEngine<P = unknown, S = unknown> {
     const wallMs = clock.wallMs();
     const records = results.map((r) => {
       const exitMs = r.killed ? (exits[killed.indexOf(r)] ?? null) : null;
+      const killId = stages.get(r);
       const record = killRecordFrom(r, exitMs, {
         policy: decision.policy,
         wallMs,
         dryRun,
         domain: this.deps.domain,
+        ...(killId !== undefined ? { stage: { stage: 'final' as const, killId } } : {}),
       });
       journal.append(record);
       events.kill(record, r.signalAtMs);
       return record;
     });
+    this.settleOn(decision, killed);
     return { kind: 'killed', decision, records, timedOut };
+  }
+
+  /** Why this event is stale, checked against the memory now; undefined: act on it. */
+  private async staleEvent(s: Settle): Promise<string | undefined> {
+    if (this.deps.clock.nowMs() >= s.untilMs) {
+      this.settle = undefined;
+      return undefined;
+    }
+    return staleBecause(s, this.deps.clock.nowMs(), await this.deps.source.readMemory());
+  }
+
+  /** A pressure policy's kills open a settle window as long as the reclaim timeout. */
+  private settleOn(decision: Decision, killed: readonly KillResult[]): void {
+    this.settle = undefined;
+    if (this.deps.policy.trigger !== 'pressure' || this.settings.dryRun || killed.length === 0 || !this.decidedOn) return;
+    const freedKiB = killed.reduce((sum, r) => sum + r.victim.sizeKiB, 0);
+    this.settle = settleAfter(decision, freedKiB, this.decidedOn, this.deps.clock.nowMs() + this.settings.reclaimTimeoutMs);
+  }
+
+  /**
+   * The first record of each kill, as soon as SIGKILL went out: the wait for the exit can
+   * last the whole reclaim timeout, and a daemon killed meanwhile lost the record (about
+   * one per crash). Returns each signalled result's killId for its final record.
+   */
+  private journalSignalled(decision: Decision, results: readonly KillResult[]): Map<KillResult, string> {
+    const ids = new Map<KillResult, string>();
+    if (this.settings.dryRun) return ids;
+    const wallMs = this.deps.clock.wallMs();
+    for (const r of results) {
+      if (!r.killed) continue;
+      const killId = `${r.victim.pid}@${wallMs}`;
+      ids.set(r, killId);
+      this.deps.journal.append(killRecordFrom(r, null, { policy: decision.policy, wallMs, dryRun: false, domain: this.deps.domain, stage: { stage: 'signalled', killId } }));
+    }
+    return ids;
   }
 }

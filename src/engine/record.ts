@@ -1,7 +1,7 @@
 // A KillResult becomes one journal record. Shared by the engine and the daemon's watchdog,
 // which kills through the same path while the main loop is stalled.
 import type { PolicyName } from '../model/decision.js';
-import type { KillRecord } from '../model/kill-record.js';
+import type { KillRecord, KillRecordStage } from '../model/kill-record.js';
 import type { KillResult } from './ports.js';
 
 export interface RecordContext {
@@ -12,6 +12,8 @@ export interface RecordContext {
   domain: string;
   /** Replaces the victim's own sentence (the watchdog prefixes why it acted). */
   why?: string;
+  /** For a kill journalled in two records (KillRecord.stage). */
+  stage?: { stage: KillRecordStage; killId: string };
 }
 
 export function killRecordFrom(r: KillResult, exitMs: number | null, ctx: RecordContext): KillRecord {
@@ -36,5 +38,9 @@ export function killRecordFrom(r: KillResult, exitMs: number | null, ctx: Record
   };
   if (r.error !== undefined) record.error = r.error;
   if (r.notes.length > 0) record.notes = r.notes;
+  if (ctx.stage) {
+    record.stage = ctx.stage.stage;
+    record.killId = ctx.stage.killId;
+  }
   return record;
 }

@@ -7,3 +7,4 @@ export { parseSince } from './since.js';
 
 /** Where the daemon keeps its journal unless configured otherwise. */
 export const DEFAULT_JOURNAL_PATH = '/var/lib/reapd/journal.jsonl';
+export { journalPathProblem } from './probe.js';

@@ -11,6 +11,7 @@ export interface ReadOptions {
 }
 
 export interface JournalContents {
+  /** One record per kill: a "signalled" record is replaced by its "final" one when that was written. */
   records: KillRecord[];
   /** Lines that were not a valid record (torn or invalid). */
   skipped: number;
@@ -36,7 +37,17 @@ export function parseJournal(text: string, options: ReadOptions = {}): JournalCo
     if (sinceMs !== undefined && Date.parse(value.time) < sinceMs) continue;
     records.push(value);
   }
-  return { records, skipped };
+  return { records: mergeStages(records), skipped };
+}
+
+/**
+ * Each kill once: a "signalled" record whose "final" record follows is dropped; one
+ * without (the daemon stopped during the wait for the exit) stays, exitMs unknown.
+ */
+export function mergeStages(records: readonly KillRecord[]): KillRecord[] {
+  const finished = new Set<string>();
+  for (const r of records) if (r.stage === 'final' && r.killId !== undefined) finished.add(r.killId);
+  return records.filter((r) => !(r.stage === 'signalled' && r.killId !== undefined && finished.has(r.killId)));
 }
 
 /** Read and parse a journal file. Throws the fs error (ENOENT: no journal yet). */

@@ -33,6 +33,8 @@ const OPTIONAL: Record<string, Check> = {
   error: isStr,
   killed: isBool,
   notes: (v) => Array.isArray(v) && v.every(isStr),
+  stage: (v) => v === 'signalled' || v === 'final',
+  killId: isStr,
 };
 
 export function isKillRecord(value: unknown): value is KillRecord {

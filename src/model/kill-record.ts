@@ -1,6 +1,8 @@
 // One line of the kill journal (docs/journal-format.md). Field names are a contract.
 import type { DecisionReason, PolicyName } from './decision.js';
 
+export type KillRecordStage = 'signalled' | 'final';
+
 export interface KillRecord {
   /** ISO 8601. */
   time: string;
@@ -29,4 +31,12 @@ export interface KillRecord {
   error?: string;
   /** Notes such as "thawed", "rt-boost-failed: EPERM", "shared-mm: killed 4242". */
   notes?: string[];
+  /**
+   * A kill is journalled twice: "signalled" when SIGKILL went out (exitMs still null),
+   * "final" after the wait for its exit, so a crash during the wait loses no kill.
+   * Absent: a kill recorded once (not killed, dry run, journals of earlier versions).
+   */
+  stage?: KillRecordStage;
+  /** The same for both records of one kill. */
+  killId?: string;
 }

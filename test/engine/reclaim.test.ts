@@ -79,8 +79,8 @@ test('a threshold policy kills its victim and journals one record with the kill 
   const out = await e.onTrigger(trigger);
   assert.equal(out.kind, 'killed');
   assert.equal(world.killCalls.length, 1);
-  assert.equal(world.records.length, 1);
-  const r = world.records[0];
+  assert.deepEqual(world.records.map((x) => x.stage), ['signalled', 'final']);
+  const r = world.records[1];
   assert.equal(r?.pid, world.killCalls[0]?.[0]);
   assert.equal(r?.policy, 'oom-score');
   assert.equal(r?.exitMs, 5);
@@ -145,7 +145,8 @@ test('dry run: the decision is journalled with dryRun true and exitMs null', asy
   const world = new FakeWorld();
   const e = engine(world, getPolicy('oom-score') as Policy<unknown, unknown>, { dryRun: true });
   await e.onTrigger(trigger);
-  assert.equal(world.records.length, 1);
+  assert.equal(world.records.length, 1, 'a dry run is journalled once');
+  assert.equal(world.records[0]?.stage, undefined);
   assert.equal(world.records[0]?.dryRun, true);
   assert.equal(world.records[0]?.exitMs, null);
   assert.deepEqual(world.killOptions, [{ dryRun: true }], 'the killer is told not to kill');
@@ -269,4 +270,65 @@ test('sizes served from an earlier read: a policy that does not say which sizes 
   await lazyEngine(world, source, 'oom-score').onTrigger(trigger);
   assert.deepEqual(source.freshened, [[101, 300]]);
   assert.equal(world.killCalls.length, 1);
+});
+
+test('a kill is journalled when SIGKILL goes out, before the wait for its exit, then completed (issue 11 item 6)', async () => {
+  const world = new FakeWorld();
+  let releaseWait: (() => void) | undefined;
+  world.waitForExit = async (results) => {
+    await new Promise<void>((r) => (releaseWait = r));
+    return results.map(() => 7);
+  };
+  const e = engine(world, getPolicy('oom-score') as Policy<unknown, unknown>);
+  const out = e.onTrigger(trigger);
+  for (let i = 0; i < 20 && !releaseWait; i++) await new Promise((r) => setImmediate(r));
+  assert.ok(releaseWait, 'the engine waits for the exit');
+  // A daemon killed now keeps this record.
+  assert.deepEqual(world.records.map((r) => [r.stage, r.exitMs, r.killed]), [['signalled', null, true]]);
+  releaseWait?.();
+  await out;
+  assert.deepEqual(world.records.map((r) => [r.stage, r.exitMs]), [['signalled', null], ['final', 7]]);
+  assert.equal(world.records[0]?.killId, world.records[1]?.killId);
+});
+
+/** A simple-lmk memcg domain at its limit, as in issue 11 item 7 (300 MiB, hogs at adj 0/500/900). */
+class CgroupWorld extends FakeWorld {
+  usageKiB = 300 * MiB;
+  override async scan(): Promise<Snapshot> {
+    return { ...(await super.scan()), cgroup: { path: '/m', usageKiB: this.usageKiB, limitKiB: 300 * MiB } };
+  }
+  override async readMemory(): Promise<MemoryView> {
+    return { ...(await super.readMemory()), cgroup: { path: '/m', usageKiB: this.usageKiB, limitKiB: 300 * MiB } };
+  }
+}
+
+test('a stale pressure event after a reclaim that reached its target costs no second process (issue 11 item 7)', async () => {
+  const world = new CgroupWorld();
+  world.processes = [proc(100, 0, 40), proc(200, 500, 60), proc(300, 900, 80)];
+  const e = engine(world, getPolicy('simple-lmk') as Policy<unknown, unknown>, { reclaimTimeoutMs: 200 });
+  assert.equal((await e.onTrigger(trigger)).kind, 'killed');
+  assert.deepEqual(world.killCalls, [[300]]);
+  world.processes = world.processes.filter((p) => p.pid !== 300);
+  world.usageKiB = 225 * MiB; // the victim's memory came back; a grower is still growing
+  world.now = 80;
+  assert.equal((await e.onTrigger({ ...trigger, atMs: 80 })).kind, 'absorbed');
+  assert.deepEqual(world.killCalls, [[300]], 'no second kill');
+  assert.ok(world.logs.some((l) => l.event === 'absorbed' && l.level === 'info'), 'why the event was absorbed is logged');
+});
+
+test('the grower that keeps growing still gets its second reclaim (issue 11 item 7)', async () => {
+  const world = new CgroupWorld();
+  world.processes = [proc(100, 0, 40), proc(200, 500, 60), proc(300, 900, 80)];
+  const e = engine(world, getPolicy('simple-lmk') as Policy<unknown, unknown>, { reclaimTimeoutMs: 200 });
+  await e.onTrigger(trigger);
+  world.processes = world.processes.filter((p) => p.pid !== 300);
+  // Within the window, but the group is at its limit again: the pressure persists.
+  world.now = 80;
+  assert.equal((await e.onTrigger({ ...trigger, atMs: 80 })).kind, 'killed');
+  // After the window, every event runs a reclaim as before.
+  world.now = 1000;
+  world.usageKiB = 200 * MiB;
+  world.processes = [proc(100, 0, 40), proc(400, 600, 70)];
+  assert.equal((await e.onTrigger({ ...trigger, atMs: 1000 })).kind, 'killed');
+  assert.equal(world.killCalls.length, 3);
 });

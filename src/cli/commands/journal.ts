@@ -1,6 +1,7 @@
 // `reapd journal`: print the kill journal as a table, or its records as JSON lines.
 import { systemClock } from '../../kernel/clock.js';
 import type { Command } from 'commander';
+import { existsSync, statSync } from 'node:fs';
 import { CliError, EXIT } from '../exit-codes.js';
 import { DEFAULT_JOURNAL_PATH, parseSince, readJournal, wasKilled, type JournalContents } from '../../journal/index.js';
 import type { KillRecord } from '../../model/kill-record.js';
@@ -20,6 +21,8 @@ function mib(kib: number): string {
 function result(r: KillRecord): string {
   if (r.dryRun) return 'dry-run';
   if (!wasKilled(r)) return r.error ?? 'not-killed';
+  // Only the record written at the signal: reapd stopped before the victim's exit was recorded.
+  if (r.stage === 'signalled') return `${r.reaped ? 'killed+reaped' : 'killed'}, exit not recorded`;
   if (r.error) return `killed, ${r.error}`;
   return r.reaped ? 'killed+reaped' : 'killed';
 }
@@ -36,7 +39,7 @@ function row(r: KillRecord): string[] {
     r.reason,
     result(r),
     r.reapMs === null ? '-' : r.reapMs.toFixed(1),
-    r.exitMs === null ? '-' : r.exitMs.toFixed(1),
+    r.exitMs !== null ? r.exitMs.toFixed(1) : r.stage === 'signalled' ? '?' : '-',
   ];
 }
 
@@ -53,8 +56,11 @@ function load(flags: JournalFlags): JournalContents | undefined {
     if (!since) throw new CliError(`--since: '${flags.since}' is neither ISO 8601 nor a span like 30s, 10m, 2h, 1d`, EXIT.USAGE);
   }
   try {
+    // /dev/zero would be read forever: a journal is a regular file.
+    if (existsSync(flags.path) && !statSync(flags.path).isFile()) throw new CliError(`cannot read ${flags.path}: not a regular file`, EXIT.INPUT);
     return readJournal(flags.path, since ? { since } : {});
   } catch (e) {
+    if (e instanceof CliError) throw e;
     const code = (e as { code?: string }).code;
     if (code === 'ENOENT') return undefined;
     if (code === 'EACCES' || code === 'EPERM') throw new CliError(`cannot read ${flags.path}: ${code}`, EXIT.PERMISSION);
