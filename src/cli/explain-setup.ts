@@ -1,8 +1,9 @@
-// Which policy `explain` runs, with which parameters and rules: from the flags alone, or
-// from a configuration file's domain with the flags on top (exactly what `run` would use).
-import { loadConfig, type ConfigFlags } from '../config/index.js';
+// Which policy `explain` runs, with which parameters and rules: a configuration file's
+// domain (the embedded default without --config) with the flags on top — exactly what
+// `run` would use.
+import { ConfigError, loadConfig, type ConfigFlags } from '../config/index.js';
 import {
-  getPolicy, paramsFromText, parseLevelsDetailed, parseMatcher, PolicyError, type Level, type ParamText,
+  getPolicy, parseLevelsDetailed, parseMatcher, PolicyError, type Level, type ParamText,
   type Policy, type ProcessMatcher, type ProtectionRules,
 } from '../policy/index.js';
 import { CliError, EXIT } from './exit-codes.js';
@@ -30,8 +31,6 @@ export interface ResolvedSetup {
   /** The configured domain's min_adj: processes below it are left out, as the daemon does. */
   minAdj?: number;
 }
-
-export const DEFAULT_EXPLAIN_POLICY = 'simple-lmk';
 
 const PARAM_KEYS: ReadonlyArray<keyof ParamText> = [
   'minfree', 'reclaimTimeout', 'levels', 'deathPending', 'killTimeout', 'pick', 'memAvailable', 'swapFree',
@@ -64,19 +63,20 @@ function paramText(o: ExplainOptions): ParamText {
   return text;
 }
 
-function fromFlags(o: ExplainOptions, extra: ProtectionRules): ResolvedSetup {
-  const policy = usage(() => getPolicy(o.policy ?? DEFAULT_EXPLAIN_POLICY));
-  const params = usage(() => paramsFromText(policy.name, paramText(o)));
-  const resolved: ResolvedSetup = { policy, params, rules: extra };
-  const legacy = o.levels !== undefined ? usage(() => parseLevelsDetailed(o.levels as string).legacy) : undefined;
-  if (legacy) resolved.legacyLevels = legacy;
-  return resolved;
+/** A bad explain flag stays a usage error (exit 2), as explain documents; a bad file is 3. */
+function withFlagErrorsAsUsage<T>(fn: () => T): T {
+  try {
+    return fn();
+  } catch (e) {
+    if (e instanceof ConfigError && e.issues.every((i) => i.flag !== undefined)) throw new CliError(e.issues.map((i) => `${i.flag}: ${i.message}`).join('\n'), EXIT.USAGE);
+    throw e;
+  }
 }
 
 function fromConfig(o: ExplainOptions, extra: ProtectionRules): ResolvedSetup {
   const flags: ConfigFlags = { ...paramText(o) };
   if (o.policy !== undefined) flags.policy = o.policy;
-  const config = loadConfig(o.config, flags); // ConfigError carries exit code 3
+  const config = withFlagErrorsAsUsage(() => loadConfig(o.config, flags)); // ConfigError carries exit code 3
   const domain = o.domain === undefined ? config.domains[0] : config.domains.find((d) => d.name === o.domain);
   if (!domain) {
     const names = config.domains.map((d) => d.name).join(', ');
@@ -105,5 +105,8 @@ export function resolveExplainSetup(o: ExplainOptions): ResolvedSetup {
     avoid: matchers('--avoid', o.avoid),
   };
   if (o.domain !== undefined && o.config === undefined) throw new CliError('--domain needs --config', EXIT.USAGE);
-  return o.config !== undefined ? fromConfig(o, extra) : fromFlags(o, extra);
+  // No --config: the embedded default, as `run` with no --config uses it (explain once
+  // defaulted to simple-lmk while run used oom-score). --policy and parameter flags apply
+  // on top, exactly as they do for run.
+  return fromConfig(o, extra);
 }

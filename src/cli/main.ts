@@ -30,6 +30,25 @@ export async function main(argv: readonly string[]): Promise<number> {
   }
 }
 
+/**
+ * Errors writing stdout/stderr as one line, never a stack trace. EPIPE means the reader
+ * went away (`reapd journal | head`): not a failure of ours, exit 0 as cat(1) would ends
+ * quietly. Anything else (ENOSPC: `reapd snapshot > /full/disk/file`) is EXIT.FAILURE.
+ */
+function guardOutput(stream: NodeJS.WriteStream, name: string): void {
+  stream.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code === 'EPIPE') process.exit(EXIT.OK);
+    try {
+      process.stderr.write(`reapd: cannot write ${name}: ${e.code ?? e.message}\n`);
+    } finally {
+      process.exit(EXIT.FAILURE);
+    }
+  });
+}
+
+guardOutput(process.stdout, 'standard output');
+guardOutput(process.stderr, 'standard error');
+
 main(process.argv).then(
   (code) => {
     process.exitCode = code;

@@ -9,3 +9,4 @@ export { formatPath, DEFAULT_LMKD_SOCKET } from './validate.js';
 export { DAEMON_DEFAULTS, KILL_DEFAULTS, TRIGGER_DEFAULTS, DEFAULT_POLICY, DAEMON_KEYS, KILL_KEYS, DOMAIN_KEYS, RULE_LISTS, MATCHER_KEYS } from './schema.js';
 export { POLICY_KEY_NAMES, policyKeyTable, DEFAULT_RECLAIM_TIMEOUT_MS } from './policy-keys.js';
 export { MAX_CONFIG_BYTES, MAX_RULES, MAX_ISSUES } from './limits.js';
+export { cgroupDirProblem, normalizeCgroupPath } from './paths.js';

@@ -9,6 +9,7 @@ import { parseToml } from './toml.js';
 import type { Config } from './types.js';
 import { validateConfig } from './validate.js';
 import { MAX_CONFIG_BYTES } from './limits.js';
+import { cgroupDirProblem } from './paths.js';
 
 /** dist/src/config/load.js -> <package>/config/default.toml (package.json "files" ships it). */
 export const EMBEDDED_DEFAULT_PATH = fileURLToPath(new URL('../../../config/default.toml', import.meta.url));
@@ -24,13 +25,18 @@ export interface LoadResult {
 }
 
 /** Validate TOML text with flags applied; never throws for bad input. */
-export function checkConfigText(text: string, file: string, flags: ConfigFlags = {}): LoadResult {
+/** What loading checks beyond the text: the real filesystem for cgroup paths (checkConfigFile does). */
+export interface LoadChecks {
+  cgroupProblem?: (path: string) => string | undefined;
+}
+
+export function checkConfigText(text: string, file: string, flags: ConfigFlags = {}, checks: LoadChecks = {}): LoadResult {
   const parsed = parseToml(text);
   if (parsed.syntaxErrors.length > 0 && parsed.headerLost) {
     return { issues: parsed.syntaxErrors, file, partial: true };
   }
   const { table, fromFlags } = applyFlags(parsed.table, flags);
-  const { config, issues } = validateConfig(table, text, file, { fromFlags });
+  const { config, issues } = validateConfig(table, text, file, { fromFlags, ...checks });
   const all = [...parsed.syntaxErrors, ...issues].sort((a, b) => (a.line ?? Infinity) - (b.line ?? Infinity));
   if (all.length > 0) return { issues: all, file, partial: false };
   return { config, issues: [], file, partial: false };
@@ -58,7 +64,7 @@ function readBounded(path: string): string {
 }
 
 /** Read and check a file (or the embedded default when path is undefined). */
-export function checkConfigFile(path: string | undefined, flags: ConfigFlags = {}): LoadResult {
+export function checkConfigFile(path: string | undefined, flags: ConfigFlags = {}, checks: LoadChecks = { cgroupProblem: cgroupDirProblem }): LoadResult {
   const file = path ?? EMBEDDED_DEFAULT_LABEL;
   let text: string;
   try {
@@ -68,14 +74,14 @@ export function checkConfigFile(path: string | undefined, flags: ConfigFlags = {
     const what = path === undefined ? `the embedded default ${EMBEDDED_DEFAULT_PATH} is missing (${code}): reinstall reapd` : `cannot read the file (${code})`;
     return { issues: [{ key: '', message: what }], file, partial: false };
   }
-  const result = checkConfigText(text, file, flags);
+  const result = checkConfigText(text, file, flags, checks);
   if (result.config) result.config.file = file;
   return result;
 }
 
 /** The configuration to run on, or a ConfigError naming every problem. */
-export function loadConfig(path: string | undefined, flags: ConfigFlags = {}): Config {
-  const result = checkConfigFile(path, flags);
+export function loadConfig(path: string | undefined, flags: ConfigFlags = {}, checks?: LoadChecks): Config {
+  const result = checkConfigFile(path, flags, checks);
   if (!result.config) throw new ConfigError(result.issues, result.file);
   return result.config;
 }

@@ -14,9 +14,11 @@ interface PolicyKey {
   toText(v: unknown): string | { message: string };
 }
 
+/** A size is a string with its unit; a bare TOML number is refused (what unit would it be?). */
 function sizeText(v: unknown): string | { message: string } {
   if (typeof v === 'string') return v;
-  if (typeof v === 'number' && Number.isInteger(v)) return `${v}KiB`;
+  if (typeof v === 'number' && v !== 0) return { message: `a size needs a unit: write "${v}KiB" or "${v}MiB", not ${v}` };
+  if (v === 0) return '0';
   return { message: `expected a size such as "64MiB", got ${describe(v)}` };
 }
 

@@ -15,18 +15,22 @@ function triggerText(d: DomainConfig): string {
   return `trigger ${t.mode} (${psi}; ${poll}${d.psiGroup ? `; psi group ${d.psiGroup}` : ''})`;
 }
 
-export function describeDomain(d: DomainConfig): string[] {
+/**
+ * `triggers`: what `run` will really arm for a domain (check-config computes it with the
+ * daemon's own trigger plan and this kernel); without it, the configured trigger settings.
+ */
+export function describeDomain(d: DomainConfig, triggers?: (d: DomainConfig) => string): string[] {
   const where = d.memcg === null ? 'the whole machine' : `cgroup ${d.memcg}`;
   const policy = POLICIES[d.policy];
   return [
     `domain "${d.name}": ${where}, policy ${d.policy} (${policy.describeParams(d.params)})`,
-    `  ${triggerText(d)}, reclaim timeout ${d.reclaimTimeoutMs} ms` +
+    `  ${triggers ? triggers(d) : triggerText(d)}, reclaim timeout ${d.reclaimTimeoutMs} ms` +
       `${d.minAdj !== null ? `, only adj >= ${d.minAdj}` : ''}${d.dryRun ? ', DRY RUN' : ''}`,
     `  ${rulesText(d.rules)}`,
   ];
 }
 
-export function describeConfig(c: Config): string[] {
+export function describeConfig(c: Config, triggers?: (d: DomainConfig) => string): string[] {
   const dm = c.daemon;
   return [
     `daemon: log ${dm.logFormat} (${dm.logLevel}), journal ${dm.journal ?? 'none'}, ` +
@@ -34,7 +38,7 @@ export function describeConfig(c: Config): string[] {
       `watchdog ${dm.watchdogMs > 0 ? `${dm.watchdogMs} ms` : 'off'}${dm.dryRun ? ', DRY RUN' : ''}`,
     `kill path: thaw ${c.kill.thaw ? 'on' : 'off'}, all CPUs ${c.kill.allCpus ? 'on' : 'off'}, RT boost ${c.kill.rtBoost ? 'on' : 'off'}, ` +
       `reap ${c.kill.reap ? `on (delay ${c.kill.reapDelayMs} ms)` : 'off'}`,
-    ...c.domains.flatMap(describeDomain),
+    ...c.domains.flatMap((d) => describeDomain(d, triggers)),
   ];
 }
 

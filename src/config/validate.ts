@@ -22,6 +22,7 @@ import {
 } from './schema.js';
 import { unknownKeyMessage } from './suggest.js';
 import { MAX_ISSUES, MAX_RULES } from './limits.js';
+import { normalizeCgroupPath } from './paths.js';
 import type { Config, DaemonSettings, DomainConfig, KillSettings } from './types.js';
 import { describe } from './values.js';
 
@@ -38,6 +39,8 @@ export function formatPath(path: KeyPath): string {
 export interface ValidateOptions {
   /** Key paths (formatPath form) whose value came from a flag, and that flag. */
   fromFlags?: ReadonlyMap<string, string>;
+  /** Why a memcg / psi_group path is not a cgroup directory (undefined: it is; option absent: not checked). */
+  cgroupProblem?: (path: string) => string | undefined;
 }
 
 class Issues implements IssueSink {
@@ -104,7 +107,17 @@ function readKill(raw: unknown, issues: Issues): KillSettings {
   return kill;
 }
 
-function readDomain(raw: unknown, index: number, global: ProtectionRules, daemon: DaemonSettings, issues: Issues): DomainConfig | undefined {
+function checkPaths(d: DomainDraft, path: KeyPath, issues: Issues, problem: ValidateOptions['cgroupProblem']): void {
+  if (d.memcg !== null) d.memcg = normalizeCgroupPath(d.memcg);
+  if (d.psiGroup !== null) d.psiGroup = normalizeCgroupPath(d.psiGroup);
+  if (!problem) return;
+  const m = d.memcg === null ? undefined : problem(d.memcg);
+  if (m !== undefined) issues.add([...path, 'memcg'], m);
+  const g = d.psiGroup === null ? undefined : problem(d.psiGroup);
+  if (g !== undefined) issues.add([...path, 'psi_group'], g);
+}
+
+function readDomain(raw: unknown, index: number, global: ProtectionRules, daemon: DaemonSettings, issues: Issues, opts: ValidateOptions): DomainConfig | undefined {
   const path: KeyPath = ['domain', index];
   if (!isTable(raw)) {
     issues.add(path, `expected a table ([[domain]]), got ${describe(raw)}`);
@@ -114,6 +127,7 @@ function readDomain(raw: unknown, index: number, global: ProtectionRules, daemon
   const before = issues.list.length;
   const policyKeys = new Set(POLICY_KEY_NAMES);
   applyKeys(raw, DOMAIN_KEYS, draft, path, issues, new Set([...RULE_LISTS, ...policyKeys]));
+  checkPaths(draft, path, issues, opts.cgroupProblem);
   const rules = readRules(raw, path, issues);
   for (const key of Object.keys(raw).filter((k) => policyKeys.has(k))) {
     const owners = policyKeyOwner(key);
@@ -186,12 +200,12 @@ export function validateConfig(table: Record<string, unknown>, source: string, f
   const rules = countRules(table);
   if (rules > MAX_RULES) return { issues: [{ key: 'rules', message: `${rules} protect/prefer/avoid rules; a configuration may hold at most ${MAX_RULES}` }] };
   const issues = new Issues(new KeyLocator(source), opts.fromFlags ?? new Map());
-  const result = validateTable(table, file, issues);
+  const result = validateTable(table, file, issues, opts);
   if (issues.omitted > 0) issues.list.push({ key: '', message: `… and ${issues.omitted} more error(s) not listed` });
   return result.config && issues.list.length === 0 ? result : { issues: issues.list };
 }
 
-function validateTable(table: Record<string, unknown>, file: string, issues: Issues): { config?: Config; issues: ConfigIssue[] } {
+function validateTable(table: Record<string, unknown>, file: string, issues: Issues, opts: ValidateOptions): { config?: Config; issues: ConfigIssue[] } {
   for (const key of Object.keys(table)) {
     if (!(TOP_LEVEL_KEYS as readonly string[]).includes(key)) issues.add([key], unknownKeyMessage(key, TOP_LEVEL_KEYS));
   }
@@ -212,7 +226,7 @@ function validateTable(table: Record<string, unknown>, file: string, issues: Iss
     if (Array.isArray(table.domain)) rawDomains = table.domain.length > 0 ? table.domain : [{}];
     else issues.add(['domain'], 'domains are an array of tables: write [[domain]], not [domain]');
   }
-  const domains = rawDomains.map((d, i) => readDomain(d, i, global, daemon, issues));
+  const domains = rawDomains.map((d, i) => readDomain(d, i, global, daemon, issues, opts));
   const valid = domains.filter((d): d is DomainConfig => d !== undefined);
   checkDomainSet(valid, issues);
   if (issues.list.length === 0 && valid.length === 0) issues.add(['domain'], 'no domain to guard: a configuration needs at least one [[domain]]');

@@ -1,6 +1,6 @@
 // Policy parameters as people write them (command line, config file), parsed into the
 // values the policies take. Every error says which input is wrong and what would be right.
-import { parseDurationMs, parseSizeKiB, formatKiB } from '../model/units.js';
+import { parseDurationMs, parseSizeKiB, formatKiB, sizeProblem } from '../model/units.js';
 import type { PolicyName } from '../model/decision.js';
 import { PolicyError } from './errors.js';
 import { convertLegacyLevels, MAX_LEVELS, type Level } from './table.js';
@@ -24,7 +24,7 @@ const SIZE_HINT = 'use KiB, MiB, GiB, or pages like 1536p';
 /** A size in KiB; `what` names the input in the error ("minfree"). */
 export function parseSize(text: string, what: string): number {
   const kib = parseSizeKiB(text);
-  if (kib === undefined) throw new PolicyError('bad-size', `${what} "${text}" is not a size (${SIZE_HINT})`);
+  if (kib === undefined) throw new PolicyError('bad-size', `${what} ${sizeProblem(text) ?? `"${text}" is not a size (${SIZE_HINT})`}`);
   return kib;
 }
 
@@ -46,7 +46,7 @@ function parseLevel(part: string, n: number): Level {
   if (!m) throw new PolicyError('bad-levels', `level ${n} "${part.trim()}" is not MINFREE:ADJ (e.g. 64MiB:900)`);
   const minfreeKiB = parseSizeKiB(m[1] as string);
   if (minfreeKiB === undefined) {
-    throw new PolicyError('bad-levels', `level ${n}: minfree "${m[1]}" is not a size (${SIZE_HINT})`);
+    throw new PolicyError('bad-levels', `level ${n}: minfree ${sizeProblem(m[1] as string) ?? `"${m[1]}" is not a size (${SIZE_HINT})`}`);
   }
   if (minfreeKiB <= 0) throw new PolicyError('bad-levels', `level ${n}: minfree must be more than 0`);
   const adj = Number(m[2]);

@@ -8,6 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EXIT } from '../../src/cli/exit-codes.js';
 import { REAPD_BIN } from '../helpers/paths.js';
+import { memcgV1 } from '../helpers/cgroup.js';
+import { firstReason, needCgroupV1, needRoot } from '../helpers/skip.js';
 
 function reapd(...args: string[]): { status: number | null; stdout: string; stderr: string } {
   const r = spawnSync(process.execPath, [REAPD_BIN, ...args], { encoding: 'utf8', timeout: 20_000 });
@@ -27,13 +29,22 @@ function withFile(text: string, f: (path: string) => void): void {
 
 const BAD = ['[daemon]', 'log_format = "yaml"', '[[domain]]', 'policy = "simple-lmk"', 'minfree = "-5"', 'colour = "red"'].join('\n');
 
-test('check-config: a valid file prints a summary and exits 0', () => {
-  withFile('[[domain]]\nname = "apps"\nmemcg = "/sys/fs/cgroup/memory/apps"\npolicy = "simple-lmk"\nminfree = "32MiB"\n', (path) => {
-    const r = reapd('check-config', path);
-    assert.equal(r.status, EXIT.OK, r.stderr);
-    assert.match(r.stdout, new RegExp(`^${path}: valid`));
-    assert.match(r.stdout, /domain "apps": cgroup \/sys\/fs\/cgroup\/memory\/apps, policy simple-lmk \(minfree 32\.0 MiB/);
-  });
+test('check-config: a valid file prints a summary naming the triggers run really arms, and exits 0', { skip: firstReason(needRoot(), needCgroupV1('memory')) }, async () => {
+  const memcg = memcgV1({ limitMiB: 64 });
+  try {
+    withFile(`[[domain]]\nname = "apps"\nmemcg = "${memcg.path}/"\npolicy = "simple-lmk"\nminfree = "32MiB"\n`, (path) => {
+      const r = reapd('check-config', path);
+      assert.equal(r.status, EXIT.OK, r.stderr);
+      assert.match(r.stdout, new RegExp(`^${path}: valid`));
+      // "a/" and "a" are one spelling of the group.
+      assert.match(r.stdout, new RegExp(`domain "apps": cgroup ${memcg.path}, policy simple-lmk \\(minfree 32\\.0 MiB`));
+      // Issue 11 item 8: not "psi some 70ms/1000ms" — a v1 memcg with a pressure policy gets its eventfds.
+      assert.match(r.stdout, new RegExp(`run arms: vmpressure critical eventfd on ${memcg.path} \\+ under_oom eventfd on ${memcg.path}`));
+      assert.doesNotMatch(r.stdout, /psi some/);
+    });
+  } finally {
+    await memcg.remove();
+  }
 });
 
 test('check-config with no file checks the embedded default', () => {

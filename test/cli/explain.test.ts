@@ -117,10 +117,10 @@ test('bad input: unreadable or invalid snapshots exit with INPUT, bad flags with
     const cases: Array<[string[], number, RegExp]> = [
       [['--snapshot', join(dir, 'missing.json')], EXIT.INPUT, /cannot read snapshot .*missing\.json: ENOENT/],
       [['--snapshot', broken], EXIT.INPUT, /invalid snapshot .*broken\.json/],
-      [['--snapshot', join(SNAPSHOTS, 'phone.json'), '--policy', 'earlyoom'], EXIT.USAGE, /unknown policy "earlyoom"/],
-      [['--snapshot', join(SNAPSHOTS, 'phone.json'), '--policy', 'lmkd', '--minfree', '64MiB'], EXIT.USAGE, /--minfree applies to simple-lmk, not lmkd/],
+      [['--snapshot', join(SNAPSHOTS, 'phone.json'), '--policy', 'earlyoom'], EXIT.USAGE, /--policy: expected one of .*got "earlyoom"/],
+      [['--snapshot', join(SNAPSHOTS, 'phone.json'), '--policy', 'lmkd', '--minfree', '64MiB'], EXIT.USAGE, /--minfree: "minfree" is a parameter of simple-lmk, not of this domain's policy "lmkd"/],
       [['--snapshot', join(SNAPSHOTS, 'phone.json'), '--policy', 'lmkd', '--levels', '64MiB:0,6MiB:900'], EXIT.USAGE, /level 2: minfree 6\.0 MiB is not above/],
-      [['--snapshot', join(SNAPSHOTS, 'phone.json'), '--minfree', 'lots'], EXIT.USAGE, /minfree "lots" is not a size/],
+      [['--snapshot', join(SNAPSHOTS, 'phone.json'), '--policy', 'simple-lmk', '--minfree', 'lots'], EXIT.USAGE, /minfree "lots" is not a size/],
       [['--snapshot', join(SNAPSHOTS, 'phone.json'), '--protect', 'name:('], EXIT.USAGE, /--protect: name pattern/],
       [['--snapshot', join(SNAPSHOTS, 'phone.json'), '--top', '-3'], EXIT.USAGE, /--top/],
       [['--snapshot', join(SNAPSHOTS, 'phone.json'), '--bogus'], EXIT.USAGE, /unknown option/],
@@ -189,3 +189,15 @@ test(
     }
   },
 );
+
+test('explain with no flags explains what run runs (the embedded default), never its own ancestors (issue 11 item 8)', () => {
+  const out = spawnSync('sh', ['-c', `echo "$$"; ${process.execPath} ${REAPD_BIN} explain --json --policy simple-lmk --minfree 100GiB; true`], { encoding: 'utf8', timeout: 30_000 });
+  const [shPid, json] = out.stdout.split('\n');
+  const f = JSON.parse(json ?? '{}') as { policy: string; victims: Array<{ pid: number }>; candidates: Array<{ pid: number }>; skipped: Array<{ pid: number }> };
+  const all = [...f.victims, ...f.candidates, ...f.skipped].map((p) => p.pid);
+  assert.ok(all.length > 0, 'the live system has candidates');
+  assert.ok(!all.includes(Number(shPid)), `the shell that ran explain (${shPid}) is listed`);
+  assert.ok(!all.includes(process.pid), 'the test runner that ran the shell is listed');
+  const plain = JSON.parse(reapd('--json').stdout.split('\n')[0] ?? '{}') as { policy: string };
+  assert.equal(plain.policy, 'oom-score', 'the embedded default, as run uses it');
+});

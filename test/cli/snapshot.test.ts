@@ -63,9 +63,10 @@ test('reapd snapshot --memcg: only the group, with its usage and limit', { skip:
   }
 });
 
-test('reapd snapshot --memcg with a path that is no cgroup: exit 2 and a coded message', async () => {
+test('reapd snapshot --memcg with a path that is no cgroup: exit 3 (as every command) and a plain message', async () => {
   const r = await reapd('snapshot', '--memcg', '/nonexistent/reapd');
-  assert.equal(r.code, 2);
-  assert.match(r.stderr, /REAPD_MEMCG_NOT_FOUND: \/nonexistent\/reapd is not a cgroup directory/);
+  assert.equal(r.code, 3);
+  assert.match(r.stderr, /--memcg: \/nonexistent\/reapd does not exist/);
+  assert.doesNotMatch(r.stderr, /REAPD_/);
   assert.equal(r.stdout, '');
 });

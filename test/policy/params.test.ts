@@ -22,7 +22,8 @@ test('levels: MINFREE:ADJ pairs with sizes in KiB, MiB, GiB or pages', () => {
     { minfreeKiB: 6 * MiB, adj: 0 },
     { minfreeKiB: 1024 * MiB, adj: -900 },
   ]);
-  assert.deepEqual(parseLevels('512:100'), [{ minfreeKiB: 512, adj: 100 }], 'a bare number is KiB');
+  assert.deepEqual(parseLevels('512KiB:100'), [{ minfreeKiB: 512, adj: 100 }]);
+  assert.throws(() => parseLevels('512:100'), /has no unit/, 'a bare number is not a size (issue 11)');
 });
 
 test('levels: errors say what is wrong', () => {
@@ -47,7 +48,7 @@ test('minfree: a positive size', () => {
   assert.equal(parseMinfree('64MiB'), 64 * MiB);
   assert.equal(parseMinfree('16384p'), 64 * MiB);
   fails(() => parseMinfree('0'), 'bad-size', /must be more than 0/);
-  fails(() => parseMinfree('lots'), 'bad-size', /minfree "lots" is not a size \(use KiB, MiB, GiB, or pages like 1536p\)/);
+  fails(() => parseMinfree('lots'), 'bad-size', /minfree "lots" is not a size \(write a number and a unit: 64MiB/);
 });
 
 test('matchers: name, cmdline, uid, cgroup; a bare pattern is a name', () => {

@@ -4,6 +4,8 @@
 import type { Command } from 'commander';
 import { checkConfigFile, describeConfig, formatIssues } from '../../config/index.js';
 import { CliError, EXIT } from '../exit-codes.js';
+import { journalPathProblem } from '../../journal/index.js';
+import { plannedTriggers } from '../planned-triggers.js';
 import { addConfigOptions, flagsFromOptions, type ConfigOptionValues } from './run.js';
 
 export function register(program: Command): void {
@@ -19,6 +21,10 @@ export function register(program: Command): void {
       if (result.partial) process.stderr.write(`${result.file}: fix the syntax errors above to see any further problems\n`);
       throw new CliError(`${result.file}: ${result.issues.length} error${result.issues.length === 1 ? '' : 's'}`, EXIT.CONFIG);
     }
-    process.stdout.write(`${result.file}: valid\n${describeConfig(result.config).join('\n')}\n`);
+    process.stdout.write(`${result.file}: valid\n${describeConfig(result.config, plannedTriggers).join('\n')}\n`);
+    const journal = result.config.daemon.journal;
+    const problem = journal === null ? undefined : journalPathProblem(journal);
+    // A warning, not an error: run starts and kills all the same, but keeps no record.
+    if (problem) process.stderr.write(`${result.file}: warning: kill journal: ${problem}; kills will not be recorded\n`);
   });
 }

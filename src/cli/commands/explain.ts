@@ -3,9 +3,10 @@
 // only explains: nothing here can send a signal.
 // Exit codes: 0 ok; 2 bad flags (USAGE); 3 bad --config file; 6 unreadable or invalid
 // snapshot (INPUT).
-import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { CliError, EXIT } from '../exit-codes.js';
+import { requireCgroupDir } from '../memcg-flag.js';
+import { readInputText } from '../input-file.js';
 import { explainFrames, type ExplainSetup } from '../explain-core.js';
 import { formatFrame, frameJson } from '../explain-format.js';
 import { resolveExplainSetup, type ExplainOptions } from '../explain-setup.js';
@@ -19,13 +20,7 @@ function collect(value: string, previous: string[] = []): string[] {
 }
 
 function readSnapshots(path: string): Snapshot[] {
-  let text: string;
-  try {
-    text = readFileSync(path === '-' ? 0 : path, 'utf8');
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code ?? String(e);
-    throw new CliError(`cannot read snapshot ${path}: ${code}`, EXIT.INPUT);
-  }
+  const text = readInputText(path, 'snapshot');
   // All or nothing: explaining half a trace would carry the wrong state into the rest.
   const { snapshots, errors } = parseSnapshotText(text);
   if (errors.length > 0) {
@@ -43,7 +38,20 @@ async function liveSnapshot(memcg: string | undefined): Promise<Snapshot> {
   }
 }
 
+/**
+ * The live snapshot without the explaining process's own ancestors: `npm exec reapd`, the
+ * shell, sudo. They are not what the user asks about, and one of them (the npm wrapper,
+ * 60 MiB at adj 0) was victim #1 of `explain --minfree 512MiB`.
+ */
+export function withoutAncestors(s: Snapshot, parentPid: number): Snapshot {
+  const byPid = new Map(s.processes.map((p) => [p.pid, p]));
+  const ancestors = new Set<number>();
+  for (let pid = parentPid; pid > 1 && !ancestors.has(pid); pid = byPid.get(pid)?.ppid ?? 0) ancestors.add(pid);
+  return { ...s, processes: s.processes.filter((p) => !ancestors.has(p.pid)) };
+}
+
 async function explain(opts: ExplainOptions): Promise<void> {
+  requireCgroupDir(opts.memcg);
   const { memcg, ...resolved } = resolveExplainSetup(opts);
   const top = opts.top === undefined ? 20 : Number(opts.top);
   if (!Number.isInteger(top) || top < 0) throw new CliError(`--top "${opts.top}" is not a whole number`, EXIT.USAGE);
@@ -54,7 +62,7 @@ async function explain(opts: ExplainOptions): Promise<void> {
     snapshots = readSnapshots(opts.snapshot);
     setup = { ...resolved, source: opts.snapshot === '-' ? '(stdin)' : opts.snapshot };
   } else {
-    snapshots = [await liveSnapshot(opts.memcg ?? memcg)];
+    snapshots = [withoutAncestors(await liveSnapshot(opts.memcg ?? memcg), process.ppid)];
     // The explaining process stands where the daemon would: never a victim.
     setup = { ...resolved, source: 'live', selfPid: process.pid, untimedNowMs: systemClock.nowMs() };
   }
@@ -70,10 +78,10 @@ export function register(program: Command): void {
     .command('explain')
     .description('Show which processes a policy would kill, in which order and why (never kills)')
     .option('-s, --snapshot <file>', 'snapshot file (JSON, or NDJSON with one snapshot per line; "-" for stdin); default: the live system')
-    .option('-p, --policy <name>', 'simple-lmk, lowmemorykiller, lmkd or oom-score (default: simple-lmk, or the --config domain\'s)')
+    .option('-p, --policy <name>', 'simple-lmk, lowmemorykiller, lmkd or oom-score (default: the configured domain\'s, as `run` uses it)')
     .option('--json', 'one JSON object per snapshot, victims in kill order')
     .option('--top <n>', 'candidates to list in the human form; 0 for all', '20')
-    .option('-c, --config <file>', 'take policy, parameters and rules from this configuration file')
+    .option('-c, --config <file>', 'take policy, parameters and rules from this configuration file (default: the embedded default, as `run`)')
     .option('--domain <name>', 'with --config: the [[domain]] to explain (default: the first)')
     .option('--memcg <path>', 'live: explain one cgroup domain (v1 memory or cgroup2 directory)')
     .option('--minfree <size>', 'simple-lmk: free at least this much per reclaim (e.g. 64MiB, 16384p)')

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Command } from 'commander';
 import { CliError, EXIT } from '../exit-codes.js';
+import { requireCgroupDir } from '../memcg-flag.js';
 import { parseDurationMs } from '../../model/units.js';
 import { serializeSnapshot } from '../../model/snapshot-io.js';
 import type { Snapshot } from '../../model/snapshot.js';
@@ -90,7 +91,7 @@ export function register(program: Command): void {
     .option('--duration <duration>', 'how long to record', '60s')
     .option('--out <file>', 'write to FILE instead of standard output')
     .action(async (flags: RecordFlags) => {
-      if (flags.memcg !== undefined && !existsSync(flags.memcg)) throw new CliError(`--memcg: ${flags.memcg} does not exist`, EXIT.UNSUPPORTED);
+      requireCgroupDir(flags.memcg);
       const frames = await record(flags);
       process.stderr.write(`reapd: recorded ${frames} snapshots${flags.out === undefined ? '' : ` to ${flags.out}`}\n`);
     });

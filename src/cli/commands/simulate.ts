@@ -1,7 +1,8 @@
 // `reapd simulate FILE`: run the daemon's engine and policies against a scenario (or a
 // recorded trace) in a virtual kernel and compare them. Output is deterministic: the
 // same file and flags give the same bytes (docs/simulator.md).
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
+import { readInputText } from '../input-file.js';
 import { basename } from 'node:path';
 import type { Command } from 'commander';
 import { CliError, EXIT } from '../exit-codes.js';
@@ -72,12 +73,7 @@ function runsOf(flags: SimulateFlags): string[] | undefined {
 }
 
 async function simulate(file: string, flags: SimulateFlags): Promise<SimulationResult> {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (e) {
-    throw new CliError(`cannot read ${file}: ${(e as Error).message}`, EXIT.INPUT);
-  }
+  const text = readInputText(file, 'scenario or trace');
   const runs = runsOf(flags);
   const overrides = paramOverrides(flags);
   const compareNoReap = flags.reap ? undefined : true;

@@ -5,6 +5,7 @@ import { scanLiveSnapshot } from '../../kernel/source.js';
 import { ProcfsError } from '../../kernel/procfs/errors.js';
 import { serializeSnapshot } from '../../model/snapshot-io.js';
 import { CliError, EXIT } from '../exit-codes.js';
+import { requireCgroupDir } from '../memcg-flag.js';
 
 export function register(program: Command): void {
   program
@@ -13,14 +14,15 @@ export function register(program: Command): void {
     .option('--memcg <path>', 'only this cgroup (a v1 memory directory or a cgroup2 directory) and its usage and limit')
     .option('--pretty', 'indent the JSON')
     .action(async (opts: { memcg?: string; pretty?: boolean }) => {
+      requireCgroupDir(opts.memcg);
       let text: string;
       try {
         const snapshot = await scanLiveSnapshot(opts.memcg === undefined ? {} : { memcg: opts.memcg });
         text = serializeSnapshot(snapshot);
       } catch (e) {
         if (e instanceof ProcfsError) {
-          const code = e.code === 'REAPD_MEMCG_NOT_FOUND' ? EXIT.USAGE : EXIT.UNSUPPORTED;
-          throw new CliError(`${e.code}: ${e.message}`, code);
+          const code = e.code === 'REAPD_MEMCG_NOT_FOUND' ? EXIT.CONFIG : EXIT.UNSUPPORTED;
+          throw new CliError(e.message, code);
         }
         throw e;
       }
