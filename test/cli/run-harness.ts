@@ -120,9 +120,17 @@ export class Reapd {
     return result;
   }
 
-  journal(): Array<Record<string, unknown>> {
+  /** Every line of the journal as written (a kill has two: signalled, then final). */
+  journalLines(): Array<Record<string, unknown>> {
     if (!existsSync(this.journalPath)) return [];
     return readFileSync(this.journalPath, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
+  }
+
+  /** One record per kill, as readers show them (docs/journal-format.md, "Two records per kill"). */
+  journal(): Array<Record<string, unknown>> {
+    const lines = this.journalLines();
+    const finished = new Set(lines.filter((r) => r.stage === 'final').map((r) => r.killId));
+    return lines.filter((r) => !(r.stage === 'signalled' && finished.has(r.killId)));
   }
 
   /** Always: stop the daemon and remove the temp directory. */

@@ -30,7 +30,7 @@ test('a kill is journalled at the signal, then completed; reapd journal shows ea
     hogs.push(hog);
     await withTimeout(hog.exited, 20_000, `hog killed\n${daemon.describe()}`);
     await daemon.waitForEvent('kill', 10_000);
-    const lines = daemon.journal();
+    const lines = daemon.journalLines();
     assert.equal(lines.length, 2, JSON.stringify(lines));
     const [signalled, final] = lines;
     assert.equal(signalled?.stage, 'signalled');

@@ -2,6 +2,7 @@
 // records what it was asked to kill, a trigger the test fires by hand, a captured log.
 import type { Clock, Killer, KillOptions, KillResult, ProcessSource, TriggerEvent } from '../../src/engine/ports.js';
 import type { Victim } from '../../src/model/decision.js';
+import { mergeStages } from '../../src/journal/read.js';
 import type { KillRecord } from '../../src/model/kill-record.js';
 import type { MemoryState, ProcessInfo, Snapshot } from '../../src/model/snapshot.js';
 import type { MemoryView } from '../../src/model/memory-view.js';
@@ -98,10 +99,15 @@ export class CapturedLog {
 }
 
 export class MemoryJournal {
-  records: KillRecord[] = [];
+  /** Every record appended (a kill has two: signalled, then final). */
+  lines: KillRecord[] = [];
   closed = false;
   append(r: KillRecord): void {
-    this.records.push(r);
+    this.lines.push(r);
+  }
+  /** One record per kill, as readers show them. */
+  get records(): KillRecord[] {
+    return mergeStages(this.lines);
   }
   close(): void {
     this.closed = true;
