@@ -125,8 +125,12 @@ export function decodeKillStat(data: Uint8Array): Decoded<KillStat> {
 /** Fields a caller of notifyKill may know beyond the KillRecord. */
 export type KillStatExtras = Partial<Omit<KillStat, 'uid' | 'taskName'>>;
 
-/** Build the statistics message for a kill: the record's facts, the caller's extras, -1 for the rest. */
-export function killStatFromRecord(record: KillRecord, uid: number, adj: number, extras: KillStatExtras = {}): KillStat {
+/**
+ * Build the statistics message for a kill: the record's facts, the caller's extras, -1 for
+ * the rest. taskName: lmkd's name read before the kill (task-name.ts), else the comm.
+ * min_oom_score: the adj of the table level that applied, for a table policy's kill.
+ */
+export function killStatFromRecord(record: KillRecord, uid: number, adj: number, extras: KillStatExtras = {}, taskName?: string): KillStat {
   return {
     pgfault: -1,
     pgmajfault: -1,
@@ -135,7 +139,7 @@ export function killStatFromRecord(record: KillRecord, uid: number, adj: number,
     swapBytes: -1,
     startTimeNs: -1,
     oomScore: adj,
-    minOomScore: -1,
+    minOomScore: record.levelAdj ?? -1,
     freeMemKiB: -1,
     freeSwapKiB: -1,
     killReason: killReasonFor(record.reason),
@@ -143,6 +147,6 @@ export function killStatFromRecord(record: KillRecord, uid: number, adj: number,
     maxThrashing: -1,
     ...extras,
     uid,
-    taskName: record.name,
+    taskName: taskName ?? record.name,
   };
 }

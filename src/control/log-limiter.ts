@@ -17,10 +17,15 @@ export class LogLimiter {
     private readonly linesPerWindow = 10,
     private readonly windowMs = 1000,
     private readonly fields: Record<string, unknown> = {},
+    /** Lines the log would not write (debug at level info) are dropped before they count:
+     * 12 PROCPRIOs in a burst once "suppressed 4 log line(s)" of debug lines nobody saw,
+     * which could hide a real refusal behind them. */
+    private readonly enabled: (level: 'debug' | 'info' | 'warn' | 'error') => boolean = () => true,
   ) {}
 
   /** Log unless this source already logged linesPerWindow lines in the current window. */
   line(level: 'debug' | 'info' | 'warn' | 'error', event: string, message: string, fields?: Record<string, unknown>): void {
+    if (!this.enabled(level)) return;
     const now = this.nowMs();
     if (now - this.windowStartMs >= this.windowMs) {
       this.flush();

@@ -2,6 +2,7 @@
 // with scripted outcomes as well as with real processes.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { close, pidfdOpen, poll, PollSet, POLLIN } from '../kernel/sys/index.js';
+import { readLmkdTaskName } from './task-name.js';
 
 export interface ProcessAccess {
   /** Tgid from /proc/PID/status ("Tgid:\t4242"); undefined when the process is gone. */
@@ -13,6 +14,8 @@ export interface ProcessAccess {
   /** The process behind the pidfd has exited (pidfd readable). */
   exited(pidfd: number): boolean;
   closeFd(fd: number): void;
+  /** lmkd's task name from /proc/PID/cmdline (task-name.ts), read while the process lives. */
+  taskName?(pid: number): string | undefined;
 }
 
 export function procAccess(procRoot = '/proc'): ProcessAccess {
@@ -36,5 +39,6 @@ export function procAccess(procRoot = '/proc'): ProcessAccess {
       return poll(set, 0) > 0;
     },
     closeFd: (fd) => close(fd),
+    taskName: (pid) => readLmkdTaskName(pid, procRoot),
   };
 }

@@ -128,6 +128,9 @@ export class Registry {
     }
     const claimedFrom = existing && existing.owner !== sender ? existing.owner : undefined;
     const entry: RegistryEntry = { pid: proc.pid, uid: proc.uid, oomScoreAdj: proc.adj, processType: proc.processType, registeredAtMs: this.hooks.nowMs() };
+    // Read now, while it lives: after the kill its cmdline is gone (task-name.ts).
+    const taskName = access.taskName?.(proc.pid);
+    if (taskName !== undefined) entry.taskName = taskName;
     this.records.set(proc.pid, { entry, owner: sender, pidfd });
     this.departed.delete(proc.pid);
     this.view = undefined;

@@ -42,6 +42,8 @@ export interface ControlServerOptions {
   burstPerConnection?: number;
   /** Log lines per connection per second before the rest are counted, not written. */
   logLinesPerSecond?: number;
+  /** Whether a line at this level is written at all (the daemon's log level): lines that are not do not count against the limit. */
+  logEnabled?: (level: 'debug' | 'info' | 'warn' | 'error') => boolean;
   /** Kernel access for registrations (tests may script it). */
   access?: ProcessAccess;
   /** The daemon's pid, which (like pid 1) no client may register (default: this process). */
@@ -53,6 +55,7 @@ export class ControlServer implements ControlHooks {
   private readonly mode: number;
   private readonly maxConnections: number;
   private readonly logFn: ControlLog;
+  private readonly logEnabled: ((level: 'debug' | 'info' | 'warn' | 'error') => boolean) | undefined;
   private readonly clock: Clock;
   private readonly burst: number;
   private readonly linesPerSecond: number;
@@ -76,6 +79,7 @@ export class ControlServer implements ControlHooks {
     this.mode = opts.mode ?? 0o660;
     this.maxConnections = opts.maxConnections ?? 3;
     this.logFn = opts.log ?? (() => undefined);
+    this.logEnabled = opts.logEnabled;
     this.clock = opts.clock ?? systemClock;
     this.burst = opts.burstPerConnection ?? 64;
     this.linesPerSecond = opts.logLinesPerSecond ?? 10;
@@ -178,7 +182,7 @@ export class ControlServer implements ControlHooks {
     for (const conn of this.conns.values()) {
       if (conn.subscriptions.has('kill')) this.sendTo(conn, prockill, 'LMK_PROCKILL');
       if (conn.subscriptions.has('stat')) {
-        stat ??= encodeKillStat(killStatFromRecord(record, uid, adj, stats));
+        stat ??= encodeKillStat(killStatFromRecord(record, uid, adj, stats, reg?.taskName));
         this.sendTo(conn, stat, 'LMK_STAT_KILL_OCCURRED');
       }
     }
@@ -219,7 +223,7 @@ export class ControlServer implements ControlHooks {
       return;
     }
     const id = this.nextId++;
-    const limiter = new LogLimiter(this.logFn, () => this.clock.nowMs(), this.linesPerSecond, 1000, { client: id, clientPid: peer.pid });
+    const limiter = new LogLimiter(this.logFn, () => this.clock.nowMs(), this.linesPerSecond, 1000, { client: id, clientPid: peer.pid }, this.logEnabled);
     const conn = new Connection(id, fd, peer, limiter);
     this.conns.set(id, conn);
     conn.watch = this.poller.watch(fd, POLLIN, (revents) => this.readable(conn, revents));

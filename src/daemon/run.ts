@@ -47,6 +47,7 @@ function openControl(logger: Logger, daemon: Daemon, path: string): Promise<Cont
     path,
     clock: systemClock,
     log: (level, event, message, fields) => logger.log(level, event, message, fields),
+    logEnabled: (level) => logger.enabled(level),
     onTarget: (levels) => {
       const applied = daemon.domainList.filter((d) => d.setLevels(levels)).map((d) => d.name);
       logger.info('lmk-target', `LMK_TARGET: ${levels.length} levels applied to ${applied.length > 0 ? applied.join(', ') : 'no domain (none uses lowmemorykiller or lmkd)'}`, { levels });

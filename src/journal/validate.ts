@@ -35,6 +35,7 @@ const OPTIONAL: Record<string, Check> = {
   notes: (v) => Array.isArray(v) && v.every(isStr),
   stage: (v) => v === 'signalled' || v === 'final',
   killId: isStr,
+  levelAdj: isInt,
 };
 
 export function isKillRecord(value: unknown): value is KillRecord {

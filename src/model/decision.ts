@@ -52,6 +52,8 @@ export interface Victim {
   /** Reason code (see REASON_TEXT) and a human sentence. */
   reason: DecisionReason;
   why: string;
+  /** A table policy's kill: the adj of the minfree level that applied (lmkd's min_oom_score). */
+  levelAdj?: number;
 }
 
 export type DecisionReason =

@@ -39,4 +39,6 @@ export interface KillRecord {
   stage?: KillRecordStage;
   /** The same for both records of one kill. */
   killId?: string;
+  /** A table policy's kill (lowmemorykiller, lmkd): the adj of the minfree level that applied. */
+  levelAdj?: number;
 }

@@ -62,6 +62,8 @@ export function lmkdOrder(pick: LmkdPick, registry: ReadonlyMap<number, Registry
 interface Kill {
   c: Candidate;
   why: string;
+  /** The adj of the level that applied for this kill. */
+  levelAdj: number;
 }
 
 /** The do { ... } while (killed_size > 0) loop over estimated free and file memory. */
@@ -81,7 +83,7 @@ function killLoop(ranked: readonly Candidate[], params: LmkdParams, freeKiB: num
       `Killing '${c.p.name}' (${c.p.pid}), adj ${c.p.oomScoreAdj}, to free ${c.sizeKiB} KiB: kill ${kills.length + 1}, ` +
       `${how} at the highest adj >= ${applied.level.adj}${tierNote(c.tier)}; ` +
       levelWhy(applied, { otherFreeKiB: free, otherFileKiB: file, lines }, kills.length > 0);
-    kills.push({ c, why });
+    kills.push({ c, why, levelAdj: applied.level.adj });
     free += c.sizeKiB;
     file += c.sizeKiB;
   }
@@ -121,7 +123,7 @@ export function decideLmkd(snapshot: Snapshot, state: LmkdState, params: LmkdPar
     const n = order.get(c);
     return n !== undefined ? `victim ${n}${tierNote(c.tier)}` : 'not needed: no level applied after the kills';
   });
-  const victims: Victim[] = kills.map((k) => victimFrom(k.c.p, k.c.sizeKiB, 'level', k.why));
+  const victims: Victim[] = kills.map((k) => ({ ...victimFrom(k.c.p, k.c.sizeKiB, 'level', k.why), levelAdj: k.levelAdj }));
   const freedKiB = kills.reduce((sum, k) => sum + k.c.sizeKiB, 0);
   const registryNote = reg ? ` among ${reg.members} registered processes` : '';
   const summary =

@@ -124,7 +124,7 @@ export function decideLowmemorykiller(
   const why =
     `Killing '${chosen.p.name}' (${chosen.p.pid}), adj ${chosen.p.oomScoreAdj}, to free ${chosen.sizeKiB} KiB: ` +
     `highest adj >= ${applied.level.adj}, largest resident size at that adj${tierNote(chosen.tier)}; ${levelWhy(applied, ff)}`;
-  const victim = victimFrom(chosen.p, chosen.sizeKiB, 'level', why);
+  const victim = { ...victimFrom(chosen.p, chosen.sizeKiB, 'level', why), levelAdj: applied.level.adj };
   const pending: PendingVictim = {
     pid: chosen.p.pid,
     startTime: chosen.p.startTime,

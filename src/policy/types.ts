@@ -41,6 +41,8 @@ export interface RegistryEntry {
   processType: number;
   /** When it was (last) registered, on the engine's clock, ms. */
   registeredAtMs: number;
+  /** lmkd's name for it (argv[0] from /proc/PID/cmdline), read at registration: the kill report's task name. */
+  taskName?: string;
 }
 
 export interface PolicyContext {

@@ -53,7 +53,7 @@ test('PROCPRIO registers (oom_score_adj written, uid and type kept), PROCREMOVE 
     await c.getKillCount();
     const reg = t.server.registry();
     assert.deepEqual([...reg.keys()].sort(), [a, b, d].sort());
-    assert.deepEqual({ ...reg.get(b), registeredAtMs: 0 }, { pid: b, uid: 10002, oomScoreAdj: 100, processType: 1, registeredAtMs: 0 });
+    assert.deepEqual({ ...reg.get(b), registeredAtMs: 0 }, { pid: b, uid: 10002, oomScoreAdj: 100, processType: 1, registeredAtMs: 0, taskName: 'sleep' });
     assert.deepEqual([adjOf(a), adjOf(b), adjOf(d)], [900, 100, 300]);
     await c.procPrio(a, 10001, 950); // update by the owner
     await c.procRemove(b);
