@@ -11,7 +11,7 @@
 import type { Decision } from '../model/decision.js';
 import type { MemoryState, CgroupMemory } from '../model/snapshot.js';
 import { formatKiB } from '../model/units.js';
-import type { MemoryView } from '../policy/types.js';
+import type { MemoryView } from '../model/memory-view.js';
 
 export interface Settle {
   /** Events before this time (ms, Clock.nowMs) are checked. */
