@@ -49,3 +49,16 @@ for (const argv of [['explain', '--snapshot', '/dev/zero'], ['simulate', '/dev/z
     assert.match(r.stderr, /not a regular file/);
   });
 }
+
+test('simulate refuses a scenario of more than 1,000,000 ticks (it once grew to 11.7 GB), exit 6', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'reapd-io-'));
+  try {
+    const path = join(dir, 'long.toml');
+    writeFileSync(path, 'duration = "1000h"\ntick = "1ms"\n[[domain]]\nsize = "1GiB"\n');
+    const r = spawnSync(process.execPath, [REAPD_BIN, 'simulate', path], { encoding: 'utf8', timeout: 20_000 });
+    assert.equal(r.status, EXIT.INPUT, r.stderr);
+    assert.match(r.stderr, /duration.*at most 1,000,000 ticks/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

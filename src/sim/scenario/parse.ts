@@ -89,6 +89,9 @@ function checkProcesses(s: Scenario, issues: Issues, groups: ProcessGroup[]): vo
   });
 }
 
+/** The most ticks one scenario may run (duration / tick): docs/simulator.md. */
+export const MAX_TICKS = 1_000_000;
+
 /** Validate a parsed table (from TOML or JSON). */
 export function scenarioFromTable(table: unknown, file: string, defaultName: string): Scenario {
   const issues = new Issues();
@@ -98,6 +101,11 @@ export function scenarioFromTable(table: unknown, file: string, defaultName: str
   if (!r.has('duration')) issues.add('duration', 'required: how much virtual time to simulate, e.g. "10m"');
   const tickMs = r.duration('tick') ?? 100;
   if (tickMs < 1 || tickMs > 10_000 || !Number.isInteger(tickMs)) issues.add('tick', 'must be a whole number of ms from 1ms to 10s');
+  // Every tick keeps a sample per domain and process for the report: an unbounded run once
+  // grew to 11.7 GB before the kernel stopped it. 1,000,000 ticks is a day at 100 ms.
+  if (durationMs !== undefined && durationMs / tickMs > MAX_TICKS) {
+    issues.add('duration', `${durationMs / tickMs} ticks (duration / tick); a scenario may run at most ${MAX_TICKS.toLocaleString('en')} ticks (e.g. 24h at 100ms)`);
+  }
   const domainTables = tablesOf(r, 'domain');
   if (domainTables.length === 0 && !r.has('domain')) issues.add('domain', 'required: at least one [[domain]] with a size');
   const domains = domainTables.map((t, i) => readDomain(t, `domain[${i + 1}]`, i, issues));
