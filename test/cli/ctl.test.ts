@@ -113,3 +113,16 @@ test('ctl: bad arguments exit 2, no server exits 1 with a hint', async () => {
   assert.equal(none.code, 1);
   assert.match(none.stderr, /ENOENT.*reapd run/);
 });
+
+test('ctl procprio reports a refusal: exit 1 naming the adj the process kept (issue 11 item 8)', async () => {
+  const t = await startServer();
+  try {
+    // pid 1 is never a client's to register: the server refuses, pid 1 keeps its adj.
+    const r = await ctl(t, 'procprio', '1', '10001', '900');
+    assert.equal(r.code, 1, r.stdout);
+    assert.match(r.stderr, /did not register pid 1 at adj 900 \(its oom_score_adj is -?\d+\): refused or failed/);
+    assert.doesNotMatch(r.stdout, /sent/);
+  } finally {
+    await t.stop();
+  }
+});

@@ -5,6 +5,7 @@
 // Exit codes: 0 ok; 1 no server on the socket, no reply, connection lost, or a failed
 // update-props; 2 bad arguments (USAGE); 5 the socket refused us (PERMISSION).
 import type { Command } from 'commander';
+import { readFileSync } from 'node:fs';
 import { CliError, EXIT } from '../exit-codes.js';
 import { ControlError, LmkdClient, type KillStat } from '../../control/client.js';
 import { DEFAULT_SOCKET_PATH } from '../../control/socket-path.js';
@@ -83,6 +84,15 @@ async function subscribe(cmd: Command, o: { stats?: boolean; json?: boolean; cou
   });
 }
 
+/** /proc/PID/oom_score_adj, or undefined when it cannot be read (gone, another pid namespace). */
+function readAdj(pid: number): number | undefined {
+  try {
+    return Number(readFileSync(`/proc/${pid}/oom_score_adj`, 'utf8').trim());
+  } catch {
+    return undefined;
+  }
+}
+
 export function register(program: Command): void {
   const ctl = program
     .command('ctl')
@@ -97,8 +107,19 @@ export function register(program: Command): void {
     .action(async (pid: string, uid: string, adj: string, o: { service?: boolean }, cmd: Command) => {
       const p = intArg('pid', pid, 1);
       const a = intArg('adj', adj, -1000, 1000);
-      await withClient(cmd, (c) => c.procPrio(p, intArg('uid', uid), a, o.service ? 'service' : 'app'));
-      out(`procprio sent: pid ${p} adj ${a}`);
+      // LMK_PROCPRIO has no reply. A GETKILLCNT after it is answered only once the server
+      // handled the PROCPRIO (one connection, in order); the registration's visible effect
+      // is the process's oom_score_adj, so read it back: "sent" and exit 0 while the daemon
+      // refused misled (issue 11).
+      await withClient(cmd, async (c) => {
+        await c.procPrio(p, intArg('uid', uid), a, o.service ? 'service' : 'app');
+        await c.getKillCount();
+      });
+      const now = readAdj(p);
+      if (now !== undefined && now !== a) {
+        throw new CliError(`procprio: the daemon did not register pid ${p} at adj ${a} (its oom_score_adj is ${now}): refused or failed; the daemon's log says why (control.refused, control.adj-failed)`, EXIT.FAILURE);
+      }
+      out(`procprio sent: pid ${p} adj ${a}${now === a ? ' (applied)' : ''}`);
     });
 
   ctl
