@@ -18,6 +18,7 @@ export interface ConfigFlags extends ParamText {
   logFormat?: string;
   logLevel?: string;
   socket?: string;
+  metrics?: string;
 }
 
 const DAEMON_FLAGS: ReadonlyArray<[keyof ConfigFlags, string, string]> = [
@@ -26,6 +27,7 @@ const DAEMON_FLAGS: ReadonlyArray<[keyof ConfigFlags, string, string]> = [
   ['logFormat', 'log_format', '--log-format'],
   ['logLevel', 'log_level', '--log-level'],
   ['socket', 'socket', '--socket'],
+  ['metrics', 'metrics', '--metrics'],
 ];
 
 const DOMAIN_FLAGS: ReadonlyArray<[keyof ConfigFlags, string, string]> = [

@@ -2,7 +2,7 @@
 // these tables, and a test checks docs/configuration.md documents each key.
 import { POLICY_NAMES } from '../model/decision.js';
 import type { PolicyName } from '../model/decision.js';
-import type { DaemonSettings, KillSettings, TriggerSettings } from './types.js';
+import type { DaemonSettings, HookSettings, KillSettings, TriggerSettings, WarnSettings } from './types.js';
 import { LOG_FORMATS, LOG_LEVELS, TRIGGER_MODES } from './types.js';
 import { OOM_SCORE_ADJ_MAX, OOM_SCORE_ADJ_MIN } from '../model/limits.js';
 import {
@@ -11,6 +11,8 @@ import {
   readDurationMs,
   readEnum,
   readInteger,
+  readListenAddress,
+  readSizeKiB,
   readOptionalPath,
   readString,
   type Read,
@@ -38,6 +40,7 @@ export const DAEMON_DEFAULTS: DaemonSettings = {
   socket: null,
   selfProtect: true,
   watchdogMs: 2000,
+  metrics: null,
 };
 
 export const DAEMON_KEYS: readonly KeySpec<DaemonSettings>[] = [
@@ -48,6 +51,7 @@ export const DAEMON_KEYS: readonly KeySpec<DaemonSettings>[] = [
   spec('socket', 'path ("" = none)', '"" (no control socket)', readAbsolutePath, (t, v) => (t.socket = v)),
   spec('self_protect', 'boolean', 'true', readBoolean, (t, v) => (t.selfProtect = v)),
   spec('watchdog_timeout', 'duration ("0" = off)', '"2s"', readDurationMs, (t, v) => (t.watchdogMs = v)),
+  spec('metrics', 'address ("" = off)', '"" (off)', readListenAddress, (t, v) => (t.metrics = v)),
 ];
 
 /** The seed's defaults (src/kernel/kill/types.ts DEFAULT_CORE_CONFIG). */
@@ -61,6 +65,17 @@ export const KILL_KEYS: readonly KeySpec<KillSettings>[] = [
   spec('reap_delay', 'duration', '"0ms"', readDurationMs, (t, v) => (t.reapDelayMs = v)),
 ];
 
+/** No hook; a hook gets 10 s, and at most 4 run at once (each is a process fork). */
+export const HOOK_DEFAULTS: HookSettings = { preKill: null, postKill: null, warn: null, timeoutMs: 10_000, maxRunning: 4 };
+
+export const HOOK_KEYS: readonly KeySpec<HookSettings>[] = [
+  spec('pre_kill', 'path ("" = none)', '""', readAbsolutePath, (t, v) => (t.preKill = v)),
+  spec('post_kill', 'path ("" = none)', '""', readAbsolutePath, (t, v) => (t.postKill = v)),
+  spec('warn', 'path ("" = none)', '""', readAbsolutePath, (t, v) => (t.warn = v)),
+  spec('timeout', 'duration', '"10s"', readDurationMs, (t, v) => (t.timeoutMs = v)),
+  spec('max_running', 'integer 1 … 64', '4', (v) => readInteger(v, 1, 64), (t, v) => (t.maxRunning = v)),
+];
+
 /** What a [[domain]] table holds before its policy parameters are built. */
 export interface DomainDraft {
   name?: string;
@@ -71,7 +86,13 @@ export interface DomainDraft {
   reclaimTimeoutMs?: number;
   dryRun?: boolean;
   trigger: TriggerSettings;
+  warn: WarnSettings;
 }
+
+/** Auto headroom; memory read every second; a warning at most once a minute per domain (issue 16: ≤ 1 per app per minute). */
+export const WARN_DEFAULTS: WarnSettings = { headroomKiB: null, intervalMs: 1000, everyMs: 60_000 };
+
+const readWarnHeadroom = (v: unknown): Read<number | null> => (v === 'auto' ? { ok: true, value: null } : readSizeKiB(v));
 
 export const DEFAULT_POLICY: PolicyName = 'oom-score';
 
@@ -99,10 +120,13 @@ export const DOMAIN_KEYS: readonly KeySpec<DomainDraft>[] = [
   spec('psi_window', 'duration', '"1s"', readDurationMs, (t, v) => (t.trigger.psiWindowMs = v)),
   spec('poll_min_interval', 'duration', '"100ms"', readDurationMs, (t, v) => (t.trigger.pollMinMs = v)),
   spec('poll_max_interval', 'duration', '"1s"', readDurationMs, (t, v) => (t.trigger.pollMaxMs = v)),
+  spec('warn_headroom', 'size, "auto" or "0" (off)', '"auto"', readWarnHeadroom, (t, v) => (t.warn.headroomKiB = v)),
+  spec('warn_interval', 'duration', '"1s"', readDurationMs, (t, v) => (t.warn.intervalMs = v)),
+  spec('warn_every', 'duration', '"60s"', readDurationMs, (t, v) => (t.warn.everyMs = v)),
 ];
 
 /** Rule lists, accepted in [rules] and in each [[domain]]. */
 export const RULE_LISTS = ['protect', 'prefer', 'avoid'] as const;
 export const MATCHER_KEYS = ['name', 'cmdline', 'uid', 'cgroup'] as const;
 
-export const TOP_LEVEL_KEYS = ['daemon', 'kill', 'rules', 'domain'] as const;
+export const TOP_LEVEL_KEYS = ['daemon', 'kill', 'hooks', 'rules', 'domain'] as const;

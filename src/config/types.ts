@@ -30,6 +30,12 @@ export interface TriggerSettings {
   pollMaxMs: number;
 }
 
+/** Where a TCP server listens: [daemon] metrics = "127.0.0.1:9412". */
+export interface ListenAddress {
+  host: string;
+  port: number;
+}
+
 export interface DaemonSettings {
   logFormat: LogFormat;
   logLevel: LogLevel;
@@ -42,6 +48,8 @@ export interface DaemonSettings {
   selfProtect: boolean;
   /** Stalled event loop -> the watchdog acts after this long; 0 disables it. */
   watchdogMs: number;
+  /** Prometheus /metrics; null: off. */
+  metrics: ListenAddress | null;
 }
 
 /** The kill path's options (src/kernel/kill, seed 000's "help the victim die"). */
@@ -56,6 +64,28 @@ export interface KillSettings {
   reap: boolean;
   /** Wait this long before reaping (never for a frozen victim, seed 003). */
   reapDelayMs: number;
+}
+
+/** Programs run when reapd warns, kills and has killed ([hooks]; docs/notifications.md). */
+export interface HookSettings {
+  /** Absolute paths; null: no hook. */
+  preKill: string | null;
+  postKill: string | null;
+  warn: string | null;
+  /** A hook still running after this long is killed (its process group). */
+  timeoutMs: number;
+  /** Hooks running at once; a run beyond it is skipped and logged. */
+  maxRunning: number;
+}
+
+/** The warning stage before a domain's kill level (docs/notifications.md, "Warnings"). */
+export interface WarnSettings {
+  /** Warn when the headroom to the kill level is at or below this; null: auto (5% of the domain's memory, at least 32 MiB); 0: never. */
+  headroomKiB: number | null;
+  /** How often the domain's memory is read for the warning. */
+  intervalMs: number;
+  /** At most one warning per domain this often. */
+  everyMs: number;
 }
 
 export interface DomainConfig {
@@ -75,6 +105,8 @@ export interface DomainConfig {
   trigger: TriggerSettings;
   /** Global [rules] followed by this domain's own protect/prefer/avoid. */
   rules: ProtectionRules;
+  /** The warning stage; absent: WARN_DEFAULTS. */
+  warn?: WarnSettings;
 }
 
 export interface Config {
@@ -82,5 +114,6 @@ export interface Config {
   file: string;
   daemon: DaemonSettings;
   kill: KillSettings;
+  hooks: HookSettings;
   domains: DomainConfig[];
 }

@@ -12,18 +12,21 @@ import {
   DAEMON_KEYS,
   DEFAULT_POLICY,
   DOMAIN_KEYS,
+  HOOK_DEFAULTS,
+  HOOK_KEYS,
   KILL_DEFAULTS,
   KILL_KEYS,
   RULE_LISTS,
   TOP_LEVEL_KEYS,
   TRIGGER_DEFAULTS,
+  WARN_DEFAULTS,
   type DomainDraft,
   type KeySpec,
 } from './schema.js';
 import { unknownKeyMessage } from './suggest.js';
 import { MAX_ISSUES, MAX_RULES } from './limits.js';
 import { normalizeCgroupPath } from './paths.js';
-import type { Config, DaemonSettings, DomainConfig, KillSettings } from './types.js';
+import type { Config, DaemonSettings, DomainConfig, HookSettings, KillSettings } from './types.js';
 import { describe } from './values.js';
 
 /** The control socket a daemon with an lmkd domain opens unless `socket` says otherwise. */
@@ -107,6 +110,17 @@ function readKill(raw: unknown, issues: Issues): KillSettings {
   return kill;
 }
 
+function readHooks(raw: unknown, issues: Issues): HookSettings {
+  const hooks = { ...HOOK_DEFAULTS };
+  if (raw === undefined) return hooks;
+  if (!isTable(raw)) {
+    issues.add(['hooks'], `expected a table ([hooks]), got ${describe(raw)}`);
+    return hooks;
+  }
+  applyKeys(raw, HOOK_KEYS, hooks, ['hooks'], issues, new Set());
+  return hooks;
+}
+
 function checkPaths(d: DomainDraft, path: KeyPath, issues: Issues, problem: ValidateOptions['cgroupProblem']): void {
   if (d.memcg !== null) d.memcg = normalizeCgroupPath(d.memcg);
   if (d.psiGroup !== null) d.psiGroup = normalizeCgroupPath(d.psiGroup);
@@ -123,7 +137,7 @@ function readDomain(raw: unknown, index: number, global: ProtectionRules, daemon
     issues.add(path, `expected a table ([[domain]]), got ${describe(raw)}`);
     return undefined;
   }
-  const draft: DomainDraft = { memcg: null, psiGroup: null, policy: DEFAULT_POLICY, minAdj: null, trigger: { ...TRIGGER_DEFAULTS } };
+  const draft: DomainDraft = { memcg: null, psiGroup: null, policy: DEFAULT_POLICY, minAdj: null, trigger: { ...TRIGGER_DEFAULTS }, warn: { ...WARN_DEFAULTS } };
   const before = issues.list.length;
   const policyKeys = new Set(POLICY_KEY_NAMES);
   applyKeys(raw, DOMAIN_KEYS, draft, path, issues, new Set([...RULE_LISTS, ...policyKeys]));
@@ -141,6 +155,7 @@ function readDomain(raw: unknown, index: number, global: ProtectionRules, daemon
     if (!reported(key)) issues.add([...path, key], message);
   });
   checkTrigger(draft, path, issues);
+  if (draft.warn.intervalMs < 100) issues.add([...path, 'warn_interval'], `must be at least 100ms, got ${draft.warn.intervalMs} ms`);
   if (built === undefined && issues.list.length === before) {
     // The invariant behind every domain: one that produces no policy says so, never vanishes.
     issues.add(path, `the values of this domain produce no ${draft.policy} policy`);
@@ -157,6 +172,7 @@ function readDomain(raw: unknown, index: number, global: ProtectionRules, daemon
     dryRun: draft.dryRun ?? daemon.dryRun,
     trigger: draft.trigger,
     rules: mergeRules(global, rules),
+    warn: draft.warn,
   };
 }
 
@@ -211,6 +227,7 @@ function validateTable(table: Record<string, unknown>, file: string, issues: Iss
   }
   const daemon = readDaemon(table.daemon, issues);
   const kill = readKill(table.kill, issues);
+  const hooks = readHooks(table.hooks, issues);
   let global: ProtectionRules = { protect: [], prefer: [], avoid: [] };
   if (table.rules !== undefined) {
     if (!isTable(table.rules)) issues.add(['rules'], `expected a table ([rules]), got ${describe(table.rules)}`);
@@ -233,5 +250,5 @@ function validateTable(table: Record<string, unknown>, file: string, issues: Iss
   if (issues.list.length > 0) return { issues: issues.list };
   const { socketSet, ...settings } = daemon;
   if (!socketSet && valid.some((d) => POLICIES[d.policy].servesLmkdClients)) settings.socket = DEFAULT_LMKD_SOCKET;
-  return { config: { file, daemon: settings, kill, domains: valid }, issues: [] };
+  return { config: { file, daemon: settings, kill, hooks, domains: valid }, issues: [] };
 }

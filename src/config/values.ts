@@ -1,6 +1,6 @@
 // Typed readers for configuration values. Each returns the value or an error message
 // that says what was expected, with an example a user can copy.
-import { parseDurationMs } from '../model/units.js';
+import { parseDurationMs, parseSizeKiB } from '../model/units.js';
 
 export type Read<T> = { ok: true; value: T } | { ok: false; message: string };
 
@@ -41,6 +41,12 @@ export function readEnum<T extends string>(v: unknown, values: readonly T[]): Re
 export const MAX_DURATION_MS = 3_600_000;
 
 /** A duration: "200ms", "2s", "1m", or an integer number of ms; 0 to MAX_DURATION_MS. */
+/** A size: "64MiB", "512KiB", "1GiB", "16384p" (pages), or an integer number of KiB. */
+export function readSizeKiB(v: unknown): Read<number> {
+  const kib = typeof v === 'number' ? (Number.isInteger(v) && v >= 0 ? v : undefined) : typeof v === 'string' ? parseSizeKiB(v) : undefined;
+  return kib === undefined ? fail(`expected a size such as "64MiB", "512KiB" or "16384p", got ${describe(v)}`) : ok(kib);
+}
+
 export function readDurationMs(v: unknown): Read<number> {
   const ms = typeof v === 'number' ? (Number.isInteger(v) && v >= 0 ? v : undefined) : typeof v === 'string' ? parseDurationMs(v) : undefined;
   if (ms === undefined) return fail(`expected a duration such as "200ms" or "2s" (or an integer number of ms), got ${describe(v)}`);
@@ -58,4 +64,21 @@ export function readAbsolutePath(v: unknown): Read<string | null> {
   const r = readOptionalPath(v);
   if (r.ok && r.value !== null && !r.value.startsWith('/')) return fail(`expected an absolute path, got ${describe(v)}`);
   return r;
+}
+
+/**
+ * A listen address: "127.0.0.1:9412", "[::1]:9412", "0.0.0.0:9412", or a port alone
+ * ("9412", 9412), which means loopback; "" is none. Port 0 lets the kernel choose.
+ */
+export function readListenAddress(v: unknown): Read<{ host: string; port: number } | null> {
+  const bad = fail<{ host: string; port: number } | null>(`expected an address such as "127.0.0.1:9412" or a port (or "" for none), got ${describe(v)}`);
+  const text = typeof v === 'number' ? String(v) : typeof v === 'string' ? v.trim() : undefined;
+  if (text === undefined) return bad;
+  if (text === '') return ok(null);
+  const m = /^(?:(\[[0-9a-fA-F:.]+\]|[0-9.]+|localhost)?:)?(\d{1,5})$/.exec(text);
+  if (!m) return bad;
+  const port = Number(m[2]);
+  if (port > 65535) return fail(`port must be from 0 to 65535, got ${port}`);
+  const host = m[1] === undefined ? '127.0.0.1' : m[1].replace(/^\[|\]$/g, '');
+  return ok({ host, port });
 }

@@ -10,12 +10,15 @@ import { LiveDomain } from './live-domain.js';
 import { classifyDomain } from '../kernel/procfs/domain-kind.js';
 import type { Logger } from './logger.js';
 import type { DomainKind } from '../model/memory-view.js';
+import type { KillObserver } from './observer.js';
 
 /** The lmkd control socket as the daemon uses it (src/control/server.ts). */
 export interface ControlPort {
   registry(): ReadonlyMap<number, RegistryEntry>;
   notifyKill(record: KillRecord): void;
   close(): Promise<void> | void;
+  /** Connected clients (metrics). */
+  readonly connectionCount?: number;
 }
 
 export interface DaemonServices {
@@ -33,6 +36,8 @@ export interface DaemonServices {
   /** Open the control socket when configured (null: none). */
   openControl?(path: string, daemon: Daemon): Promise<ControlPort>;
   classify?(memcg: string | null): DomainKind;
+  /** Told of every decision, signal batch and kill after the domain's own work (metrics, hooks). */
+  observer?: KillObserver;
   /** The watchdog thread guarding every domain (undefined: none). */
   startWatchdog?(config: Config, journal: JournalPort): Promise<{ stop(): Promise<void> } | undefined>;
 }
@@ -43,6 +48,8 @@ const MAX_LOGGED_ISSUES = 20;
 /** A journal the daemon can close when a reload replaces it or the daemon stops. */
 export interface ClosableJournal extends JournalPort {
   close?(): void | Promise<void>;
+  /** Any other record (a warning: daemon/warning.ts), one JSON line like a kill's. */
+  appendLine?(record: object): void;
 }
 
 /** `journal = ""`: no journal. */
@@ -86,6 +93,11 @@ export class Daemon {
     return this.domains.get(name);
   }
 
+  /** Connected control-socket clients; undefined without a socket. */
+  get controlClients(): number | undefined {
+    return this.control?.connectionCount;
+  }
+
   get domainList(): LiveDomain[] {
     return [...this.domains.values()];
   }
@@ -106,7 +118,12 @@ export class Daemon {
       formatKill: this.s.formatKill,
       registry: () => this.control?.registry() ?? new Map(),
       onKill: (r) => this.control?.notifyKill(r),
+      onWarning: (w) => {
+        this.journalFile.appendLine?.(w);
+        this.s.observer?.warning?.(w);
+      },
     };
+    if (this.s.observer) deps.observer = this.s.observer;
     return new LiveDomain(d, deps);
   }
 
@@ -192,7 +209,9 @@ export class Daemon {
       changes.push(`journal ${dm.journal ?? 'none'}`);
     }
     if (dm.socket !== prev.daemon.socket) changes.push('control socket changes take effect after a restart');
+    if (JSON.stringify(dm.metrics) !== JSON.stringify(prev.daemon.metrics)) changes.push('metrics address changes take effect after a restart');
     if (JSON.stringify(next.kill) !== JSON.stringify(prev.kill)) changes.push('[kill] changes take effect after a restart');
+    if (JSON.stringify(next.hooks) !== JSON.stringify(prev.hooks)) changes.push('[hooks] changes take effect after a restart');
     if (dm.selfProtect !== prev.daemon.selfProtect) changes.push('self_protect changes take effect after a restart');
     const wanted = new Set(next.domains.map((d) => d.name));
     for (const [name, domain] of this.domains) {

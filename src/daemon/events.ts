@@ -7,6 +7,7 @@ import type { LogLevel } from '../model/log-level.js';
 import type { Decision } from '../model/decision.js';
 import type { KillRecord } from '../model/kill-record.js';
 import type { Log } from './logger.js';
+import type { KillObserver } from './observer.js';
 
 export interface DomainEventsOptions {
   log: Log;
@@ -14,6 +15,8 @@ export interface DomainEventsOptions {
   formatKill(record: KillRecord): string;
   /** Every kill record, after it is logged (e.g. ControlServer.notifyKill). */
   onKill?(record: KillRecord): void;
+  /** Told of every decision and kill after its log line (metrics, hooks; observer.ts). */
+  observer?: KillObserver;
 }
 
 const round = (ms: number): number => Math.round(ms * 1000) / 1000;
@@ -38,7 +41,7 @@ export class DomainEvents implements EventSink {
     this.o.log.log(level, event, message, fields);
   }
 
-  decision(_domain: string, d: Decision, trigger: TriggerEvent, scanMs?: number): void {
+  decision(domain: string, d: Decision, trigger: TriggerEvent, scanMs?: number): void {
     this.decisionCount++;
     this.lastTrigger = trigger;
     const empty = d.victims.length === 0;
@@ -56,6 +59,7 @@ export class DomainEvents implements EventSink {
       targetKiB: d.targetKiB,
       scanMs: scanMs === undefined ? undefined : round(scanMs),
     });
+    this.o.observer?.decision?.(domain, d, trigger, scanMs);
   }
 
   /** signalAtMs: when SIGKILL left, on the daemon's clock, so the line carries event -> SIGKILL. */
@@ -69,5 +73,6 @@ export class DomainEvents implements EventSink {
     const level: LogLevel = record.error !== undefined && !record.dryRun ? 'warn' : 'info';
     this.o.log.log(level, 'kill', this.o.formatKill(record), fields);
     this.o.onKill?.(record);
+    this.o.observer?.kill?.(record.domain ?? '', record, fields.eventToSignalMs as number | undefined);
   }
 }

@@ -16,6 +16,11 @@ import { DomainTriggers } from './domain-triggers.js';
 import { planTriggers, samePlan, type PlannedSource, type TriggerPlan } from './trigger-plan.js';
 import type { DomainKind } from '../model/memory-view.js';
 import { buildTrigger } from './triggers.js';
+import { pressurePathFor } from './trigger-plan.js';
+import type { MemoryView } from '../model/memory-view.js';
+import type { KillObserver } from './observer.js';
+import { DomainWarner, type WarnedProcess, type WarningRecord } from './warning.js';
+import { WARN_DEFAULTS } from '../config/schema.js';
 
 /** Scans and decisions run at start to compile the event path (prewarm). */
 const WARM_UP_ROUNDS = 3;
@@ -34,6 +39,10 @@ export interface DomainDeps {
   formatKill(record: KillRecord): string;
   registry?: () => ReadonlyMap<number, RegistryEntry>;
   onKill?(record: KillRecord): void;
+  /** Metrics, hooks, D-Bus: told after each decision, signal batch and kill (observer.ts). */
+  observer?: KillObserver;
+  /** A warning before the kill level (journal, observer); the domain logs it itself. */
+  onWarning?(w: WarningRecord): void;
   /** Build a trigger from its plan entry (default: the real kernel triggers). */
   makeTrigger?: typeof buildTrigger;
   /** How often an ended trigger is re-armed (default TRIGGER_RETRY_MS). */
@@ -51,21 +60,51 @@ export class LiveDomain {
   private readonly inflight = new Set<Promise<void>>();
   private stopped = false;
   private eventCount = 0;
+  private readonly warner: DomainWarner;
 
   constructor(cfg: DomainConfig, private readonly deps: DomainDeps) {
     this.cfg = cfg;
     this.log = deps.logger.forDomain(cfg.name);
     const eventOpts: ConstructorParameters<typeof DomainEvents>[0] = { log: this.log, formatKill: deps.formatKill };
     if (deps.onKill) eventOpts.onKill = deps.onKill;
+    if (deps.observer) eventOpts.observer = deps.observer;
     this.events = new DomainEvents(eventOpts);
     const ports: ConstructorParameters<typeof Domain>[1] = {
-      source: deps.source, killer: deps.killer, journal: deps.journal, events: this.events, clock: deps.clock, selfPid: deps.selfPid,
+      source: deps.source, killer: observedKiller(deps.killer, cfg.name, deps.observer), journal: deps.journal, events: this.events, clock: deps.clock, selfPid: deps.selfPid,
     };
     if (deps.registry) ports.registry = deps.registry;
     this.domain = new Domain(cfg, ports);
     this.policy = this.domain.policy;
     this.plan = planTriggers(cfg, this.policy.trigger, deps.kind, { psi: deps.psiAvailable });
     this.triggers = new DomainTriggers(this.log, (s, onEnded) => this.makeTrigger(s, onEnded), deps.triggerRetryMs);
+    this.warner = new DomainWarner({
+      domain: cfg.name, policy: cfg.policy, log: this.log, nowMs: deps.clock.nowMs, wallMs: deps.clock.wallMs,
+      settings: () => this.cfg.warn ?? WARN_DEFAULTS,
+      memoryNow: () => this.memoryNow(),
+      nextVictims: () => this.nextVictims(),
+      busy: () => this.domain.engine.busy,
+      onWarning: (w) => deps.onWarning?.(w),
+    });
+  }
+
+  /** Memory now and how far it is from the policy's kill level, KiB (metrics, warnings, status). */
+  async memoryNow(): Promise<{ view: MemoryView; headroomKiB: number }> {
+    const view = await this.deps.source.readMemory();
+    return { view, headroomKiB: this.policy.headroom(view, this.domain.settings.params).headroomKiB };
+  }
+
+  /** The domain's PSI file (null: a v1 memcg without psi_group). */
+  get pressurePath(): string | null {
+    return pressurePathFor(this.cfg, this.deps.kind);
+  }
+
+  /** Who the policy would kill next, at most three: a scan and a pure decision, nothing killed. */
+  async nextVictims(): Promise<WarnedProcess[]> {
+    const snapshot = await this.deps.source.scan();
+    const d = this.domain.decideAfresh(snapshot);
+    const uids = new Map(snapshot.processes.map((p) => [p.pid, p.uid]));
+    const ranked = d.victims.length > 0 ? d.victims : d.candidates;
+    return ranked.slice(0, 3).map((v) => ({ pid: v.pid, uid: uids.get(v.pid) ?? -1, name: v.name, oomScoreAdj: v.oomScoreAdj, sizeKiB: v.sizeKiB }));
   }
 
   get name(): string {
@@ -88,6 +127,7 @@ export class LiveDomain {
   start(): void {
     this.arm();
     this.prewarm();
+    this.warner.start();
     const where = this.cfg.memcg ?? 'the whole machine';
     this.log.info('domain-started', `watching ${where} with ${this.cfg.policy} (${this.policy.describeParams(this.cfg.params)}); ` +
       `triggers: ${this.triggerNames.join(', ')} — ${this.plan.why}${this.cfg.dryRun ? ' [DRY RUN]' : ''}`, {
@@ -196,6 +236,7 @@ export class LiveDomain {
   /** Disarm, then wait (at most waitMs) for a running reclaim to finish. */
   async stop(waitMs = 2000): Promise<void> {
     this.stopped = true;
+    this.warner.stop();
     await this.disarm();
     let timer: NodeJS.Timeout | undefined;
     await Promise.race([Promise.all(this.inflight), new Promise((r) => (timer = setTimeout(r, waitMs)))]);
@@ -203,4 +244,21 @@ export class LiveDomain {
     // The kernel source keeps per-process fds between scans.
     (this.deps.source as { close?: () => void }).close?.();
   }
+}
+
+/**
+ * The killer as this domain's engine sees it: the observer hears each batch once the kill
+ * thread reported it (SIGKILL sent, reaping done), before the reclaim waits for the exits
+ * — where a pre_kill hook starts beside the kill, never before it.
+ */
+function observedKiller(inner: Killer, domain: string, observer: KillObserver | undefined): Killer {
+  if (!observer?.signalled) return inner;
+  return {
+    kill: async (victims, options) => {
+      const results = await inner.kill(victims, options);
+      observer.signalled?.(domain, results, options.dryRun);
+      return results;
+    },
+    waitForExit: (results, timeoutMs) => inner.waitForExit(results, timeoutMs),
+  };
 }

@@ -17,6 +17,7 @@ import { probeAndLog } from './startup.js';
 import { protectSelf } from '../kernel/self/protect.js';
 import { startWatchdog } from './watchdog/domain-watchdogs.js';
 import { startErrorExitCode } from './start-errors.js';
+import { Telling } from './telling.js';
 import { ServiceNotifier } from '../kernel/service-notify.js';
 import { EXIT_FAILURE, EXIT_OK, Signals } from './signals.js';
 import { logLoopDelay, startLoopDelay } from './loop-delay.js';
@@ -33,12 +34,15 @@ export interface RunOptions {
   nodeFlags?: string;
 }
 
-function openJournal(path: string | null, logger: Logger): ClosableJournal {
+function openJournal(path: string | null, logger: Logger, telling: Telling): ClosableJournal {
   if (path === null) return NO_JOURNAL;
   const problem = journalPathProblem(path);
   if (problem) logger.error('journal-unwritable', `kill journal: ${problem}; kills will happen but will not be recorded until this is fixed`, { path });
   return new FileJournal(path, {
-    onError: (e, r) => logger.error('journal-failed', `kill journal ${path}: ${e.message} (record of pid ${r.pid} not kept)`, { path }),
+    onError: (e, r) => {
+      telling.journalFailed();
+      logger.error('journal-failed', `kill journal ${path}: ${e.message} (record of pid ${r.pid} not kept)`, { path });
+    },
   });
 }
 
@@ -78,8 +82,8 @@ async function prepare(config: Config, logger: Logger, signals: Signals): Promis
   return { killer, caps, onFatal: (reason) => signals.fatal(reason) };
 }
 
-function services(o: RunOptions, logger: Logger, started: Started): DaemonServices {
-  return {
+function services(o: RunOptions, logger: Logger, started: Started, telling: Telling): DaemonServices {
+  const s: DaemonServices = {
     logger,
     clock: systemClock,
     selfPid: process.pid,
@@ -89,7 +93,7 @@ function services(o: RunOptions, logger: Logger, started: Started): DaemonServic
       log: (level, event, message, fields) => logger.log(level, event, message, fields),
       onFailed: (message) => started.onFatal(`the trigger poll failed: ${message}`),
     }),
-    openJournal: (path) => openJournal(path, logger),
+    openJournal: (path) => openJournal(path, logger, telling),
     makeSource: (d, kind) => {
       // Pressure events scan incrementally (docs/snapshot-format.md); oom_score is read
       // only for the policy that ranks by it. A policy change builds a new domain and source.
@@ -107,6 +111,8 @@ function services(o: RunOptions, logger: Logger, started: Started): DaemonServic
     openControl: (path, daemon) => openControl(logger, daemon, path),
     startWatchdog: (cfg, journal) => startWatchdog(cfg, { logger, journal, formatKill: formatKillLine }),
   };
+  if (telling.observer) s.observer = telling.observer;
+  return s;
 }
 
 export async function runDaemon(o: RunOptions): Promise<number> {
@@ -117,13 +123,16 @@ export async function runDaemon(o: RunOptions): Promise<number> {
   const signals = new Signals(logger, notifier);
   logger.info('starting', `reapd ${o.version} starting (pid ${process.pid}) on ${config.file}`, { version: o.version, pid: process.pid, config: config.file });
   if (o.nodeFlags) logger.info('node-flags', `Node flags: ${o.nodeFlags}`, { execArgv: process.execArgv });
-  const daemon = new Daemon(config, services(o, logger, await prepare(config, logger, signals)));
+  const telling = new Telling(config, logger);
+  const daemon = new Daemon(config, services(o, logger, await prepare(config, logger, signals), telling));
   try {
     await daemon.start();
+    await telling.start(daemon);
   } catch (e) {
     const code = startErrorExitCode(e);
     logger.error('start-failed', `cannot start: ${e instanceof Error ? e.message : String(e)}`, { exitCode: code });
     notifier.status(`cannot start: ${e instanceof Error ? e.message : String(e)}`);
+    await telling.stop();
     await daemon.stop();
     signals.dispose();
     return code;
@@ -139,6 +148,7 @@ export async function runDaemon(o: RunOptions): Promise<number> {
   if (end.fatal !== undefined) logger.error('guard-lost', `reapd can no longer guard memory: ${end.fatal}; stopping with exit code ${EXIT_FAILURE}`, { exitCode: EXIT_FAILURE });
   else logger.info('stopping', `${end.signal}: stopping`, { signal: end.signal });
   notifier.stopping();
+  await telling.stop();
   await daemon.stop();
   const totals = daemon.domainList.map((d) => ({ domain: d.name, ...d.stats }));
   logger.info('stopped', `stopped: ${totals.map((t) => `${t.domain}: ${t.reclaims} reclaims, ${t.kills} kills`).join('; ')}`, { totals });

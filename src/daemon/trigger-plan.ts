@@ -52,6 +52,11 @@ function psiPath(d: DomainConfig, where: DomainKind): string {
   throw new PlanError(`domain "${d.name}": a cgroup v1 memcg has no memory.pressure; set psi_group to a cgroup2 group holding the same processes, or use trigger = "memcg-events"`, 'config');
 }
 
+/** The domain's PSI file whatever its triggers (metrics, status), or null (a v1 memcg without psi_group). */
+export function pressurePathFor(d: DomainConfig, where: DomainKind): string | null {
+  return where === 'memcg-v1' && d.psiGroup === null ? null : psiPath(d, where);
+}
+
 function requirePsi(psi: boolean, d: DomainConfig): void {
   if (!psi) throw new PlanError(`domain "${d.name}": PSI is not available (/proc/pressure is missing; boot with psi=1)`, 'unsupported');
 }

@@ -33,6 +33,15 @@ export class FileJournal implements JournalPort {
   }
 
   append(record: KillRecord): void {
+    this.write(record, (e) => this.onError(e, record));
+  }
+
+  /** A record of another type (`{"type":"warning",…}`): same file, same flush; kill readers skip it. */
+  appendLine(record: object, onError: (e: Error) => void = (e) => process.emitWarning(`kill journal ${this.path}: ${e.message}`, 'ReapdJournal')): void {
+    this.write(record, onError);
+  }
+
+  private write(record: object, onError: (e: Error) => void): void {
     try {
       const fd = this.open();
       writeSync(fd, `${JSON.stringify(record)}\n`);
@@ -40,7 +49,7 @@ export class FileJournal implements JournalPort {
     } catch (e) {
       // Reopen next time (the file may have been removed or the disk freed).
       this.close();
-      this.onError(e instanceof Error ? e : new Error(String(e)), record);
+      onError(e instanceof Error ? e : new Error(String(e)));
     }
   }
 

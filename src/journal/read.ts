@@ -30,6 +30,8 @@ export function parseJournal(text: string, options: ReadOptions = {}): JournalCo
       skipped++;
       continue;
     }
+    // Warning records ({"type":"warning",…}, daemon/warning.ts) are not kills, nor damage.
+    if (isWarningLine(value)) continue;
     if (!isKillRecord(value)) {
       skipped++;
       continue;
@@ -53,4 +55,8 @@ export function mergeStages(records: readonly KillRecord[]): KillRecord[] {
 /** Read and parse a journal file. Throws the fs error (ENOENT: no journal yet). */
 export function readJournal(path: string, options: ReadOptions = {}): JournalContents {
   return parseJournal(readFileSync(path, 'utf8'), options);
+}
+
+function isWarningLine(v: unknown): boolean {
+  return typeof v === 'object' && v !== null && (v as { type?: unknown }).type === 'warning';
 }

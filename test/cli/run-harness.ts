@@ -126,9 +126,9 @@ export class Reapd {
     return readFileSync(this.journalPath, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
   }
 
-  /** One record per kill, as readers show them (docs/journal-format.md, "Two records per kill"). */
+  /** One record per kill, as readers show them (docs/journal-format.md, "Two records per kill"); warning records left out. */
   journal(): Array<Record<string, unknown>> {
-    const lines = this.journalLines();
+    const lines = this.journalLines().filter((r) => r.type !== 'warning');
     const finished = new Set(lines.filter((r) => r.stage === 'final').map((r) => r.killId));
     return lines.filter((r) => !(r.stage === 'signalled' && finished.has(r.killId)));
   }

@@ -64,6 +64,8 @@ test('simple-lmk in a v1 memcg: kills exactly the victims the policy names; the 
       .victims.map((v) => v.pid).sort();
     assert.deepEqual(expected, [h500.pid, h900.pid].sort(), 'the policy names the adj 900 and adj 500 hogs');
 
+    // The hog completes once memory is freed; the kill lines follow the victims' exits.
+    await reapd.waitFor(() => reapd.events('kill', 'apps').length >= expected.length, 10_000, 'the kill lines');
     const killed = reapd.events('kill', 'apps').map((k) => Number(k.pid)).sort();
     assert.deepEqual(killed, expected, reapd.describe());
     assert.ok(reapd.events('kill').every((k) => k.dryRun === false && k.policy === 'simple-lmk'));

@@ -9,7 +9,7 @@ import { spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
-import { Namespace, ConfigMap } from 'kubernetes-models/v1';
+import { Namespace, ConfigMap, Service } from 'kubernetes-models/v1';
 import { DaemonSet } from 'kubernetes-models/apps/v1';
 import { REAPD_BIN, REPO_ROOT } from '../helpers/paths.js';
 
@@ -42,9 +42,10 @@ test('every manifest validates against the Kubernetes API schema', () => {
     Namespace: (m) => new Namespace(m as never).validate(),
     ConfigMap: (m) => new ConfigMap(m as never).validate(),
     DaemonSet: (m) => new DaemonSet(m as never).validate(),
+    Service: (m) => new Service(m as never).validate(),
   };
   const all = manifests();
-  assert.deepEqual(all.map((m) => m.kind).sort(), ['ConfigMap', 'DaemonSet', 'Namespace']);
+  assert.deepEqual(all.map((m) => m.kind).sort(), ['ConfigMap', 'DaemonSet', 'Namespace', 'Service']);
   for (const m of all) {
     const validate = validators[m.kind];
     assert.ok(validate, `no validator for ${m.kind}`);
@@ -136,4 +137,20 @@ test('the container image builds where a container builder runs', (t) => {
   const args = builder === 'buildah' ? ['bud'] : ['build'];
   const r = spawnSync(builder, [...args, '-f', 'contrib/container/Containerfile', '-t', 'reapd-test:ci', '.'], { cwd: REPO_ROOT, encoding: 'utf8', timeout: 600_000 });
   assert.equal(r.status, 0, r.stderr.slice(-2000));
+});
+
+test('the metrics Service selects the DaemonSet\'s pods and its named port; the ServiceMonitor selects the Service', () => {
+  const ds = only<Manifest>('DaemonSet') as unknown as { spec: { template: { metadata: { labels: Record<string, string> }; spec: { containers: Array<{ ports?: Array<{ name: string; containerPort: number }> }> } } } };
+  const svc = only<Manifest>('Service') as unknown as { metadata: { labels: Record<string, string> }; spec: { selector: Record<string, string>; ports: Array<{ name: string; port: number; targetPort: string }> } };
+  for (const [k, v] of Object.entries(svc.spec.selector)) assert.equal(ds.spec.template.metadata.labels[k], v, `selector ${k}`);
+  const port = ds.spec.template.spec.containers[0]?.ports?.find((p) => p.name === 'metrics');
+  assert.ok(port, 'the container names its metrics port');
+  assert.equal(svc.spec.ports[0]?.targetPort, 'metrics');
+  const cm = only<Manifest>('ConfigMap') as unknown as { data: Record<string, string> };
+  assert.match(cm.data['reapd.toml'] ?? '', new RegExp(`^metrics = "0\\.0\\.0\\.0:${port.containerPort}"`, 'm'), 'the ConfigMap serves metrics on the container port');
+  const text = readFileSync(join(K8S_DIR, 'monitoring', 'servicemonitor.yaml'), 'utf8');
+  const sm = parseAllDocuments(text)[0]?.toJS() as { kind: string; spec: { selector: { matchLabels: Record<string, string> }; endpoints: Array<{ port: string; path: string }> } };
+  assert.equal(sm.kind, 'ServiceMonitor');
+  for (const [k, v] of Object.entries(sm.spec.selector.matchLabels)) assert.equal(svc.metadata.labels[k], v, `ServiceMonitor selector ${k}`);
+  assert.deepEqual(sm.spec.endpoints.map((e) => [e.port, e.path]), [['metrics', '/metrics']]);
 });

@@ -31,7 +31,8 @@ export function addConfigOptions(cmd: Command, opts: { withConfigFlag: boolean }
     .option('--dry-run', 'decide, log and journal, but kill nothing')
     .option('--log-format <format>', 'human or json')
     .option('--log-level <level>', 'debug, info, warn or error')
-    .option('--socket <path>', 'lmkd-compatible control socket; "" for none');
+    .option('--socket <path>', 'lmkd-compatible control socket; "" for none')
+    .option('--metrics <address>', 'serve Prometheus /metrics on ADDRESS (e.g. 127.0.0.1:9412; a port alone means loopback)');
 }
 
 export function flagsFromOptions(o: ConfigOptionValues): ConfigFlags {
@@ -41,7 +42,7 @@ export function flagsFromOptions(o: ConfigOptionValues): ConfigFlags {
   };
   for (const k of [
     'policy', 'minfree', 'levels', 'deathPending', 'killTimeout', 'pick', 'memAvailable', 'swapFree', 'memcg',
-    'psiGroup', 'trigger', 'minAdj', 'reclaimTimeout', 'journal', 'dryRun', 'logFormat', 'logLevel', 'socket',
+    'psiGroup', 'trigger', 'minAdj', 'reclaimTimeout', 'journal', 'dryRun', 'logFormat', 'logLevel', 'socket', 'metrics',
   ] as const) copy(k);
   return flags;
 }
