@@ -50,7 +50,7 @@ export const ST_GONE = 1;
 /** Anything else (unparsable text, another errno): the main thread reads it the usual way. */
 export const ST_ERROR = 2;
 
-/** The shared memory of one prefetcher. */
+/** The shared memory of one scan helper (scan-helper.ts). */
 export interface PrefetchMemory {
   control: Int32Array;
   state: Int32Array;
