@@ -3,7 +3,7 @@
 import type { ProcStatm } from '../parse/statm.js';
 import { NO_FD, type PidEntry } from './entry.js';
 import { R_ADJ, R_DATA, R_RESIDENT, R_SCORE, R_SHARED, R_SIZE, R_STATUS, R_TEXT, SIZE_NOT_READ, ST_OK } from './scan-helper-memory.js';
-import type { Prefetcher } from './scan-helper.js';
+import type { ScanHelper } from './scan-helper.js';
 
 /**
  * Whether a scan with lazy sizes may serve this process's size from its last read: only
@@ -27,7 +27,7 @@ export function servesSizeLazily(e: PidEntry): boolean {
  * size is served lazily (held at 4 fds or 2) — and mark each entry with its item.
  * Returns the size.
  */
-export function publishJob(pf: Prefetcher, entries: Iterable<PidEntry>, scanNo: number, withScore: boolean, lazySizes = false): number {
+export function publishJob(pf: ScanHelper, entries: Iterable<PidEntry>, scanNo: number, withScore: boolean, lazySizes = false): number {
   let n = 0;
   for (const e of entries) {
     if (n === pf.capacity) break;

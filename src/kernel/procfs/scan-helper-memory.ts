@@ -51,14 +51,14 @@ export const ST_GONE = 1;
 export const ST_ERROR = 2;
 
 /** The shared memory of one scan helper (scan-helper.ts). */
-export interface PrefetchMemory {
+export interface ScanHelperMemory {
   control: Int32Array;
   state: Int32Array;
   jobs: Int32Array;
   results: Float64Array;
 }
 
-export function allocatePrefetchMemory(capacity: number): PrefetchMemory {
+export function allocateScanHelperMemory(capacity: number): ScanHelperMemory {
   const state = new Int32Array(new SharedArrayBuffer(4 * capacity));
   state.fill(IDLE);
   return {
@@ -79,13 +79,13 @@ function readInto(fd: number, buf: Buffer): number {
 }
 
 /** Read item i's files into results (any thread). Never throws. */
-export function readItem(m: PrefetchMemory, i: number, buf: Buffer): void {
+export function readItem(m: ScanHelperMemory, i: number, buf: Buffer): void {
   const r = i * RESULT_DOUBLES;
   const j = i * JOB_INTS;
   m.results[r + R_STATUS] = readItemFiles(m, j, r, buf);
 }
 
-function readItemFiles(m: PrefetchMemory, j: number, r: number, buf: Buffer): number {
+function readItemFiles(m: ScanHelperMemory, j: number, r: number, buf: Buffer): number {
   const res = m.results;
   const statmFd = m.jobs[j] as number;
   let n: number;
@@ -125,7 +125,7 @@ function readItemFiles(m: PrefetchMemory, j: number, r: number, buf: Buffer): nu
  * Claim and read items from the top down until one is already claimed (the other thread,
  * which works from the bottom up, got there first). Returns how many this thread read.
  */
-export function drainFromTop(m: PrefetchMemory, count: number, buf: Buffer): number {
+export function drainFromTop(m: ScanHelperMemory, count: number, buf: Buffer): number {
   let read = 0;
   for (let i = count - 1; i >= 0; i--) {
     if (Atomics.compareExchange(m.state, i, PENDING, CLAIMED) !== PENDING) break;

@@ -4,11 +4,11 @@
 // says it is done, and sleeps again. It never opens or closes an fd: it only reads
 // through fds the main thread keeps open until the job is done.
 import { parentPort, workerData } from 'node:worker_threads';
-import { C_DONE_GEN, C_GEN, C_COUNT, C_STOP, drainFromTop, type PrefetchMemory } from './scan-helper-memory.js';
+import { C_DONE_GEN, C_GEN, C_COUNT, C_STOP, drainFromTop, type ScanHelperMemory } from './scan-helper-memory.js';
 
 const port = parentPort;
 if (!port) throw new Error('scan helper started outside a worker thread');
-const memory = workerData as PrefetchMemory;
+const memory = workerData as ScanHelperMemory;
 const buf = Buffer.alloc(4096);
 const { control } = memory;
 

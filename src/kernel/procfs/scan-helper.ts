@@ -13,15 +13,15 @@
 import { Worker } from 'node:worker_threads';
 import { threadNowMs } from '../clock.js';
 import {
-  allocatePrefetchMemory, C_COUNT, C_DONE_GEN, C_GEN, C_STOP, CLAIMED, DONE, IDLE, JOB_INTS, PENDING,
-  readItem, RESULT_DOUBLES, type PrefetchMemory,
+  allocateScanHelperMemory, C_COUNT, C_DONE_GEN, C_GEN, C_STOP, CLAIMED, DONE, IDLE, JOB_INTS, PENDING,
+  readItem, RESULT_DOUBLES, type ScanHelperMemory,
 } from './scan-helper-memory.js';
 
 /** How long finish() waits for the helper's last item before giving up on the helper. */
 const HELPER_TIMEOUT_MS = 2000;
 
-export class Prefetcher {
-  readonly memory: PrefetchMemory;
+export class ScanHelper {
+  readonly memory: ScanHelperMemory;
   readonly capacity: number;
   private worker: Worker | undefined;
   private count = 0;
@@ -31,7 +31,7 @@ export class Prefetcher {
 
   constructor(capacity: number) {
     this.capacity = capacity;
-    this.memory = allocatePrefetchMemory(capacity);
+    this.memory = allocateScanHelperMemory(capacity);
     try {
       const worker = new Worker(new URL('./scan-helper-thread.js', import.meta.url), {
         workerData: this.memory,

@@ -25,7 +25,7 @@ import type { PidEntry } from './entry.js';
 import { FdTable } from './fds.js';
 import { publishJob, unchangedInJob } from './scan-helper-job.js';
 import { listProcPids, readUptimeS } from './list.js';
-import { Prefetcher } from './scan-helper.js';
+import { ScanHelper } from './scan-helper.js';
 import { R_SIZE, SIZE_NOT_READ } from './scan-helper-memory.js';
 import { PutOff } from './put-off.js';
 import { ProcessReader } from './process-reader.js';
@@ -57,12 +57,12 @@ export class ProcScanner {
   private kernelThreads = 0;
   /** What the last scan (or freshen) handed out. */
   private lastOut: ProcessInfo[] = [];
-  private prefetcher: Prefetcher | undefined;
+  private helper: ScanHelper | undefined;
 
   constructor(opts: ProcScannerOptions) {
     this.procRoot = opts.procRoot;
     // Started now, so that the thread is up by the first incremental scan.
-    if (opts.helperThread === true) this.prefetcher = new Prefetcher(MAX_JOB);
+    if (opts.helperThread === true) this.helper = new ScanHelper(MAX_JOB);
     this.fds = new FdTable(opts.procRoot, opts.maxCachedFds, opts.fdCeiling ?? opts.maxCachedFds + 1024, opts.holdOomScoreFd ?? true);
     this.slow = new SlowFields(this.fds, {
       pageSizeKiB: opts.pageSizeKiB,
@@ -70,7 +70,7 @@ export class ProcScanner {
       clockTicksPerSecond: opts.clockTicksPerSecond ?? 100,
     });
     this.reader = new ProcessReader(this.fds, this.slow, this.s);
-    this.reader.results = this.prefetcher?.memory.results;
+    this.reader.results = this.helper?.memory.results;
   }
 
   /** Counters of the last scan. */
@@ -127,14 +127,14 @@ export class ProcScanner {
 
   /** Start the helper on the processes held since earlier scans (scan-helper-job.ts); the job's size. */
   private publishJob(): number {
-    const pf = this.prefetcher;
+    const pf = this.helper;
     if (pf === undefined || pf.broken || this.reader.entries.size < MIN_JOB) return 0;
     return publishJob(pf, this.reader.entries.values(), this.s.scanNo, this.s.readScore, this.s.lazySizes);
   }
 
   /** Wait for the job, then read its processes from the results, in listing order. */
   private finishJob(pids: readonly number[], found: (ProcessInfo | undefined)[]): void {
-    const pf = this.prefetcher as Prefetcher;
+    const pf = this.helper as ScanHelper;
     const { entries } = this.reader;
     const s = this.s;
     const finished = pf.finish();
@@ -243,8 +243,8 @@ export class ProcScanner {
   close(): void {
     for (const e of this.reader.entries.values()) this.reader.drop(e);
     this.s.putOff.clear();
-    this.prefetcher?.stop();
-    this.prefetcher = undefined;
+    this.helper?.stop();
+    this.helper = undefined;
     this.reader.results = undefined;
   }
 }
