@@ -56,17 +56,22 @@ test('every system call reapd makes through a kill with reaping and a reload is 
   const reapd = new Reapd();
   const summary = join(reapd.dir, 'strace.txt');
   const hog = spawnHog({ mib: 200, stepMiB: 8, stepMs: 20, oomScoreAdj: 900, cgroups: [memcg.path], name: 'reapd-seccomp-hog' });
+  // The harness's child is strace; reapd is its child. Kept to end reapd itself if the
+  // test fails half-way (killing strace alone would leave reapd running).
+  let daemonPid: number | undefined;
   try {
     reapd.start({
       config: ['[daemon]', 'socket = ""', '[[domain]]', 'name = "seccomp"', `memcg = "${memcg.path}"`, 'policy = "simple-lmk"', 'minfree = "16MiB"'].join('\n'),
       wrap: (argv) => ['strace', '-f', '-qq', '-c', '-o', summary, ...argv],
     });
+    daemonPid = Number((await reapd.waitForEvent('starting', 30_000)).pid);
     const kill = await reapd.waitForEvent('kill', 60_000);
     assert.equal(kill.pid, hog.pid);
     await withTimeout(hog.exited, 10_000, 'the hog exits');
-    const daemonPid = Number((await reapd.waitForEvent('starting', 1000)).pid);
+    // A SIGHUP before 'started' is ignored (the daemon is still starting).
+    await reapd.waitForEvent('started', 30_000);
     process.kill(daemonPid, 'SIGHUP');
-    await reapd.waitForEvent('reload', 10_000, (l) => l.msg !== 'SIGHUP: reloading the configuration');
+    await reapd.waitForEvent('config-reloaded', 30_000);
     process.kill(daemonPid, 'SIGTERM');
     await withTimeout(reapd.exited, 15_000, 'reapd and strace exit');
     const used = tracedSyscalls(readFileSync(summary, 'utf8'));
@@ -77,6 +82,13 @@ test('every system call reapd makes through a kill with reaping and a reload is 
     assert.deepEqual(missing, [], `add to SystemCallFilter= in contrib/systemd/reapd.service: ${missing.join(' ')}`);
   } finally {
     await hog.kill();
+    if (daemonPid !== undefined) {
+      try {
+        process.kill(daemonPid, 'SIGKILL');
+      } catch {
+        /* already gone: the normal case */
+      }
+    }
     await reapd.cleanup();
     await memcg.remove();
   }
