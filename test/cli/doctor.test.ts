@@ -4,6 +4,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { release } from 'node:os';
 import type { Capabilities } from '../../src/kernel/capabilities.js';
+import { formatDoctor } from '../../src/cli/commands/doctor.js';
 import { REAPD_BIN } from '../helpers/paths.js';
 import { firstReason, hasCapSysResource, needPsi, needUnshareUser } from '../helpers/skip.js';
 
@@ -46,4 +47,14 @@ test('doctor for a human: each feature, its value and what it means for reapd', 
   assert.match(line('PSI triggers'), new RegExp(`PSI triggers\\s+${c.psi.triggers}\\s+\\S`));
   if (c.psi.triggers === 'unprivileged') assert.match(line('PSI triggers'), /only 2 s windows, events arrive 0–2 s late; run with CAP_SYS_RESOURCE/);
   assert.match(line('CAP_SYS_RESOURCE'), c.privileges.sysResource ? /\byes\b/ : /\bno\b.*oom_score_adj/);
+});
+
+test('doctor for a human: a long kernel release keeps the space before its meaning (Debian 6.12 cloud)', () => {
+  const c = doctorJson();
+  // the release string Debian 13 / bookworm-security's cloud kernel reports (26 characters)
+  const release = '6.12.117+deb12-cloud-amd64';
+  const text = formatDoctor({ ...c, kernel: { ...c.kernel, release } });
+  const kernel = text.split('\n').find((l) => l.trimStart().startsWith('kernel ')) ?? '';
+  assert.match(kernel, new RegExp(`^  kernel\\s+${release.replace(/[.+]/g, '\\$&')}\\s{2}${c.kernel.arch}, `));
+  for (const l of text.split('\n').slice(1, -1)) assert.match(l, /^ {2}\S.*\S {2,}\S/, `two spaces between value and meaning: ${l}`);
 });

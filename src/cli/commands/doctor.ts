@@ -121,8 +121,11 @@ export function doctorLines(c: Capabilities): DoctorLine[] {
 export function formatDoctor(c: Capabilities): string {
   const lines = doctorLines(c);
   const width = Math.max(...lines.map((l) => l.feature.length)) + 2;
-  const valueWidth = Math.min(24, Math.max(...lines.map((l) => l.value.length)) + 2);
-  const body = lines.map((l) => `  ${l.feature.padEnd(width)}${l.value.padEnd(valueWidth)}${l.meaning}`);
+  // The value column is at most 22 characters wide; a longer value (Debian's
+  // "6.12.117+deb12-cloud-amd64" is 26) overflows it but keeps two spaces before its
+  // meaning — padEnd alone printed "6.12.117+deb12-cloud-amd64x64, 4 KiB pages".
+  const valueWidth = Math.min(22, Math.max(...lines.map((l) => l.value.length)));
+  const body = lines.map((l) => `  ${l.feature.padEnd(width)}${l.value.padEnd(valueWidth)}  ${l.meaning}`);
   return `reapd doctor: what this machine offers reapd\n${body.join('\n')}\n`;
 }
 
