@@ -14,6 +14,8 @@ function describeSource(s: PlannedSource): string {
       return `PSI ${s.psiKind} ${s.stallUs / 1000}ms/${s.windowUs / 1000}ms on ${s.path}`;
     case 'memcg':
       return s.event === 'oom' ? `under_oom eventfd on ${s.memcg}` : `vmpressure critical eventfd on ${s.memcg}`;
+    case 'memory-events':
+      return `memory.events (high, max, oom) on ${s.group}`;
     case 'poll':
       return `adaptive poll ${s.minMs}–${s.maxMs} ms`;
   }

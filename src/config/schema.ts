@@ -87,6 +87,7 @@ export interface DomainDraft {
   dryRun?: boolean;
   trigger: TriggerSettings;
   warn: WarnSettings;
+  holdBackKiB: number;
 }
 
 /** Auto headroom; memory read every second; a warning at most once a minute per domain (issue 16: ≤ 1 per app per minute). */
@@ -114,6 +115,7 @@ export const DOMAIN_KEYS: readonly KeySpec<DomainDraft>[] = [
   spec('min_adj', 'integer -1000 … 1000', 'none (every adj)', (v) => readInteger(v, OOM_SCORE_ADJ_MIN, OOM_SCORE_ADJ_MAX), (t, v) => (t.minAdj = v)),
   spec('reclaim_timeout', 'duration', '"1s" (simple-lmk: "200ms")', readDurationMs, (t, v) => (t.reclaimTimeoutMs = v)),
   spec('dry_run', 'boolean', 'daemon.dry_run', readBoolean, (t, v) => (t.dryRun = v)),
+  spec('hold_back', 'size ("0" = off)', '"0" (memory.high left alone)', readSizeKiB, (t, v) => (t.holdBackKiB = v)),
   spec('trigger', 'enum: "auto" | "psi" | "memcg-events" | "poll"', '"auto"', (v) => readEnum(v, TRIGGER_MODES), (t, v) => (t.trigger.mode = v)),
   spec('psi_kind', 'enum: "some" | "full"', '"some"', (v) => readEnum(v, ['some', 'full'] as const), (t, v) => (t.trigger.psiKind = v)),
   spec('psi_stall', 'duration', '"70ms"', readDurationMs, (t, v) => (t.trigger.psiStallMs = v)),

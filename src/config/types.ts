@@ -107,6 +107,12 @@ export interface DomainConfig {
   rules: ProtectionRules;
   /** The warning stage; absent: WARN_DEFAULTS. */
   warn?: WarnSettings;
+  /**
+   * cgroup2 memory domains: while reapd runs, memory.high = memory.max − holdBackKiB, so
+   * the kernel throttles the group there instead of OOM-killing it at memory.max while
+   * reapd decides (restored on exit). 0: memory.high is left alone.
+   */
+  holdBackKiB: number;
 }
 
 export interface Config {

@@ -137,7 +137,9 @@ function readDomain(raw: unknown, index: number, global: ProtectionRules, daemon
     issues.add(path, `expected a table ([[domain]]), got ${describe(raw)}`);
     return undefined;
   }
-  const draft: DomainDraft = { memcg: null, psiGroup: null, policy: DEFAULT_POLICY, minAdj: null, trigger: { ...TRIGGER_DEFAULTS }, warn: { ...WARN_DEFAULTS } };
+  const draft: DomainDraft = {
+    memcg: null, psiGroup: null, policy: DEFAULT_POLICY, minAdj: null, trigger: { ...TRIGGER_DEFAULTS }, warn: { ...WARN_DEFAULTS }, holdBackKiB: 0,
+  };
   const before = issues.list.length;
   const policyKeys = new Set(POLICY_KEY_NAMES);
   applyKeys(raw, DOMAIN_KEYS, draft, path, issues, new Set([...RULE_LISTS, ...policyKeys]));
@@ -173,6 +175,7 @@ function readDomain(raw: unknown, index: number, global: ProtectionRules, daemon
     trigger: draft.trigger,
     rules: mergeRules(global, rules),
     warn: draft.warn,
+    holdBackKiB: draft.holdBackKiB,
   };
 }
 
@@ -186,8 +189,9 @@ function checkTrigger(d: DomainDraft, path: KeyPath, issues: Issues): void {
   if (t.mode === 'poll' && POLICIES[d.policy].trigger === 'pressure') {
     issues.add([...path, 'trigger'], `${d.policy} acts on every pressure event and has no threshold to poll; use "auto", "psi" or "memcg-events"`);
   }
-  if (t.mode === 'memcg-events' && d.memcg === null) issues.add([...path, 'trigger'], '"memcg-events" needs a cgroup v1 memcg domain (set memcg)');
+  if (t.mode === 'memcg-events' && d.memcg === null) issues.add([...path, 'trigger'], '"memcg-events" needs a memcg domain: a cgroup v1 memory directory or a cgroup2 group with the memory controller (set memcg)');
   if (d.psiGroup !== null && d.memcg === null) issues.add([...path, 'psi_group'], 'only applies to a memcg domain (set memcg)');
+  if (d.holdBackKiB > 0 && d.memcg === null) issues.add([...path, 'hold_back'], 'only applies to a cgroup2 memory domain (set memcg)');
 }
 
 function checkDomainSet(domains: readonly DomainConfig[], issues: Issues): void {

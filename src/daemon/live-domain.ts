@@ -13,7 +13,7 @@ import type { DomainConfig } from '../config/types.js';
 import { DomainEvents } from './events.js';
 import type { Log, Logger } from './logger.js';
 import { DomainTriggers } from './domain-triggers.js';
-import { planTriggers, samePlan, type PlannedSource, type TriggerPlan } from './trigger-plan.js';
+import { PlanError, planTriggers, samePlan, type PlannedSource, type TriggerPlan } from './trigger-plan.js';
 import type { DomainKind } from '../model/memory-view.js';
 import { buildTrigger } from './triggers.js';
 import { pressurePathFor } from './trigger-plan.js';
@@ -21,6 +21,7 @@ import type { MemoryView } from '../model/memory-view.js';
 import type { KillObserver } from './observer.js';
 import { DomainWarner, type WarnedProcess, type WarningRecord } from './warning.js';
 import { WARN_DEFAULTS } from '../config/schema.js';
+import { holdBack, releaseHoldBack, type HeldBack } from '../kernel/procfs/hold-back.js';
 
 /** Scans and decisions run at start to compile the event path (prewarm). */
 const WARM_UP_ROUNDS = 3;
@@ -47,6 +48,8 @@ export interface DomainDeps {
   makeTrigger?: typeof buildTrigger;
   /** How often an ended trigger is re-armed (default TRIGGER_RETRY_MS). */
   triggerRetryMs?: number;
+  /** hold_back on memory.high (default: src/kernel/procfs/hold-back.ts). */
+  holdBack?: { apply: typeof holdBack; release: typeof releaseHoldBack };
 }
 
 export class LiveDomain {
@@ -61,6 +64,8 @@ export class LiveDomain {
   private stopped = false;
   private eventCount = 0;
   private readonly warner: DomainWarner;
+  /** What hold_back changed in memory.high, restored by stop(). */
+  private heldBack: HeldBack | undefined;
 
   constructor(cfg: DomainConfig, private readonly deps: DomainDeps) {
     this.cfg = cfg;
@@ -125,7 +130,13 @@ export class LiveDomain {
 
   /** Arm the triggers. Throws when one cannot be armed at all (nothing stays armed). */
   start(): void {
-    this.arm();
+    this.applyHoldBack(this.cfg);
+    try {
+      this.arm();
+    } catch (e) {
+      this.releaseHoldBack();
+      throw e;
+    }
     this.prewarm();
     this.warner.start();
     const where = this.cfg.memcg ?? 'the whole machine';
@@ -216,6 +227,11 @@ export class LiveDomain {
     next = { ...next, params: this.domain.apply(next).params };
     const plan = planTriggers(next, this.policy.trigger, this.deps.kind, { psi: this.deps.psiAvailable });
     if (JSON.stringify(next) !== JSON.stringify(this.cfg)) changes.push('settings');
+    if (next.holdBackKiB !== this.cfg.holdBackKiB) {
+      this.releaseHoldBack();
+      this.applyHoldBack(next);
+      changes.push(`hold_back ${next.holdBackKiB} KiB`);
+    }
     this.cfg = next;
     if (!samePlan(plan, this.plan)) {
       await this.disarm();
@@ -233,10 +249,36 @@ export class LiveDomain {
     return true;
   }
 
-  /** Disarm, then wait (at most waitMs) for a running reclaim to finish. */
+  /** hold_back: lower memory.high a margin below memory.max (docs/host-layouts.md). */
+  private applyHoldBack(cfg: DomainConfig): void {
+    if (cfg.holdBackKiB <= 0 || cfg.memcg === null) return;
+    if (this.deps.kind !== 'cgroup2-memory') {
+      throw new PlanError(`domain "${cfg.name}": hold_back needs a cgroup2 group with the memory controller (memory.high); ${cfg.memcg} is not one`, 'config');
+    }
+    const result = (this.deps.holdBack?.apply ?? holdBack)(cfg.memcg, cfg.holdBackKiB);
+    if (typeof result === 'string') this.log.warn('hold-back-skipped', result);
+    else {
+      this.heldBack = result;
+      this.log.info('hold-back', result.describe, { memoryHigh: result.written, original: result.original });
+    }
+  }
+
+  private releaseHoldBack(): void {
+    const h = this.heldBack;
+    if (!h) return;
+    this.heldBack = undefined;
+    try {
+      this.log.info('hold-back-released', (this.deps.holdBack?.release ?? releaseHoldBack)(h));
+    } catch (e) {
+      this.log.error('hold-back-release-failed', `could not restore memory.high of ${h.group} to ${h.original}: ${e instanceof Error ? e.message : String(e)}`);
+    }
+  }
+
+  /** Disarm, then wait (at most waitMs) for a running reclaim to finish; restore memory.high. */
   async stop(waitMs = 2000): Promise<void> {
     this.stopped = true;
     this.warner.stop();
+    this.releaseHoldBack();
     await this.disarm();
     let timer: NodeJS.Timeout | undefined;
     await Promise.race([Promise.all(this.inflight), new Promise((r) => (timer = setTimeout(r, waitMs)))]);

@@ -11,6 +11,12 @@
 //   threshold    machine/cgroup2 the adaptive poller (no kernel event serves a threshold)
 //   threshold    v1 memcg        the adaptive poller + memory.oom_control (at the limit, act now),
 //                                + PSI on psi_group when set
+//   pressure     cgroup2 memory  PSI on DIR/memory.pressure + DIR/memory.events (high, max, oom)
+//   threshold    cgroup2 memory  the adaptive poller + DIR/memory.events
+// A cgroup2 group with the memory controller ("cgroup2-memory") has memory.events: the
+// kernel's own word that the group went over memory.high or hit memory.max. Without
+// swap a group at memory.max is OOM-killed within one failed reclaim, long before a PSI
+// window fills (docs/host-layouts.md), so on such a group memory.events is always armed.
 import { join } from 'node:path';
 import type { TriggerKind } from '../policy/types.js';
 import type { DomainConfig, PsiKind } from '../config/types.js';
@@ -19,6 +25,7 @@ import type { DomainKind } from '../model/memory-view.js';
 export type PlannedSource =
   | { kind: 'psi'; path: string; psiKind: PsiKind; stallUs: number; windowUs: number }
   | { kind: 'memcg'; memcg: string; event: 'critical' | 'oom' }
+  | { kind: 'memory-events'; group: string }
   | { kind: 'poll'; minMs: number; maxMs: number };
 
 export interface TriggerPlan {
@@ -47,7 +54,7 @@ function psiSource(d: DomainConfig, path: string): PlannedSource {
 
 function psiPath(d: DomainConfig, where: DomainKind): string {
   if (where === 'machine') return SYSTEM_PSI_PATH;
-  if (where === 'cgroup2') return join(d.memcg ?? '', 'memory.pressure');
+  if (where === 'cgroup2' || where === 'cgroup2-memory') return join(d.memcg ?? '', 'memory.pressure');
   if (d.psiGroup !== null) return join(d.psiGroup, 'memory.pressure');
   throw new PlanError(`domain "${d.name}": a cgroup v1 memcg has no memory.pressure; set psi_group to a cgroup2 group holding the same processes, or use trigger = "memcg-events"`, 'config');
 }
@@ -63,19 +70,22 @@ function requirePsi(psi: boolean, d: DomainConfig): void {
 
 export function planTriggers(d: DomainConfig, policyKind: TriggerKind, where: DomainKind, caps: { psi: boolean }): TriggerPlan {
   const poll: PlannedSource = { kind: 'poll', minMs: d.trigger.pollMinMs, maxMs: d.trigger.pollMaxMs };
-  const memcgEvents = (events: Array<'critical' | 'oom'>): PlannedSource[] => events.map((event) => ({ kind: 'memcg', memcg: d.memcg ?? '', event }));
+  const memcgEvents = (events: Array<'critical' | 'oom'>): PlannedSource[] =>
+    where === 'cgroup2-memory' ? [{ kind: 'memory-events', group: d.memcg ?? '' }] : events.map((event) => ({ kind: 'memcg', memcg: d.memcg ?? '', event }));
+  const limitEvents = where === 'memcg-v1' || where === 'cgroup2-memory';
   switch (d.trigger.mode) {
     case 'psi':
       requirePsi(caps.psi, d);
       return { sources: [psiSource(d, psiPath(d, where))], why: 'trigger = "psi"' };
     case 'memcg-events':
-      if (where !== 'memcg-v1') throw new PlanError(`domain "${d.name}": trigger "memcg-events" needs a cgroup v1 memory directory`, 'config');
+      if (!limitEvents) throw new PlanError(`domain "${d.name}": trigger "memcg-events" needs a cgroup v1 memory directory or a cgroup2 group with the memory controller`, 'config');
       return { sources: memcgEvents(['critical', 'oom']), why: 'trigger = "memcg-events"' };
     case 'poll':
-      return { sources: where === 'memcg-v1' ? [poll, ...memcgEvents(['oom'])] : [poll], why: 'trigger = "poll"' };
+      return { sources: limitEvents ? [poll, ...memcgEvents(['oom'])] : [poll], why: 'trigger = "poll"' };
     case 'auto':
       break;
   }
+  if (where === 'cgroup2-memory') return planCgroup2Memory(d, policyKind, poll, caps);
   if (policyKind === 'pressure') {
     if (where === 'memcg-v1' && d.psiGroup === null) {
       return { sources: memcgEvents(['critical', 'oom']), why: 'pressure policy on a v1 memcg: vmpressure critical and under_oom eventfds' };
@@ -88,6 +98,15 @@ export function planTriggers(d: DomainConfig, policyKind: TriggerKind, where: Do
     return { sources: [poll, ...memcgEvents(['oom']), ...psi], why: 'threshold policy on a v1 memcg: adaptive poll of limit - usage, under_oom (and PSI on psi_group when set)' };
   }
   return { sources: [poll], why: 'threshold policy: adaptive poll (no kernel event serves a threshold)' };
+}
+
+function planCgroup2Memory(d: DomainConfig, policyKind: TriggerKind, poll: PlannedSource, caps: { psi: boolean }): TriggerPlan {
+  const events: PlannedSource = { kind: 'memory-events', group: d.memcg ?? '' };
+  if (policyKind === 'threshold') {
+    return { sources: [poll, events], why: 'threshold policy on a cgroup2 memory group: adaptive poll of the headroom, memory.events (high, max, oom)' };
+  }
+  if (!caps.psi) return { sources: [events], why: 'pressure policy on a cgroup2 memory group without PSI: memory.events (high, max, oom)' };
+  return { sources: [psiSource(d, psiPath(d, 'cgroup2-memory')), events], why: 'pressure policy on a cgroup2 memory group: PSI on memory.pressure and memory.events (high, max, oom)' };
 }
 
 /** Two plans arm the same sources (reload re-arms only when they differ). */

@@ -7,7 +7,8 @@ import { formatKiB } from '../model/units.js';
 import type { Policy } from '../policy/types.js';
 import type { MemoryView } from '../model/memory-view.js';
 import {
-  MemcgEventTrigger, policyThresholdCheck, PsiTrigger, ThresholdPoller, type FdPoller, type TriggerEnd, type TriggerLog, type TriggerSource,
+  MemcgEventTrigger, MemoryEventsTrigger, policyThresholdCheck, PsiTrigger, ThresholdPoller, type FdPoller, type TriggerEnd, type TriggerLog,
+  type TriggerSource,
 } from '../kernel/triggers/index.js';
 import type { PlannedSource } from './trigger-plan.js';
 
@@ -41,6 +42,8 @@ export function buildTrigger(s: PlannedSource, ctx: TriggerContext): TriggerSour
         level: s.event === 'oom' ? 'oom' : 'critical',
         event: s.event === 'oom' ? { kind: 'oom' } : { kind: 'pressure', level: 'critical' },
       });
+    case 'memory-events':
+      return new MemoryEventsTrigger({ ...common, poller: ctx.poller, groupPath: s.group });
     case 'poll':
       return new ThresholdPoller({
         ...common,

@@ -27,6 +27,18 @@ export interface Watch {
   readonly fd: number;
   events: number;
   readonly onReady: ReadyHandler;
+  /** kernfs files (cgroup2 memory.events) report every change as POLLPRI|POLLERR. */
+  readonly errorIsEvent?: boolean;
+}
+
+export interface WatchOptions {
+  /**
+   * POLLERR is how this fd reports an ordinary change, not its end: a cgroup2 file
+   * watched through kernfs_notify (memory.events) polls 0xa (POLLPRI|POLLERR) after each
+   * change until it is read again from offset 0. The handler must then read the file and
+   * unwatch the fd itself when that read fails (ENODEV once the group is removed).
+   */
+  errorIsEvent?: boolean;
 }
 
 export interface FdPollerOptions {
@@ -89,10 +101,10 @@ export class FdPoller {
    * Watch fd for `events` (POLLPRI for PSI triggers, POLLIN for eventfds, pidfds and
    * sockets). onReady runs on this thread with the revents.
    */
-  watch(fd: number, events: number, onReady: ReadyHandler): Watch {
+  watch(fd: number, events: number, onReady: ReadyHandler, options: WatchOptions = {}): Watch {
     if (this.stopped) throw new Error('FdPoller: watch() after stop()');
     if (this.watches.has(fd)) throw new Error(`FdPoller: fd ${fd} is already watched`);
-    const w: Watch = { fd, events, onReady };
+    const w: Watch = { fd, events, onReady, errorIsEvent: options.errorIsEvent === true };
     this.watches.set(fd, w);
     if (this.loop) this.wake();
     else this.loop = this.run();
@@ -208,7 +220,8 @@ export class FdPoller {
     // Only the current owner of the fd hears about it (it may have been released meanwhile).
     if (revents === 0 || this.watches.get(w.fd) !== w) return;
     this.runSafely(() => w.onReady(revents), w.fd);
-    if (this.dropFailedFds && revents & (POLLERR | POLLHUP | POLLNVAL) && this.watches.get(w.fd) === w) {
+    const ends = w.errorIsEvent === true ? POLLHUP | POLLNVAL : POLLERR | POLLHUP | POLLNVAL;
+    if (this.dropFailedFds && revents & ends && this.watches.get(w.fd) === w) {
       this.watches.delete(w.fd);
       this.log('warn', 'fd-dropped', `fd ${w.fd} reported revents 0x${revents.toString(16)}; no longer polled`);
     }

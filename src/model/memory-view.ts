@@ -12,7 +12,8 @@ export interface MemoryView {
  * cgroup v1 memory directory, or a cgroup2 directory (with or without its memory
  * controller).
  */
-export type DomainKind = 'machine' | 'memcg-v1' | 'cgroup2';
+/** cgroup2: a group without the memory controller (PSI only); cgroup2-memory: with it (memory.events, memory.high). */
+export type DomainKind = 'machine' | 'memcg-v1' | 'cgroup2' | 'cgroup2-memory';
 
 /**
  * How far memory is from a policy's threshold, KiB (negative: past it). Only paces the

@@ -22,7 +22,7 @@ const PROCESS_KEYS = [
 ] as const;
 const PROCESS_OPTIONAL_KEYS = ['oomScore', 'ppid', 'cmdline', 'memcgV1', 'freezerV1', 'cgroupV2'] as const;
 const ALL_PROCESS_KEYS: readonly string[] = [...PROCESS_KEYS, ...PROCESS_OPTIONAL_KEYS];
-const CGROUP_KEYS = ['path', 'usageKiB', 'limitKiB', 'fileKiB'] as const;
+const CGROUP_KEYS = ['path', 'usageKiB', 'limitKiB', 'maxKiB', 'fileKiB', 'swapKiB', 'swapLimitKiB'] as const;
 const TOP_KEYS = ['version', 'timeMs', 'memory', 'cgroup', 'processes'] as const;
 
 /** Stop listing problems of one snapshot after this many (the first ones tell the story). */
@@ -93,6 +93,10 @@ function checkCgroup(c: Collector, cg: unknown): void {
   c.field(cg, 'usageKiB', 'cgroup.usageKiB', kib, true);
   c.field(cg, 'limitKiB', 'cgroup.limitKiB', (v) => (v === null ? undefined : kib(v) && 'a number of KiB ≥ 0 or null (no limit)'), true);
   c.field(cg, 'fileKiB', 'cgroup.fileKiB', kib, false);
+  const kibOrNull = (v: unknown): string | undefined => (v === null ? undefined : kib(v) && 'a number of KiB ≥ 0 or null (no limit)');
+  c.field(cg, 'maxKiB', 'cgroup.maxKiB', kibOrNull, false);
+  c.field(cg, 'swapKiB', 'cgroup.swapKiB', kib, false);
+  c.field(cg, 'swapLimitKiB', 'cgroup.swapLimitKiB', kibOrNull, false);
 }
 
 function checkProcesses(c: Collector, processes: unknown): void {

@@ -24,10 +24,21 @@ export interface CgroupMemory {
   /** Path as given (v1 memory directory or cgroup2 directory). */
   path: string;
   usageKiB: number;
-  /** null: no limit ("max" or the v1 page-counter maximum). */
+  /**
+   * The limit the group's headroom is measured against, KiB; null: no limit ("max" or the
+   * v1 page-counter maximum). cgroup2: the lower of memory.max and memory.high — over
+   * memory.high the kernel throttles and reclaims the group, which is already what a
+   * low-memory killer exists to prevent.
+   */
   limitKiB: number | null;
+  /** cgroup2: memory.max alone (where the kernel OOM-kills), when it differs from limitKiB. */
+  maxKiB?: number | null;
   /** Page cache charged to the group, KiB, where the kernel reports it. */
   fileKiB?: number;
+  /** cgroup2: memory.swap.current (the group's swapped-out memory, zram included), KiB. */
+  swapKiB?: number;
+  /** cgroup2: memory.swap.max, KiB; null: no limit of its own. */
+  swapLimitKiB?: number | null;
 }
 
 export interface ProcessInfo {

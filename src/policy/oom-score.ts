@@ -39,22 +39,34 @@ export interface MemoryLevels {
 /**
  * The machine: MemAvailable / MemTotal. A cgroup with a limit: available = the headroom
  * (limit - usage) plus the group's page cache, which reclaim can drop, capped at the limit.
- * Swap is the machine's in both cases.
+ * Swap: the machine's; in a cgroup2 group with memory.swap.max, the group's own share of
+ * it (total = memory.swap.max capped at SwapTotal, free = total − memory.swap.current,
+ * capped at SwapFree) — a group whose swap share is full is out of swap even while the
+ * machine's zram is empty.
  */
 export function memoryLevels(view: MemoryView): MemoryLevels {
   const m = view.memory;
   const cg = limitedCgroup(view.cgroup);
   const totalKiB = cg ? cg.limitKiB : m.totalKiB;
   const availableKiB = cg ? Math.min(cg.limitKiB, Math.max(0, cg.limitKiB - cg.usageKiB) + (cg.fileKiB ?? 0)) : m.availableKiB;
+  const { swapTotalKiB, swapFreeKiB } = swapOf(view);
   return {
     totalKiB,
     availableKiB,
     availablePercent: totalKiB > 0 ? (availableKiB * 100) / totalKiB : 0,
-    swapTotalKiB: m.swapTotalKiB,
-    swapFreeKiB: m.swapFreeKiB,
-    swapFreePercent: m.swapTotalKiB > 0 ? (m.swapFreeKiB * 100) / m.swapTotalKiB : 0,
+    swapTotalKiB,
+    swapFreeKiB,
+    swapFreePercent: swapTotalKiB > 0 ? (swapFreeKiB * 100) / swapTotalKiB : 0,
     domain: cg ? cg.path : 'machine',
   };
+}
+
+function swapOf(view: MemoryView): { swapTotalKiB: number; swapFreeKiB: number } {
+  const m = view.memory;
+  const cg = limitedCgroup(view.cgroup);
+  if (cg === undefined || typeof cg.swapLimitKiB !== 'number') return { swapTotalKiB: m.swapTotalKiB, swapFreeKiB: m.swapFreeKiB };
+  const total = Math.min(cg.swapLimitKiB, m.swapTotalKiB);
+  return { swapTotalKiB: total, swapFreeKiB: Math.max(0, Math.min(total - (cg.swapKiB ?? 0), m.swapFreeKiB)) };
 }
 
 export function thresholdsMet(levels: MemoryLevels, params: OomScoreParams): boolean {

@@ -81,3 +81,29 @@ export function parseCgroupProcsBytes(bytes: Uint8Array, length = bytes.length):
 export function parseCgroupProcs(text: string): number[] {
   return typeof text === 'string' ? parseCgroupProcsBytes(Buffer.from(text, 'utf8')) : [];
 }
+
+/**
+ * cgroup2 memory.events counters (hierarchical: this group and its descendants), e.g.
+ *   "low 0\nhigh 12\nmax 3\noom 1\noom_kill 1\noom_group_kill 0\n" (6.12).
+ * high: reclaims because usage went over memory.high (the group is throttled, never
+ * OOM-killed there); max: usage hit memory.max and direct reclaim ran; oom: reclaim at
+ * max failed; oom_kill: the kernel's OOM killer killed a process in the group.
+ * Total: undefined unless every one of high, max, oom and oom_kill is there.
+ */
+export interface MemoryEvents {
+  low: number;
+  high: number;
+  max: number;
+  oom: number;
+  oomKill: number;
+}
+
+export function parseMemoryEvents(text: string): MemoryEvents | undefined {
+  const s = parseMemcgStat(text);
+  const high = s.get('high');
+  const max = s.get('max');
+  const oom = s.get('oom');
+  const oomKill = s.get('oom_kill');
+  if (high === undefined || max === undefined || oom === undefined || oomKill === undefined) return undefined;
+  return { low: s.get('low') ?? 0, high, max, oom, oomKill };
+}

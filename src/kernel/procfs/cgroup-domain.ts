@@ -51,6 +51,7 @@ export function readCgroupMemory(dir: string, kind: MemcgKind = memcgKind(dir)):
     throw new ProcfsError('REAPD_MEMCG_NO_MEMORY', `${dir}: unreadable ${files.usage} or ${files.limit}`);
   }
   const out: CgroupMemory = { path: dir, usageKiB: toKiB(usage), limitKiB: limit === null ? null : toKiB(limit) };
+  if (kind === 'v2') readV2Extras(dir, out);
   try {
     const file = memcgFileBytes(parseMemcgStat(readText(dir, 'memory.stat')));
     if (file !== undefined) out.fileKiB = toKiB(file);
@@ -58,6 +59,31 @@ export function readCgroupMemory(dir: string, kind: MemcgKind = memcgKind(dir)):
     /* memory.stat is optional: usage and limit are the contract */
   }
   return out;
+}
+
+function readOptional(dir: string, file: string): string | undefined {
+  try {
+    return readText(dir, file);
+  } catch {
+    return undefined; // memory.swap.* is absent without swap accounting (swapaccount=0)
+  }
+}
+
+/**
+ * cgroup2: memory.high lowers the limit the headroom is measured against (the kernel
+ * throttles there); memory.swap.current / memory.swap.max say how much of the group is in
+ * swap (zram included) and how much more may go there.
+ */
+function readV2Extras(dir: string, out: CgroupMemory): void {
+  const high = parseMemcgLimit(readOptional(dir, 'memory.high') ?? '');
+  if (typeof high === 'number' && (out.limitKiB === null || toKiB(high) < out.limitKiB)) {
+    out.maxKiB = out.limitKiB;
+    out.limitKiB = toKiB(high);
+  }
+  const swap = parseMemcgBytes(readOptional(dir, 'memory.swap.current') ?? '');
+  if (swap !== undefined) out.swapKiB = toKiB(swap);
+  const swapMax = parseMemcgLimit(readOptional(dir, 'memory.swap.max') ?? '');
+  if (swapMax !== undefined) out.swapLimitKiB = swapMax === null ? null : toKiB(swapMax);
 }
 
 /** Reused by every listing: cgroup.procs of a busy domain is tens of KiB. */

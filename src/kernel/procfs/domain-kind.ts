@@ -16,7 +16,7 @@ export class DomainPathError extends Error {
 export function classifyDomain(memcg: string | null): DomainKind {
   if (memcg === null) return 'machine';
   if (existsSync(join(memcg, 'memory.limit_in_bytes'))) return 'memcg-v1';
-  if (existsSync(join(memcg, 'cgroup.controllers'))) return 'cgroup2';
+  if (existsSync(join(memcg, 'cgroup.controllers'))) return existsSync(join(memcg, 'memory.events')) ? 'cgroup2-memory' : 'cgroup2';
   if (!existsSync(memcg)) throw new DomainPathError(`${memcg} does not exist`);
   throw new DomainPathError(`${memcg} is neither a cgroup v1 memory directory nor a cgroup2 directory`);
 }

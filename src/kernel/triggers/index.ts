@@ -1,6 +1,7 @@
 // Pressure triggers: what tells the daemon to run a reclaim (docs/triggers.md).
 export * from './types.js';
-export { FdPoller, type FdPollerOptions, type ReadyHandler } from '../fd-poller.js';
+export { FdPoller, type FdPollerOptions, type ReadyHandler, type WatchOptions } from '../fd-poller.js';
+export * from './memory-events.js';
 export * from './psi-arm.js';
 export { PsiTrigger, SYSTEM_MEMORY_PRESSURE, type PsiTriggerOptions } from './psi-trigger.js';
 export * from './memcg-event.js';
