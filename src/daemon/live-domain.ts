@@ -229,7 +229,12 @@ export class LiveDomain {
     if (JSON.stringify(next) !== JSON.stringify(this.cfg)) changes.push('settings');
     if (next.holdBackKiB !== this.cfg.holdBackKiB) {
       this.releaseHoldBack();
-      this.applyHoldBack(next);
+      try {
+        this.applyHoldBack(next);
+      } catch (e) {
+        // a reload never takes the daemon down: the domain goes on guarding without it
+        this.log.error('hold-back-failed', `hold_back not applied: ${e instanceof Error ? e.message : String(e)}`);
+      }
       changes.push(`hold_back ${next.holdBackKiB} KiB`);
     }
     this.cfg = next;

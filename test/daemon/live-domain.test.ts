@@ -15,7 +15,7 @@ function config(toml: string, flags = {}): DomainConfig {
   return d;
 }
 
-function setup(cfg: DomainConfig, processes = [proc(10, 0, 100), proc(11, 500, 60), proc(12, 900, 30)]) {
+function setup(cfg: DomainConfig, processes = [proc(10, 0, 100), proc(11, 500, 60), proc(12, 900, 30)], extra: Partial<ConstructorParameters<typeof Domain>[1]> = {}) {
   const clock = new FakeClock();
   const log = new CapturedLog();
   const killer = new FakeKiller(clock);
@@ -30,6 +30,7 @@ function setup(cfg: DomainConfig, processes = [proc(10, 0, 100), proc(11, 500, 6
       triggers.push(t);
       return t;
     },
+    ...extra,
   });
   return { clock, log, killer, journal, source, triggers, domain };
 }
@@ -137,4 +138,29 @@ test('setLevels (LMK_TARGET) reconfigures the table policies only', async () => 
   assert.deepEqual(table.killer.batches.map((b) => b.victims.map((v) => v.pid)), [[12]], 'free 4 GiB < 8 GiB: level adj 600 applies');
   const simple = setup(config('[[domain]]\npolicy = "simple-lmk"'));
   assert.equal(simple.domain.setLevels([{ minfreeKiB: 1024, adj: 0 }]), false);
+});
+
+test('hold_back: applied at start on a cgroup2 memory group, released at stop; refused on any other kind of domain', async () => {
+  const calls: string[] = [];
+  const holdBack = {
+    apply: (group: string, marginKiB: number) => {
+      calls.push(`apply ${group} ${marginKiB}`);
+      return { group, original: 'max', written: '192937984', describe: 'lowered' };
+    },
+    release: (h: { group: string }) => {
+      calls.push(`release ${h.group}`);
+      return 'restored';
+    },
+  };
+  const cfg = config('[[domain]]\nmemcg = "/sys/fs/cgroup/g"\npolicy = "lmkd"\nhold_back = "16MiB"');
+  const { domain, log } = setup(cfg, undefined, { kind: 'cgroup2-memory', holdBack });
+  domain.start();
+  assert.deepEqual(calls, ['apply /sys/fs/cgroup/g 16384']);
+  assert.ok(log.events('hold-back').length === 1);
+  await domain.stop(0);
+  assert.deepEqual(calls, ['apply /sys/fs/cgroup/g 16384', 'release /sys/fs/cgroup/g']);
+
+  const v1 = setup(cfg, undefined, { kind: 'memcg-v1', holdBack });
+  assert.throws(() => v1.domain.start(), /hold_back needs a cgroup2 group with the memory controller/);
+  assert.equal(calls.length, 2, 'nothing written on a v1 memcg');
 });

@@ -12,8 +12,9 @@ function domain(toml: string): DomainConfig {
   return d;
 }
 
-const kinds = (d: DomainConfig, where: 'machine' | 'memcg-v1' | 'cgroup2', psi = true): string[] =>
-  planTriggers(d, POLICIES[d.policy].trigger, where, { psi }).sources.map((s) => (s.kind === 'memcg' ? `memcg:${s.event}` : s.kind === 'psi' ? `psi:${s.path}` : 'poll'));
+const kinds = (d: DomainConfig, where: 'machine' | 'memcg-v1' | 'cgroup2' | 'cgroup2-memory', psi = true): string[] =>
+  planTriggers(d, POLICIES[d.policy].trigger, where, { psi }).sources.map((s) =>
+    s.kind === 'memcg' ? `memcg:${s.event}` : s.kind === 'psi' ? `psi:${s.path}` : s.kind === 'memory-events' ? `events:${s.group}` : 'poll');
 
 test('pressure policies: PSI on the machine and on cgroup2 groups, eventfds on a v1 memcg', () => {
   assert.deepEqual(kinds(domain('policy = "simple-lmk"'), 'machine'), ['psi:/proc/pressure/memory']);
@@ -55,4 +56,17 @@ test('samePlan: only the sources matter', () => {
   const c = planTriggers(domain('policy = "oom-score"\npoll_max_interval = "500ms"'), 'threshold', 'machine', { psi: true });
   assert.ok(samePlan(a, b));
   assert.ok(!samePlan(a, c));
+});
+
+test('a cgroup2 group with the memory controller always arms memory.events (the kernel OOM-kills at memory.max without waiting for PSI)', () => {
+  const g = 'memcg = "/sys/fs/cgroup/g"';
+  assert.deepEqual(kinds(domain(`policy = "simple-lmk"\n${g}`), 'cgroup2-memory'), ['psi:/sys/fs/cgroup/g/memory.pressure', 'events:/sys/fs/cgroup/g']);
+  assert.deepEqual(kinds(domain(`policy = "simple-lmk"\n${g}`), 'cgroup2-memory', false), ['events:/sys/fs/cgroup/g'], 'no PSI: memory.events alone, no error');
+  for (const p of ['lowmemorykiller', 'lmkd', 'oom-score']) {
+    assert.deepEqual(kinds(domain(`policy = "${p}"\n${g}`), 'cgroup2-memory'), ['poll', 'events:/sys/fs/cgroup/g'], p);
+  }
+  assert.deepEqual(kinds(domain(`policy = "oom-score"\n${g}\ntrigger = "poll"`), 'cgroup2-memory'), ['poll', 'events:/sys/fs/cgroup/g']);
+  assert.deepEqual(kinds(domain(`policy = "simple-lmk"\n${g}\ntrigger = "memcg-events"`), 'cgroup2-memory'), ['events:/sys/fs/cgroup/g']);
+  assert.deepEqual(kinds(domain(`policy = "simple-lmk"\n${g}\ntrigger = "psi"`), 'cgroup2-memory'), ['psi:/sys/fs/cgroup/g/memory.pressure'], 'an explicit "psi" is PSI only');
+  assert.throws(() => kinds(domain(`policy = "simple-lmk"\n${g}\ntrigger = "memcg-events"`), 'cgroup2'), PlanError, 'no memory controller: no memory.events');
 });

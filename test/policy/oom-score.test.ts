@@ -22,6 +22,16 @@ test('acts when available memory and free swap are both at or below their thresh
   assert.equal(oomScore.needsAction({ memory: mem(50, 1000, 50) }, params), true);
 });
 
+test('a cgroup2 group with memory.swap.max: its own swap share counts, not the machine\'s zram', () => {
+  // 1 GiB zram on the machine, 990 MiB of it free; the group may swap 16 MiB and has 15 in swap.
+  const machine = mem(500, 1024, 990);
+  const group = { path: '/sys/fs/cgroup/g', usageKiB: 180 * MiB, limitKiB: 184 * MiB, swapKiB: 15 * MiB, swapLimitKiB: 16 * MiB };
+  assert.equal(oomScore.needsAction({ memory: machine, cgroup: group }, params), true, '4 MiB of 184 available, 1 of 16 MiB swap free');
+  assert.equal(oomScore.needsAction({ memory: machine, cgroup: { ...group, swapKiB: 2 * MiB } }, params), false, '14 of 16 MiB of its swap free');
+  assert.equal(oomScore.needsAction({ memory: machine, cgroup: { ...group, swapLimitKiB: null } }, params), false, 'no swap.max: the machine\'s 97 % free swap counts');
+  assert.equal(oomScore.needsAction({ memory: mem(500, 1024, 0), cgroup: { ...group, swapKiB: 0 } }, params), true, 'free capped by the machine\'s SwapFree');
+});
+
 test('the victim has the highest oom_score; the largest RSS breaks a tie, then the lower pid', () => {
   const ps = [sized(11, 0, 10, { oomScore: 700 }), sized(12, 0, 20, { oomScore: 900 }), sized(13, 0, 30, { oomScore: 900 }), sized(14, 0, 30, { oomScore: 900 })];
   const d = decideOomScore(snap(ps, mem(50)), {}, params, ctx());

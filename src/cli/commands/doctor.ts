@@ -50,7 +50,9 @@ function cgroupLines(c: Capabilities): DoctorLine[] {
     {
       feature: 'cgroup2 memory',
       value: yes(g.v2Memory),
-      meaning: g.v2Memory ? 'cgroup2 groups can be memory domains (memory.current, memory.max)' : 'cgroup2 groups cannot be memory domains; use v1 memory cgroups',
+      meaning: g.v2Memory
+        ? 'cgroup2 groups can be memory domains: memory.events wakes reapd at memory.high/max; cgroup2 has no oom_kill_disable, so set hold_back (docs/host-layouts.md)'
+        : 'cgroup2 groups cannot be memory domains; use v1 memory cgroups',
     },
     { feature: 'cgroup.kill', value: yes(g.v2Kill), meaning: g.v2Kill ? 'a whole cgroup2 group can be killed at once' : 'groups are killed process by process' },
     { feature: 'cgroup.freeze', value: yes(g.v2Freeze), meaning: g.v2Freeze ? 'cgroup2 freezing (SIGKILL still goes through)' : 'no cgroup2 freezer' },
