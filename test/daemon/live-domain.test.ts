@@ -15,7 +15,7 @@ function config(toml: string, flags = {}): DomainConfig {
   return d;
 }
 
-function setup(cfg: DomainConfig, processes = [proc(10, 0, 100), proc(11, 500, 60), proc(12, 900, 30)], extra: Partial<ConstructorParameters<typeof Domain>[1]> = {}) {
+function setup(cfg: DomainConfig, processes = [proc(10, 0, 100), proc(11, 500, 60), proc(12, 900, 30)], extra: Partial<ConstructorParameters<typeof LiveDomain>[1]> = {}) {
   const clock = new FakeClock();
   const log = new CapturedLog();
   const killer = new FakeKiller(clock);

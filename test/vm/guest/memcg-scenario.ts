@@ -90,6 +90,9 @@ async function underReapd(groups: readonly Group[]): Promise<Record<string, unkn
     for (const [i, g] of groups.entries()) {
       const highWhileRunning = g.read('memory.high');
       const r = await g.grow();
+      // The kill line is logged once the victim's exit was awaited (the journal's final
+      // record): under TCG the grower can complete before it. Wait for it (20 s at most).
+      await reapd.waitForEvent('kill', 20_000, (l) => l.domain === g.policy).catch(() => undefined);
       perGroup[g.policy] = {
         ...r,
         triggers: starts[i]?.['triggers'],
