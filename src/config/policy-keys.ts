@@ -60,7 +60,25 @@ const KEYS: readonly PolicyKey[] = [
   { key: 'pick', option: 'pick', type: 'enum', toText: (v) => (typeof v === 'string' ? v : { message: `expected "heaviest" or "lru", got ${describe(v)}` }) },
   { key: 'mem_available', option: 'memAvailable', type: 'percent', toText: percentText },
   { key: 'swap_free', option: 'swapFree', type: 'percent', toText: percentText },
+  { key: 'swap_combine', option: 'swapCombine', type: 'enum', toText: enumText('"and" or "or"') },
+  // lmkd's PSI strategy, under lmkd's property names (ro.lmk.<name>; docs/policies.md).
+  { key: 'mode', option: 'lmkdMode', type: 'enum', toText: enumText('"table" or "psi"') },
+  { key: 'psi_partial_stall_ms', option: 'psiPartialStall', type: 'duration', toText: durationText },
+  { key: 'psi_complete_stall_ms', option: 'psiCompleteStall', type: 'duration', toText: durationText },
+  { key: 'thrashing_limit', option: 'thrashingLimit', type: 'percent', toText: percentText },
+  { key: 'thrashing_limit_decay', option: 'thrashingLimitDecay', type: 'percent', toText: percentText },
+  { key: 'thrashing_limit_critical', option: 'thrashingLimitCritical', type: 'percent', toText: percentText },
+  { key: 'swap_free_low_percentage', option: 'swapFreeLowPercentage', type: 'percent', toText: percentText },
+  { key: 'swap_util_max', option: 'swapUtilMax', type: 'percent', toText: percentText },
+  { key: 'filecache_min_kb', option: 'filecacheMin', type: 'size', toText: sizeText },
+  { key: 'stall_limit_critical', option: 'stallLimitCritical', type: 'percent', toText: percentText },
+  { key: 'perceptible_adj', option: 'perceptibleAdj', type: 'integer', toText: (v) => (typeof v === 'number' && Number.isInteger(v) ? String(v) : { message: `expected a whole number, got ${describe(v)}` }) },
+  { key: 'kill_heaviest_task', option: 'killHeaviestTask', type: 'boolean', toText: (v) => (typeof v === 'boolean' ? String(v) : { message: `expected true or false, got ${describe(v)}` }) },
 ];
+
+function enumText(what: string): (v: unknown) => string | { message: string } {
+  return (v) => (typeof v === 'string' ? v : { message: `expected ${what}, got ${describe(v)}` });
+}
 
 export const POLICY_KEY_NAMES: readonly string[] = KEYS.map((k) => k.key);
 

@@ -57,8 +57,23 @@ export function killReasonFor(reason: DecisionReason): number {
     case 'low-swap':
       return KILL_REASON.LOW_MEM_AND_SWAP;
     case 'pressure':
+    case 'not-responding':
       // A critical pressure (stall) event: lmkd's "not responding" is its critical-stall kill.
       return KILL_REASON.NOT_RESPONDING;
+    case 'pressure-after-kill':
+      return KILL_REASON.PRESSURE_AFTER_KILL;
+    case 'low-swap-and-thrashing':
+      return KILL_REASON.LOW_SWAP_AND_THRASHING;
+    case 'low-mem-and-swap':
+      return KILL_REASON.LOW_MEM_AND_SWAP;
+    case 'low-mem-and-thrashing':
+      return KILL_REASON.LOW_MEM_AND_THRASHING;
+    case 'direct-reclaim-and-thrashing':
+      return KILL_REASON.DIRECT_RECL_AND_THRASHING;
+    case 'low-mem-and-swap-util':
+      return KILL_REASON.LOW_MEM_AND_SWAP_UTIL;
+    case 'low-filecache-after-thrashing':
+      return KILL_REASON.LOW_FILECACHE_AFTER_THRASHING;
     default:
       return KILL_REASON.NONE;
   }

@@ -4,6 +4,7 @@ import type { Capabilities } from '../kernel/capabilities.js';
 import { probeCapabilities } from '../kernel/probe.js';
 import type { Config } from '../config/types.js';
 import { POLICIES } from '../policy/registry.js';
+import { triggerKindOf } from '../policy/types.js';
 import type { Logger } from './logger.js';
 
 export interface StartupCapabilities {
@@ -14,7 +15,7 @@ export interface StartupCapabilities {
 /** One sentence per shortfall that matters for this configuration. */
 export function capabilityWarnings(c: Capabilities, config: Config): Array<{ capability: string; message: string }> {
   const out: Array<{ capability: string; message: string }> = [];
-  const usesPsi = config.domains.some((d) => d.trigger.mode === 'psi' || (d.trigger.mode === 'auto' && (POLICIES[d.policy].trigger === 'pressure' || d.psiGroup !== null)));
+  const usesPsi = config.domains.some((d) => d.trigger.mode === 'psi' || (d.trigger.mode === 'auto' && (triggerKindOf(POLICIES[d.policy], d.params) === 'pressure' || d.psiGroup !== null)));
   if (!c.privileges.sysResource) {
     out.push({
       capability: 'CAP_SYS_RESOURCE',

@@ -18,12 +18,12 @@
 // swap a group at memory.max is OOM-killed within one failed reclaim, long before a PSI
 // window fills (docs/host-layouts.md), so on such a group memory.events is always armed.
 import { join } from 'node:path';
-import type { TriggerKind } from '../policy/types.js';
+import type { PsiWant, TriggerKind } from '../policy/types.js';
 import type { DomainConfig, PsiKind } from '../config/types.js';
 import type { DomainKind } from '../model/memory-view.js';
 
 export type PlannedSource =
-  | { kind: 'psi'; path: string; psiKind: PsiKind; stallUs: number; windowUs: number }
+  | { kind: 'psi'; path: string; psiKind: PsiKind; stallUs: number; windowUs: number; level?: 'medium' | 'critical' }
   | { kind: 'memcg'; memcg: string; event: 'critical' | 'oom' }
   | { kind: 'memory-events'; group: string }
   | { kind: 'poll'; minMs: number; maxMs: number };
@@ -68,7 +68,22 @@ function requirePsi(psi: boolean, d: DomainConfig): void {
   if (!psi) throw new PlanError(`domain "${d.name}": PSI is not available (/proc/pressure is missing; boot with psi=1)`, 'unsupported');
 }
 
-export function planTriggers(d: DomainConfig, policyKind: TriggerKind, where: DomainKind, caps: { psi: boolean }): TriggerPlan {
+/**
+ * The policy's own PSI triggers (lmkd's PSI strategy: "some" at psi_partial_stall_ms as
+ * medium, "full" at psi_complete_stall_ms as critical), over the domain's psi_window.
+ */
+function wantedPsi(d: DomainConfig, path: string, wants: readonly PsiWant[]): PlannedSource[] {
+  const windowUs = Math.round(d.trigger.psiWindowMs * 1000);
+  return wants.map((w) => ({ kind: 'psi', path, psiKind: w.psiKind, stallUs: Math.round(w.stallMs * 1000), windowUs, level: w.level }));
+}
+
+export function planTriggers(d: DomainConfig, policyKind: TriggerKind, where: DomainKind, caps: { psi: boolean }, wants?: readonly PsiWant[]): TriggerPlan {
+  if (wants && wants.length > 0 && (d.trigger.mode === 'auto' || d.trigger.mode === 'psi')) {
+    requirePsi(caps.psi, d);
+    const path = psiPath(d, where);
+    const what = wants.map((w) => `${w.psiKind} ${w.stallMs} ms (${w.level})`).join(', ');
+    return { sources: wantedPsi(d, path, wants), why: `the policy's PSI triggers on ${path}: ${what} per ${d.trigger.psiWindowMs} ms` };
+  }
   const poll: PlannedSource = { kind: 'poll', minMs: d.trigger.pollMinMs, maxMs: d.trigger.pollMaxMs };
   const memcgEvents = (events: Array<'critical' | 'oom'>): PlannedSource[] =>
     where === 'cgroup2-memory' ? [{ kind: 'memory-events', group: d.memcg ?? '' }] : events.map((event) => ({ kind: 'memcg', memcg: d.memcg ?? '', event }));

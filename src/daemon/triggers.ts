@@ -33,7 +33,7 @@ export function buildTrigger(s: PlannedSource, ctx: TriggerContext): TriggerSour
   const common = { log: ctx.log, onEnded: ctx.onEnded, nowMs: ctx.clock.nowMs };
   switch (s.kind) {
     case 'psi':
-      return new PsiTrigger({ ...common, poller: ctx.poller, path: s.path, kind: s.psiKind, stallUs: s.stallUs, windowUs: s.windowUs });
+      return new PsiTrigger({ ...common, poller: ctx.poller, path: s.path, kind: s.psiKind, stallUs: s.stallUs, windowUs: s.windowUs, ...(s.level ? { level: s.level } : {}) });
     case 'memcg':
       return new MemcgEventTrigger({
         ...common,

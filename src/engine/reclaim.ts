@@ -5,7 +5,7 @@
 import type { Decision, PolicyName } from '../model/decision.js';
 import type { Snapshot } from '../model/snapshot.js';
 import type { KillRecord } from '../model/kill-record.js';
-import type { Policy, PolicyContext, ProtectionRules, RegistryEntry } from '../policy/types.js';
+import { triggerKindOf, type Policy, type PolicyContext, type ProtectionRules, type RegistryEntry } from '../policy/types.js';
 import type { Clock, EventSink, JournalPort, Killer, KillResult, ProcessSource, TriggerEvent } from './ports.js';
 import { killRecordFrom } from './record.js';
 import { settleAfter, staleBecause, type Settle } from './settle.js';
@@ -48,6 +48,8 @@ export class ReclaimEngine<P = unknown, S = unknown> {
   private running = false;
   /** Time spent in the source for the reclaim in progress (scan, freshen, recheck), ms. */
   private scanMs = 0;
+  /** The level of the event the running reclaim serves (PolicyContext.eventLevel). */
+  private eventLevel: string | undefined;
   private absorbedCount = 0;
   private reclaims = 0;
   /** The last reclaim that killed, for a pressure policy: later events are checked against it (settle.ts). */
@@ -113,6 +115,7 @@ export class ReclaimEngine<P = unknown, S = unknown> {
 
   private context(): PolicyContext {
     const ctx: PolicyContext = { nowMs: this.deps.clock.nowMs(), rules: this.settings.rules };
+    if (this.eventLevel !== undefined) ctx.eventLevel = this.eventLevel;
     if (this.deps.selfPid !== undefined) ctx.selfPid = this.deps.selfPid;
     if (this.deps.registry) ctx.registry = this.deps.registry();
     return ctx;
@@ -132,7 +135,7 @@ export class ReclaimEngine<P = unknown, S = unknown> {
   private decideOn(snapshot: Snapshot): Decision<S> | undefined {
     const { policy } = this.deps;
     const { params } = this.settings;
-    if (policy.trigger === 'threshold' && !policy.needsAction(snapshot, params)) return undefined;
+    if (triggerKindOf(policy, params) === 'threshold' && !policy.needsAction(snapshot, params)) return undefined;
     return policy.decide(snapshot, this.state, params, this.context());
   }
 
@@ -161,6 +164,7 @@ export class ReclaimEngine<P = unknown, S = unknown> {
 
   private async reclaim(trigger: TriggerEvent): Promise<ReclaimOutcome> {
     const { policy, source, events } = this.deps;
+    this.eventLevel = trigger.level;
     const { params } = this.settings;
     const stale = this.settle && (await this.staleEvent(this.settle));
     if (stale) {
@@ -183,7 +187,7 @@ export class ReclaimEngine<P = unknown, S = unknown> {
       return { kind: 'no-victims', decision };
     }
     // Things change while we select (earlyoom re-reads memory before it kills).
-    if (policy.trigger === 'threshold' && !policy.needsAction(await source.readMemory(), params)) {
+    if (triggerKindOf(policy, params) === 'threshold' && !policy.needsAction(await source.readMemory(), params)) {
       events.log('info', 'recovered', 'memory recovered before the kill; nothing killed', { domain: this.deps.domain });
       return { kind: 'recovered', decision };
     }
@@ -238,7 +242,7 @@ export class ReclaimEngine<P = unknown, S = unknown> {
   /** A pressure policy's kills open a settle window as long as the reclaim timeout. */
   private settleOn(decision: Decision, killed: readonly KillResult[]): void {
     this.settle = undefined;
-    if (this.deps.policy.trigger !== 'pressure' || this.settings.dryRun || killed.length === 0 || !this.decidedOn) return;
+    if (triggerKindOf(this.deps.policy, this.settings.params) !== 'pressure' || this.settings.dryRun || killed.length === 0 || !this.decidedOn) return;
     const freedKiB = killed.reduce((sum, r) => sum + r.victim.sizeKiB, 0);
     this.settle = settleAfter(decision, freedKiB, this.decidedOn, this.deps.clock.nowMs() + this.settings.reclaimTimeoutMs);
   }

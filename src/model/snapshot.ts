@@ -17,6 +17,47 @@ export interface MemoryState {
   swapFreeKiB: number;
   /** Sum over zones of the pages the kernel keeps back (high watermark + lowmem reserve), KiB. */
   reserveKiB: number;
+  // Optional: read where a policy needs them (lmkd's PSI strategy), absent in older snapshots.
+  /** meminfo Active(anon) + Inactive(anon), KiB (lmkd's swap utilisation). */
+  anonKiB?: number;
+  /** meminfo CmaFree, KiB (lmkd leaves CMA pages out of free memory). */
+  cmaFreeKiB?: number;
+  /** Zone watermarks summed over zones, each plus the zone's largest lowmem reserve (lmkd's calc_zone_watermarks). */
+  watermarks?: Watermarks;
+  /** /proc/vmstat counters. */
+  vmstat?: VmCounters;
+  /** zram devices summed (mm_stat); present when swap is on zram. */
+  zram?: ZramState;
+  /** PSI memory "full avg10" of the domain, percent. */
+  psiFullAvg10?: number;
+}
+
+export interface Watermarks {
+  minKiB: number;
+  lowKiB: number;
+  highKiB: number;
+}
+
+/** /proc/vmstat, in pages as the kernel counts them (the counters only grow). */
+export interface VmCounters {
+  /** workingset_refault_file (before 5.9: workingset_refault): file pages faulted back soon after eviction. */
+  workingsetRefaultFile: number;
+  /** pgscan_direct: pages scanned by allocations reclaiming for themselves. */
+  pgscanDirect: number;
+  /** pgscan_kswapd: pages scanned by the background reclaimer. */
+  pgscanKswapd: number;
+  /** nr_inactive_file + nr_active_file: the file LRU, pages. */
+  fileLruPages: number;
+  /** The page size these counters are in, KiB. */
+  pageSizeKiB: number;
+}
+
+/** What swapped pages cost on zram: mm_stat's orig_data_size and mem_used_total, KiB. */
+export interface ZramState {
+  /** Uncompressed size of the pages stored. */
+  origDataKiB: number;
+  /** RAM the device uses for them (compressed data + allocator overhead). */
+  memUsedKiB: number;
 }
 
 /** A memory domain narrower than the machine: a cgroup with a limit. */
@@ -85,6 +126,22 @@ export interface Snapshot {
 /** Size a policy counts for a process: every memory counter (seed 000). */
 export function totalSizeKiB(p: ProcessInfo): number {
   return p.rssAnonKiB + p.rssFileKiB + p.rssShmemKiB + p.swapKiB;
+}
+
+/**
+ * What a swapped-out KiB costs in RAM: on zram, mem_used_total ÷ orig_data_size (a page
+ * compressed 3:1 costs a third); otherwise 1 (a disk swap slot, counted as the seeds count
+ * "memory": every counter, swap included). Capped at 1 (an almost empty zram's overhead).
+ */
+export function swapCostRatio(memory: MemoryState): number {
+  const z = memory.zram;
+  if (!z || z.origDataKiB <= 0) return 1;
+  return Math.min(1, z.memUsedKiB / z.origDataKiB);
+}
+
+/** Resident memory plus swapped-out pages at their real cost (swapCostRatio). */
+export function residentAndSwapKiB(p: ProcessInfo, swapRatio: number): number {
+  return p.rssAnonKiB + p.rssFileKiB + p.rssShmemKiB + Math.round(p.swapKiB * swapRatio);
 }
 
 /** Resident size (anon + file + shmem, no swap): what lowmemorykiller compares (seed 002). */

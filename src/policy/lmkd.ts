@@ -10,16 +10,27 @@ import { byIdentity, byTier, screen, tierNote, type Candidate } from './screen.j
 import { applyingLevel, DEFAULT_LEVELS, describeLevels, lmkdFreeFile, type Level } from './table.js';
 import { levelWhy, noLevelSummary, tableCandidates, tableTriggerReport } from './lowmemorykiller.js';
 import { NO_SIZES, noteSizesUsed, sizesUsedBy, usedAmong } from './sizes-used.js';
-import type { Policy, PolicyContext, RegistryEntry } from './types.js';
+import type { Policy, PolicyContext, PsiWant, RegistryEntry } from './types.js';
 import type { MemoryView } from '../model/memory-view.js';
 import { minfreeDomainHeadroom, tableNeededKiB } from './headroom.js';
+import { decideLmkdPsi } from './lmkd-psi.js';
+import { lowestWatermark, swapLowThresholdKiB, type LmkdPsiState } from './lmkd-psi-assess.js';
+import { describePsiParams, LMKD_PSI_DEFAULTS, LMKD_PSI_WINDOW_MS, type LmkdPsiParams } from './lmkd-psi-params.js';
 
 /** heaviest: the largest resident size at the adj (ro.lmk.kill_heaviest_task);
  * lru: the least recently registered at the adj (proc_adj_lru, the seed's choice). */
 export type LmkdPick = 'heaviest' | 'lru';
 export const LMKD_PICKS: readonly LmkdPick[] = ['heaviest', 'lru'];
 
+/** table: the minfree/adj table loop (seed 002; lmkd's use_minfree_levels), for table clients.
+ * psi: lmkd's modern strategy (mp_event_psi): PSI events, watermarks, swap, thrashing. */
+export type LmkdMode = 'table' | 'psi';
+export const LMKD_MODES: readonly LmkdMode[] = ['table', 'psi'];
+
 export interface LmkdParams {
+  mode: LmkdMode;
+  /** The PSI strategy's properties (mode "psi"). */
+  psi: LmkdPsiParams;
   levels: Level[];
   /** No kill within this long of the last one, ms. */
   killTimeoutMs: number;
@@ -29,6 +40,8 @@ export interface LmkdParams {
 export interface LmkdState {
   /** ctx.nowMs of the last decision that killed. */
   lastKillMs?: number;
+  /** What the PSI strategy carries between events (mode "psi"). */
+  psi?: LmkdPsiState;
 }
 
 /** Modern lmkd's ro.lmk.kill_timeout_ms; the seed's KILL_TIMEOUT was 2 s of time(). */
@@ -91,6 +104,7 @@ function killLoop(ranked: readonly Candidate[], params: LmkdParams, freeKiB: num
 }
 
 export function decideLmkd(snapshot: Snapshot, state: LmkdState, params: LmkdParams, ctx: PolicyContext): Decision<LmkdState> {
+  if (params.mode === 'psi') return decideLmkdPsi(snapshot, state, params, ctx);
   const ff = lmkdFreeFile(snapshot);
   const applied = applyingLevel(params.levels, ff.otherFreeKiB, ff.otherFileKiB);
   const reg = registryOf(ctx, snapshot);
@@ -145,6 +159,23 @@ export function decideLmkd(snapshot: Snapshot, state: LmkdState, params: LmkdPar
     usedAmong(ranked.filter((c) => kills.some((k) => !byTier(c, k.c) && c.p.oomScoreAdj === k.c.p.oomScoreAdj)).map((c) => c.p)));
 }
 
+/** lmkd's two PSI monitors: medium on "some" psi_partial_stall_ms, critical on "full" psi_complete_stall_ms, per 1 s. */
+function lmkdPsiTriggers(p: LmkdParams): PsiWant[] | undefined {
+  if (p.mode !== 'psi') return undefined;
+  return [
+    { psiKind: 'some', stallMs: p.psi.psiPartialStallMs, windowMs: LMKD_PSI_WINDOW_MS, level: 'medium' },
+    { psiKind: 'full', stallMs: p.psi.psiCompleteStallMs, windowMs: LMKD_PSI_WINDOW_MS, level: 'critical' },
+  ];
+}
+
+/** Without the state a PSI-mode event carries, memory is "low" when a reason could hold on memory alone. */
+function psiNeedsAction(view: MemoryView, p: LmkdParams): boolean {
+  const m = view.memory;
+  const swapLow = swapLowThresholdKiB(m, p.psi) > 0 && m.swapFreeKiB < swapLowThresholdKiB(m, p.psi);
+  const wmark = lowestWatermark(m);
+  return wmark === 'min' || (swapLow && wmark !== 'none');
+}
+
 export const lmkd: Policy<LmkdParams, LmkdState> = {
   name: 'lmkd',
   trigger: 'threshold',
@@ -153,18 +184,26 @@ export const lmkd: Policy<LmkdParams, LmkdState> = {
   servesLmkdClients: true,
   headroom: (view, p) => minfreeDomainHeadroom(view, p.levels.map((l) => l.minfreeKiB)),
   neededKiB: (view, p) => tableNeededKiB(p.levels, lmkdFreeFile(view)),
+  triggerFor: (p) => (p.mode === 'psi' ? 'pressure' : 'threshold'),
+  psiTriggers: lmkdPsiTriggers,
   defaultParams: () => ({
+    mode: 'table',
+    psi: { ...LMKD_PSI_DEFAULTS },
     levels: DEFAULT_LEVELS.map((l) => ({ ...l })),
     killTimeoutMs: DEFAULT_KILL_TIMEOUT_MS,
     pick: 'heaviest',
   }),
   initialState: () => ({}),
   needsAction: (view: MemoryView, p: LmkdParams) => {
+    if (p.mode === 'psi') return psiNeedsAction(view, p);
     const ff = lmkdFreeFile(view);
     return applyingLevel(p.levels, ff.otherFreeKiB, ff.otherFileKiB) !== undefined;
   },
   decide: decideLmkd,
   sizesUsed: (_snapshot, decision) => sizesUsedBy(decision),
-  describeParams: (p) => `levels ${describeLevels(p.levels)}, kill timeout ${p.killTimeoutMs} ms, pick ${p.pick}`,
+  describeParams: (p) =>
+    p.mode === 'psi'
+      ? `mode psi (lmkd's PSI strategy): ${describePsiParams(p.psi)}, kill timeout ${p.killTimeoutMs} ms, pick ${p.pick}`
+      : `levels ${describeLevels(p.levels)}, kill timeout ${p.killTimeoutMs} ms, pick ${p.pick}`,
   explainTrigger: (view: MemoryView, p: LmkdParams) => tableTriggerReport(p.levels, lmkdFreeFile(view)),
 };

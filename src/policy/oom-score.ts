@@ -16,6 +16,13 @@ export interface OomScoreParams {
   memAvailablePercent: number;
   /** ... and free swap at or below this percentage of SwapTotal. */
   swapFreePercent: number;
+  /**
+   * "and" (earlyoom's kill rule, the default): memory AND swap low. "or": memory OR swap
+   * low — with large swap (zram) memory may thrash long before swap runs out, and with
+   * swap nearly full the next spike is fatal. With "or", no swap configured never counts
+   * as low swap (else it would always act).
+   */
+  swapCombine?: 'and' | 'or';
 }
 
 export type OomScoreState = Record<string, never>;
@@ -68,9 +75,17 @@ function swapOf(view: MemoryView): { swapTotalKiB: number; swapFreeKiB: number }
   const total = Math.min(cg.swapLimitKiB, m.swapTotalKiB);
   return { swapTotalKiB: total, swapFreeKiB: Math.max(0, Math.min(total - (cg.swapKiB ?? 0), m.swapFreeKiB)) };
 }
+const memLow = (l: MemoryLevels, p: OomScoreParams): boolean => l.availablePercent <= p.memAvailablePercent;
+const swapLow = (l: MemoryLevels, p: OomScoreParams): boolean => l.swapFreePercent <= p.swapFreePercent;
 
 export function thresholdsMet(levels: MemoryLevels, params: OomScoreParams): boolean {
-  return levels.availablePercent <= params.memAvailablePercent && levels.swapFreePercent <= params.swapFreePercent;
+  if (params.swapCombine === 'or') return memLow(levels, params) || (levels.swapTotalKiB > 0 && swapLow(levels, params));
+  return memLow(levels, params) && swapLow(levels, params);
+}
+
+/** low-swap when swap is (also) what ran out; low-memory when memory alone did. */
+function reasonOf(levels: MemoryLevels, params: OomScoreParams): DecisionReason {
+  return levels.swapTotalKiB > 0 && swapLow(levels, params) ? 'low-swap' : 'low-memory';
 }
 
 /**
@@ -96,7 +111,9 @@ function triggerLines(l: MemoryLevels, p: OomScoreParams): string[] {
       `(threshold ${pct(p.memAvailablePercent)}${l.domain === 'machine' ? '' : `, cgroup ${l.domain}`})`,
     l.swapTotalKiB > 0
       ? `swap free ${formatKiB(l.swapFreeKiB)} of ${formatKiB(l.swapTotalKiB)} = ${pct(l.swapFreePercent)} (threshold ${pct(p.swapFreePercent)})`
-      : `no swap configured: counts as 0 % free (threshold ${pct(p.swapFreePercent)})`,
+      : p.swapCombine === 'or'
+        ? 'no swap configured: only memory counts (swap_combine "or")'
+        : `no swap configured: counts as 0 % free (threshold ${pct(p.swapFreePercent)})`,
   ];
 }
 
@@ -105,7 +122,9 @@ export function explainOomScoreTrigger(view: MemoryView, p: OomScoreParams): Tri
   const active = thresholdsMet(l, p);
   return {
     active,
-    lines: [...triggerLines(l, p), active ? 'both at or below their thresholds: act' : 'not both at or below their thresholds: nothing to do'],
+    lines: [...triggerLines(l, p), p.swapCombine === 'or'
+      ? (active ? 'memory or swap at or below its threshold: act' : 'neither at or below its threshold: nothing to do')
+      : (active ? 'both at or below their thresholds: act' : 'not both at or below their thresholds: nothing to do')],
     values: {
       availableKiB: l.availableKiB,
       totalKiB: l.totalKiB,
@@ -155,7 +174,7 @@ export function decideOomScore(
   const base = { policy: 'oom-score' as const, candidates: list, skipped, state };
   if (!act) return { ...base, victims: [], reason: 'none', summary: `Memory is not low: ${lines}` };
   if (!chosen) return { ...base, victims: [], reason: 'none', summary: `No process available to kill; ${lines}` };
-  const reason: DecisionReason = levels.swapTotalKiB > 0 ? 'low-swap' : 'low-memory';
+  const reason = reasonOf(levels, params);
   const why =
     `Sending SIGKILL to process ${chosen.p.pid} "${chosen.p.name}": oom_score ${s(chosen)}` +
     `${chosen.p.oomScore === undefined ? ' (estimated)' : ''}, VmRSS ${formatKiB(chosen.sizeKiB)}${tierNote(chosen.tier)}; ${lines}`;
@@ -185,6 +204,6 @@ export const oomScore: Policy<OomScoreParams, OomScoreState> = {
   initialState: () => ({}),
   needsAction: (view: MemoryView, p: OomScoreParams) => thresholdsMet(memoryLevels(view), p),
   decide: decideOomScore,
-  describeParams: (p) => `available memory <= ${p.memAvailablePercent} % and free swap <= ${p.swapFreePercent} %`,
+  describeParams: (p) => `available memory <= ${p.memAvailablePercent} % ${p.swapCombine === 'or' ? 'or' : 'and'} free swap <= ${p.swapFreePercent} %`,
   explainTrigger: explainOomScoreTrigger,
 };

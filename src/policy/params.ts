@@ -4,7 +4,8 @@ import { parseDurationMs, parseSizeKiB, formatKiB, sizeProblem } from '../model/
 import type { PolicyName } from '../model/decision.js';
 import { PolicyError } from './errors.js';
 import { convertLegacyLevels, MAX_LEVELS, type Level } from './table.js';
-import { LMKD_PICKS, type LmkdParams, type LmkdPick } from './lmkd.js';
+import { LMKD_MODES, LMKD_PICKS, type LmkdMode, type LmkdParams, type LmkdPick } from './lmkd.js';
+import type { LmkdPsiParams } from './lmkd-psi-params.js';
 import type { LowmemorykillerParams } from './lowmemorykiller.js';
 import type { OomScoreParams } from './oom-score.js';
 import type { SimpleLmkParams } from './simple-lmk.js';
@@ -132,6 +133,22 @@ export interface ParamText {
   pick?: string;
   memAvailable?: string;
   swapFree?: string;
+  /** oom-score: "and" (earlyoom's kill rule: memory and swap low) or "or" (either low). */
+  swapCombine?: string;
+  /** lmkd: "table" or "psi". */
+  lmkdMode?: string;
+  psiPartialStall?: string;
+  psiCompleteStall?: string;
+  thrashingLimit?: string;
+  thrashingLimitDecay?: string;
+  thrashingLimitCritical?: string;
+  swapFreeLowPercentage?: string;
+  swapUtilMax?: string;
+  filecacheMin?: string;
+  stallLimitCritical?: string;
+  perceptibleAdj?: string;
+  /** lmkd: "true" or "false", the same as pick "heaviest" or "lru". */
+  killHeaviestTask?: string;
 }
 
 /** Which policy takes which option, and the flag `explain` and `run` spell it with. */
@@ -144,7 +161,58 @@ export const PARAM_OPTIONS: Readonly<Record<keyof ParamText, { flag: string; pol
   pick: { flag: '--pick', policies: ['lmkd'] },
   memAvailable: { flag: '--mem-available', policies: ['oom-score'] },
   swapFree: { flag: '--swap-free', policies: ['oom-score'] },
+  swapCombine: { flag: '--swap-combine', policies: ['oom-score'] },
+  lmkdMode: { flag: '--lmkd-mode', policies: ['lmkd'] },
+  psiPartialStall: { flag: '--psi-partial-stall', policies: ['lmkd'] },
+  psiCompleteStall: { flag: '--psi-complete-stall', policies: ['lmkd'] },
+  thrashingLimit: { flag: '--thrashing-limit', policies: ['lmkd'] },
+  thrashingLimitDecay: { flag: '--thrashing-limit-decay', policies: ['lmkd'] },
+  thrashingLimitCritical: { flag: '--thrashing-limit-critical', policies: ['lmkd'] },
+  swapFreeLowPercentage: { flag: '--swap-free-low-percentage', policies: ['lmkd'] },
+  swapUtilMax: { flag: '--swap-util-max', policies: ['lmkd'] },
+  filecacheMin: { flag: '--filecache-min', policies: ['lmkd'] },
+  stallLimitCritical: { flag: '--stall-limit-critical', policies: ['lmkd'] },
+  perceptibleAdj: { flag: '--perceptible-adj', policies: ['lmkd'] },
+  killHeaviestTask: { flag: '--kill-heaviest-task', policies: ['lmkd'] },
 };
+
+/** A whole number from `min` up (lmkd's thrashing limits are percentages that may pass 100). */
+function parseCount(text: string, what: string, min: number, max = Number.MAX_SAFE_INTEGER): number {
+  const v = /^\s*-?\d+\s*%?\s*$/.test(text) ? Number.parseInt(text, 10) : NaN;
+  if (!(v >= min && v <= max)) throw new PolicyError('bad-number', `${what} "${text}" is not a whole number from ${min} to ${max}`);
+  return v;
+}
+
+function parseEnum<T extends string>(text: string, what: string, values: readonly T[]): T {
+  if ((values as readonly string[]).includes(text)) return text as T;
+  throw new PolicyError('bad-number', `${what} "${text}" is not one of ${values.join(', ')}`);
+}
+
+/** lmkd's PSI properties (src/policy/lmkd-psi-params.ts), each from its text. */
+function applyLmkdPsi(psi: LmkdPsiParams, t: ParamText): LmkdPsiParams {
+  const out = { ...psi };
+  if (t.psiPartialStall !== undefined) out.psiPartialStallMs = parseDuration(t.psiPartialStall, 'psi_partial_stall_ms');
+  if (t.psiCompleteStall !== undefined) out.psiCompleteStallMs = parseDuration(t.psiCompleteStall, 'psi_complete_stall_ms');
+  if (t.thrashingLimit !== undefined) {
+    out.thrashingLimitPct = parseCount(t.thrashingLimit, 'thrashing_limit', 0);
+    // lmkd: thrashing_limit_critical defaults to thrashing_limit * 2.
+    out.thrashingLimitCriticalPct = out.thrashingLimitPct * 2;
+  }
+  if (t.thrashingLimitDecay !== undefined) out.thrashingLimitDecayPct = parseCount(t.thrashingLimitDecay, 'thrashing_limit_decay', 0, 100);
+  if (t.thrashingLimitCritical !== undefined) out.thrashingLimitCriticalPct = parseCount(t.thrashingLimitCritical, 'thrashing_limit_critical', 0);
+  if (t.swapFreeLowPercentage !== undefined) out.swapFreeLowPct = parseCount(t.swapFreeLowPercentage, 'swap_free_low_percentage', 0, 100);
+  if (t.swapUtilMax !== undefined) out.swapUtilMaxPct = parseCount(t.swapUtilMax, 'swap_util_max', 0, 100);
+  if (t.filecacheMin !== undefined) out.filecacheMinKiB = parseSize(t.filecacheMin, 'filecache_min_kb');
+  if (t.stallLimitCritical !== undefined) out.stallLimitCriticalPct = parsePercent(t.stallLimitCritical, 'stall_limit_critical');
+  if (t.perceptibleAdj !== undefined) out.perceptibleAdj = parseCount(t.perceptibleAdj, 'perceptible_adj', -1001, 1000);
+  return out;
+}
+
+function applyLmkd(params: Record<string, unknown>, t: ParamText): void {
+  if (t.lmkdMode !== undefined) params.mode = parseEnum<LmkdMode>(t.lmkdMode, 'mode', LMKD_MODES);
+  if (t.killHeaviestTask !== undefined) params.pick = parseEnum(t.killHeaviestTask, 'kill_heaviest_task', ['true', 'false']) === 'true' ? 'heaviest' : 'lru';
+  if (params.psi !== undefined) params.psi = applyLmkdPsi(params.psi as LmkdPsiParams, t);
+}
 
 function checkApplicable(name: PolicyName, text: ParamText): void {
   for (const [key, value] of Object.entries(text)) {
@@ -168,5 +236,7 @@ export function paramsFromText<N extends PolicyName>(name: N, text: ParamText): 
   if (text.pick !== undefined) params.pick = parsePick(text.pick);
   if (text.memAvailable !== undefined) params.memAvailablePercent = parsePercent(text.memAvailable, 'mem available');
   if (text.swapFree !== undefined) params.swapFreePercent = parsePercent(text.swapFree, 'swap free');
+  if (text.swapCombine !== undefined) params.swapCombine = parseEnum(text.swapCombine, 'swap_combine', ['and', 'or']);
+  if (name === 'lmkd') applyLmkd(params, text);
   return params as unknown as PolicyParams[N];
 }

@@ -53,6 +53,17 @@ export interface PolicyContext {
   rules: ProtectionRules;
   /** lmkd: when non-empty, only these processes are candidates. */
   registry?: ReadonlyMap<number, RegistryEntry>;
+  /** The level of the event that woke the engine ("critical", "medium", "poll" …; TriggerEvent.level). */
+  eventLevel?: string;
+}
+
+/** A PSI trigger a policy asks for (lmkd's PSI strategy wants two, at two levels). */
+export interface PsiWant {
+  psiKind: 'some' | 'full';
+  stallMs: number;
+  windowMs: number;
+  /** TriggerEvent.level its events carry. */
+  level: 'medium' | 'critical';
 }
 
 /** Which signal a policy acts on (when-to-act, separate from whom-to-kill). */
@@ -80,6 +91,10 @@ export interface Policy<P = unknown, S = unknown> {
    * "needed", so overshoot = freed − needed means the same for every run of a policy).
    */
   neededKiB(view: MemoryView, params: P, decision: Decision<S>): number;
+  /** Optional: the trigger kind for these parameters, when a mode changes it (lmkd's "psi" mode). */
+  triggerFor?(params: P): TriggerKind;
+  /** Optional: the PSI triggers the policy wants for these parameters (instead of the domain's one). */
+  psiTriggers?(params: P): PsiWant[] | undefined;
   defaultParams(): P;
   initialState(): S;
   /**
@@ -128,4 +143,9 @@ export interface TriggerReport {
   values: Record<string, number | string | boolean | null>;
   /** The minfree/adj table, for lowmemorykiller and lmkd. */
   levels?: LevelReport[];
+}
+
+/** The trigger kind a policy has with these parameters. */
+export function triggerKindOf<P>(policy: Policy<P, unknown>, params: P): TriggerKind {
+  return policy.triggerFor?.(params) ?? policy.trigger;
 }

@@ -8,7 +8,7 @@
 import { Domain } from '../engine/domain.js';
 import type { Clock, Killer, ProcessSource, TriggerEvent } from '../engine/ports.js';
 import type { Decision, PolicyName } from '../model/decision.js';
-import type { Policy, ProtectionRules } from '../policy/types.js';
+import { triggerKindOf, type Policy, type ProtectionRules } from '../policy/types.js';
 import type { MemoryView } from '../model/memory-view.js';
 import { buildParams } from './params.js';
 import type { RunRecorder } from './recorder.js';
@@ -99,7 +99,7 @@ export class DomainDriver {
    * is critical — at most one per PSI window, as a kernel trigger rate-limits itself.
    */
   private triggerEvent(nowMs: number): TriggerEvent | null {
-    if (this.policy.trigger === 'threshold') return { source: 'threshold', level: 'poll', atMs: nowMs };
+    if (triggerKindOf(this.policy, this.params) === 'threshold') return { source: 'threshold', level: 'poll', atMs: nowMs };
     const { psi, trigger } = this.settings;
     const p = this.backend.pressure();
     const psiHit = trigger !== 'vmpressure' && p.windowStallMs >= psi.stallMs;

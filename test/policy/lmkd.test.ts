@@ -11,7 +11,7 @@ const TABLE = [
   { minfreeKiB: 16 * MiB, adj: 0 },
   { minfreeKiB: 64 * MiB, adj: 500 },
 ];
-const params = (over: Partial<LmkdParams> = {}): LmkdParams => ({ levels: TABLE, killTimeoutMs: 100, pick: 'heaviest', ...over });
+const params = (over: Partial<LmkdParams> = {}): LmkdParams => ({ ...lmkd.defaultParams(), levels: TABLE, killTimeoutMs: 100, pick: 'heaviest', ...over });
 
 function mem(freeMiB: number, fileMiB: number): MemoryState {
   return memory({ freeKiB: freeMiB * MiB, reserveKiB: 0, cachedKiB: fileMiB * MiB, buffersKiB: 0, shmemKiB: 0, swapCachedKiB: 0 });

@@ -89,3 +89,17 @@ test('in a cgroup domain, available = limit - usage + page cache, against the li
   assert.equal(report?.values.availablePercent, 7);
   assert.equal(report?.active, true);
 });
+
+test('swap_combine "or": acts when memory alone is low, or swap alone; no swap never counts as low swap', async () => {
+  const { thresholdsMet, memoryLevels } = await import('../../src/policy/oom-score.js');
+  const { memory: m, GiB: G } = await import('./build.js');
+  const p = { memAvailablePercent: 10, swapFreePercent: 10 };
+  const memLowSwapFull = memoryLevels({ memory: m({ totalKiB: 4 * G, availableKiB: 0.3 * G, swapTotalKiB: 8 * G, swapFreeKiB: 8 * G }) });
+  const memFineSwapLow = memoryLevels({ memory: m({ totalKiB: 4 * G, availableKiB: 2 * G, swapTotalKiB: 8 * G, swapFreeKiB: 0.5 * G }) });
+  const memFineNoSwap = memoryLevels({ memory: m({ totalKiB: 4 * G, availableKiB: 2 * G, swapTotalKiB: 0, swapFreeKiB: 0 }) });
+  assert.equal(thresholdsMet(memLowSwapFull, p), false, 'earlyoom\'s AND: full zram swap holds it back');
+  assert.equal(thresholdsMet(memLowSwapFull, { ...p, swapCombine: 'or' }), true);
+  assert.equal(thresholdsMet(memFineSwapLow, { ...p, swapCombine: 'or' }), true);
+  assert.equal(thresholdsMet(memFineNoSwap, { ...p, swapCombine: 'or' }), false);
+  assert.equal(thresholdsMet(memFineNoSwap, p), false);
+});

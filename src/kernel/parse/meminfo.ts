@@ -28,9 +28,12 @@ const KEYS = {
   swapCachedKiB: 'SwapCached',
   swapTotalKiB: 'SwapTotal',
   swapFreeKiB: 'SwapFree',
-} as const satisfies Record<Exclude<keyof MemoryState, 'reserveKiB'>, string>;
+} as const satisfies Record<Exclude<keyof MemoryState, 'reserveKiB' | OptionalKey>, string>;
 
-export type MeminfoState = Omit<MemoryState, 'reserveKiB'>;
+/** MemoryState fields that are optional (read by other readers, or only where meminfo has them). */
+type OptionalKey = 'anonKiB' | 'cmaFreeKiB' | 'watermarks' | 'vmstat' | 'zram' | 'psiFullAvg10';
+
+export type MeminfoState = Omit<MemoryState, 'reserveKiB' | 'watermarks' | 'vmstat' | 'zram' | 'psiFullAvg10'>;
 
 /**
  * The MemoryState fields from meminfo text. Total: undefined when a field is missing
@@ -39,11 +42,17 @@ export type MeminfoState = Omit<MemoryState, 'reserveKiB'>;
 export function parseMeminfo(text: string): MeminfoState | undefined {
   const fields = parseMeminfoFields(text);
   const out: Partial<MeminfoState> = {};
-  for (const [field, key] of Object.entries(KEYS) as Array<[keyof MeminfoState, string]>) {
+  for (const [field, key] of Object.entries(KEYS) as Array<[keyof typeof KEYS, string]>) {
     const v = fields.get(key);
     if (v === undefined) return undefined;
     out[field] = v;
   }
+  // lmkd's swap utilisation counts Active(anon) + Inactive(anon); CmaFree is not free to most allocations.
+  const active = fields.get('Active(anon)');
+  const inactive = fields.get('Inactive(anon)');
+  if (active !== undefined && inactive !== undefined) out.anonKiB = active + inactive;
+  const cma = fields.get('CmaFree');
+  if (cma !== undefined) out.cmaFreeKiB = cma;
   return out as MeminfoState;
 }
 
