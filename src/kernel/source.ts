@@ -8,11 +8,11 @@ import type { ProcessSource } from '../engine/ports.js';
 import type { Victim } from '../model/decision.js';
 import type { ProcessInfo } from '../model/snapshot.js';
 import type { MemoryView } from '../model/memory-view.js';
-import { SNAPSHOT_VERSION, type CgroupMemory, type MemoryState, type Snapshot } from '../model/snapshot.js';
+import { SNAPSHOT_VERSION, type CgroupMemory, type MemoryState, type Snapshot, type Watermarks } from '../model/snapshot.js';
 import { systemClock } from './clock.js';
 import { listCgroupPids, memcgKind, readCgroupMemory, type MemcgKind } from './procfs/cgroup-domain.js';
 import { defaultFdBudget, fdCeiling, fdReserve, raiseOpenFilesLimit, readOpenFilesLimit } from './procfs/limits.js';
-import { readMeminfo, readReserveKiB } from './procfs/memory.js';
+import { readMeminfo, readVmstat, readZoneFacts, readZramSwap } from './procfs/memory.js';
 import { ProcScanner, type ScanStats } from './procfs/scanner.js';
 import { MachinePids } from './procfs/machine-pids.js';
 import { ReadBuffer } from './procfs/read-buffer.js';
@@ -21,6 +21,8 @@ import { clockTicksPerSecond, pageSizeBytes } from './sys/sysconf.js';
 export interface KernelProcessSourceOptions {
   /** Where procfs is mounted (a fake tree in tests). Default "/proc". */
   procRoot?: string;
+  /** Where sysfs is mounted (zram's mm_stat). Default "/sys". */
+  sysRoot?: string;
   /** Limit the domain to this cgroup directory (v1 memory or cgroup2). */
   memcg?: string;
   /** The daemon's own pid (default: this process); handed to policies, never a victim. */
@@ -73,6 +75,7 @@ const REFRESHES_PER_TURN = 8;
 
 export class KernelProcessSource implements ProcessSource {
   readonly procRoot: string;
+  readonly sysRoot: string;
   readonly memcg: string | undefined;
   readonly selfPid: number;
   readonly pageSizeKiB: number;
@@ -86,6 +89,7 @@ export class KernelProcessSource implements ProcessSource {
   private readonly machinePids: MachinePids;
   private memcgType: MemcgKind | undefined;
   private reserveKiB: number | undefined;
+  private watermarks: Watermarks | undefined;
   /** With the default fd cache: the process count RLIMIT_NOFILE was last sized for. */
   private fdLimitSizedFor: number | undefined;
   private scansSinceReserve = 0;
@@ -98,6 +102,7 @@ export class KernelProcessSource implements ProcessSource {
 
   constructor(opts: KernelProcessSourceOptions = {}) {
     this.procRoot = opts.procRoot ?? '/proc';
+    this.sysRoot = opts.sysRoot ?? '/sys';
     this.memcg = opts.memcg;
     this.selfPid = opts.selfPid ?? process.pid;
     this.pageSizeKiB = opts.pageSizeKiB ?? pageSizeBytes() / 1024;
@@ -142,7 +147,7 @@ export class KernelProcessSource implements ProcessSource {
     // The reserve (watermarks, lowmem reserve) moves only with sysctls and memory hotplug;
     // /proc/zoneinfo costs ~0.2 ms, so incremental scans re-read it every few scans.
     if (!incremental || this.reserveKiB === undefined || ++this.scansSinceReserve >= RESERVE_EVERY_SCANS) {
-      this.reserveKiB = readReserveKiB(this.procRoot, this.pageSizeKiB);
+      this.readZones();
       this.scansSinceReserve = 0;
     }
     const view = this.readMemorySync();
@@ -228,11 +233,24 @@ export class KernelProcessSource implements ProcessSource {
 
   /** meminfo (+ the domain's usage and limit); the reserve is the one read by the last scan. */
   readMemorySync(): MemoryView {
-    this.reserveKiB ??= readReserveKiB(this.procRoot, this.pageSizeKiB);
-    const memory: MemoryState = { ...readMeminfo(this.procRoot), reserveKiB: this.reserveKiB };
+    if (this.reserveKiB === undefined) this.readZones();
+    const memory: MemoryState = { ...readMeminfo(this.procRoot), reserveKiB: this.reserveKiB ?? 0 };
+    if (this.watermarks) memory.watermarks = this.watermarks;
+    // lmkd's PSI strategy reads refaults and reclaim at every event (~30 µs), and what zram holds.
+    const vmstat = readVmstat(this.procRoot, this.pageSizeKiB);
+    if (vmstat) memory.vmstat = vmstat;
+    const zram = memory.swapTotalKiB > 0 ? readZramSwap(this.procRoot, this.sysRoot) : undefined;
+    if (zram) memory.zram = zram;
     this.swapTotalKiB = memory.swapTotalKiB;
     const cgroup = this.readCgroup();
     return cgroup ? { memory, cgroup } : { memory };
+  }
+
+  /** zoneinfo's reserve and watermarks move only with sysctls and hotplug: read together, now and then. */
+  private readZones(): void {
+    const z = readZoneFacts(this.procRoot, this.pageSizeKiB);
+    this.reserveKiB = z.reserveKiB;
+    this.watermarks = z.watermarks;
   }
 
   private readCgroup(): CgroupMemory | undefined {

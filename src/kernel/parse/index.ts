@@ -9,3 +9,5 @@ export * from './zoneinfo.js';
 export * from './memcg.js';
 export * from './mountinfo.js';
 export { decodeText } from './bytes.js';
+export * from './vmstat.js';
+export * from './zram.js';

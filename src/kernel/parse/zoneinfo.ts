@@ -14,9 +14,17 @@
 // zoneinfo's "high" includes the temporary watermark_boost (its own "boost" line, 5.0+);
 // totalreserve_pages was computed without it, so the boost is taken back out.
 
+import type { Watermarks } from '../../model/snapshot.js';
+
 export interface ZoneReserve {
   node: number;
   zone: string;
+  /** The min and low watermarks, and high as zoneinfo prints it (with any boost). */
+  minPages: number;
+  lowPages: number;
+  printedHighPages: number;
+  /** Pages present in the zone (0: an empty zone such as Movable or Device). */
+  presentPages: number;
   /** The high watermark without the temporary boost. */
   highPages: number;
   managedPages: number;
@@ -27,6 +35,8 @@ export interface ZoneReserve {
 
 const HEADER_RE = /^Node\s+(\d+),\s+zone\s+(\S+)/;
 const HIGH_RE = /^\s+high\s+(\d+)\s*$/;
+const MIN_RE = /^\s+min\s+(\d+)\s*$/;
+const LOW_RE = /^\s+low\s+(\d+)\s*$/;
 const BOOST_RE = /^\s+boost\s+(\d+)\s*$/;
 const MANAGED_RE = /^\s+managed\s+(\d+)\s*$/;
 const PRESENT_RE = /^\s+present\s+(\d+)\s*$/;
@@ -36,6 +46,8 @@ interface ZoneAcc {
   node: number;
   zone: string;
   high?: number;
+  min?: number;
+  low?: number;
   boost?: number;
   managed?: number;
   present?: number;
@@ -51,6 +63,10 @@ function finish(z: ZoneAcc): ZoneReserve | undefined {
   return {
     node: z.node,
     zone: z.zone,
+    minPages: z.min ?? 0,
+    lowPages: z.low ?? 0,
+    printedHighPages: z.high,
+    presentPages: z.present ?? managed,
     highPages: high,
     managedPages: managed,
     maxProtectionPages: maxProtection,
@@ -77,6 +93,8 @@ export function parseZoneinfo(text: string): ZoneReserve[] | undefined {
     if (!cur) continue;
     let m: RegExpExecArray | null;
     if (cur.high === undefined && (m = HIGH_RE.exec(line))) cur.high = Number(m[1]);
+    else if (cur.min === undefined && (m = MIN_RE.exec(line))) cur.min = Number(m[1]);
+    else if (cur.low === undefined && (m = LOW_RE.exec(line))) cur.low = Number(m[1]);
     else if (cur.boost === undefined && (m = BOOST_RE.exec(line))) cur.boost = Number(m[1]);
     else if (cur.managed === undefined && (m = MANAGED_RE.exec(line))) cur.managed = Number(m[1]);
     else if (cur.present === undefined && (m = PRESENT_RE.exec(line))) cur.present = Number(m[1]);
@@ -97,4 +115,24 @@ export function parseZoneinfoReserveKiB(text: string, pageSizeKiB: number): numb
   let pages = 0;
   for (const z of zones) pages += z.reservePages;
   return pages * pageSizeKiB;
+}
+
+/**
+ * lmkd's calc_zone_watermarks(): over every zone with pages present, the zone's largest
+ * lowmem reserve plus its min, low and high watermark, summed — in KiB. lmkd compares
+ * MemFree - CmaFree with these (get_lowest_watermark). Undefined without a zone.
+ */
+export function parseZoneWatermarksKiB(text: string, pageSizeKiB: number): Watermarks | undefined {
+  const zones = parseZoneinfo(text);
+  if (!zones) return undefined;
+  let min = 0;
+  let low = 0;
+  let high = 0;
+  for (const z of zones) {
+    if (z.presentPages <= 0) continue;
+    min += z.maxProtectionPages + z.minPages;
+    low += z.maxProtectionPages + z.lowPages;
+    high += z.maxProtectionPages + z.printedHighPages;
+  }
+  return { minKiB: min * pageSizeKiB, lowKiB: low * pageSizeKiB, highKiB: high * pageSizeKiB };
 }
