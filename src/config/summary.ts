@@ -10,7 +10,11 @@ function rulesText(r: ProtectionRules): string {
 
 function triggerText(d: DomainConfig): string {
   const t = d.trigger;
-  const psi = `psi ${t.psiKind} ${t.psiStallMs}ms/${t.psiWindowMs}ms`;
+  // A policy that asks for its own PSI triggers (lmkd's PSI strategy) gets those instead of the domain's.
+  const wants = t.mode === 'auto' || t.mode === 'psi' ? POLICIES[d.policy].psiTriggers?.(d.params) : undefined;
+  const psi = wants
+    ? wants.map((w) => `psi ${w.psiKind} ${w.stallMs}ms/${t.psiWindowMs}ms (${w.level})`).join(', ')
+    : `psi ${t.psiKind} ${t.psiStallMs}ms/${t.psiWindowMs}ms`;
   const poll = `poll ${t.pollMinMs}–${t.pollMaxMs} ms`;
   return `trigger ${t.mode} (${psi}; ${poll}${d.psiGroup ? `; psi group ${d.psiGroup}` : ''})`;
 }

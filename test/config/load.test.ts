@@ -29,17 +29,30 @@ test('the embedded default is shipped with the package and found from dist/', ()
   assert.ok(pkg.files.includes('config'), 'package.json "files" must ship config/');
 });
 
-test('the embedded default is valid: one machine domain with earlyoom-like oom-score', () => {
+test('the embedded default is valid: one machine domain with lmkd\'s PSI strategy in desktop settings', () => {
   const config = loadConfig(undefined);
   assert.equal(config.file, '(embedded default)');
   assert.equal(config.domains.length, 1);
   const d = config.domains[0];
   assert.ok(d);
   assert.equal(d.memcg, null);
-  assert.equal(d.policy, 'oom-score');
-  assert.deepEqual(d.params, { ...(POLICIES['oom-score'].defaultParams() as object), memAvailablePercent: 10, swapFreePercent: 10 });
+  assert.equal(d.policy, 'lmkd');
+  const lmkdDefaults = POLICIES.lmkd.defaultParams() as { psi: object };
+  assert.deepEqual(d.params, {
+    ...lmkdDefaults,
+    mode: 'psi',
+    pick: 'heaviest',
+    psi: { ...lmkdDefaults.psi, thrashingLimitPct: 30, thrashingLimitCriticalPct: 60, thrashingLimitDecayPct: 50, swapFreeLowPct: 10, perceptibleAdj: -1 },
+  });
   assert.equal(d.dryRun, false);
   assert.ok(d.rules.protect.length > 0, 'the default protects core system processes');
+});
+
+test('earlyoom\'s behaviour is one flag away from the embedded default: --policy oom-score drops the lmkd keys', () => {
+  const config = loadConfig(undefined, { policy: 'oom-score' });
+  const d = config.domains[0];
+  assert.equal(d?.policy, 'oom-score');
+  assert.deepEqual(d?.params, { ...(POLICIES['oom-score'].defaultParams() as object), memAvailablePercent: 10, swapFreePercent: 10 });
 });
 
 test('an empty file means every default, and one machine domain', () => {
