@@ -73,6 +73,7 @@ const KEYS: readonly PolicyKey[] = [
   { key: 'filecache_min_kb', option: 'filecacheMin', type: 'size', toText: sizeText },
   { key: 'stall_limit_critical', option: 'stallLimitCritical', type: 'percent', toText: percentText },
   { key: 'perceptible_adj', option: 'perceptibleAdj', type: 'integer', toText: (v) => (typeof v === 'number' && Number.isInteger(v) ? String(v) : { message: `expected a whole number, got ${describe(v)}` }) },
+  { key: 'lowmem_min_oom_score', option: 'lowmemMinOomScore', type: 'integer', toText: (v) => (typeof v === 'number' && Number.isInteger(v) ? String(v) : { message: `expected a whole number, got ${describe(v)}` }) },
   { key: 'kill_heaviest_task', option: 'killHeaviestTask', type: 'boolean', toText: (v) => (typeof v === 'boolean' ? String(v) : { message: `expected true or false, got ${describe(v)}` }) },
 ];
 

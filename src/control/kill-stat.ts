@@ -53,6 +53,7 @@ export function killReasonFor(reason: DecisionReason): number {
     case 'level':
     case 'low-memory':
     case 'memcg-limit':
+    case 'low-mem':
       return KILL_REASON.LOW_MEM;
     case 'low-swap':
       return KILL_REASON.LOW_MEM_AND_SWAP;

@@ -63,7 +63,7 @@ export type DecisionReason =
   | 'low-swap' // oom-score: swap below threshold as well
   | 'memcg-limit' // a cgroup domain is at its limit
   | 'pressure' // a pressure event with no threshold
-  // lmkd's PSI strategy (mp_event_psi), one per enum kill_reasons value 0..7:
+  // lmkd's PSI strategy (mp_event_psi), one per enum kill_reasons value 0..8:
   | 'pressure-after-kill' // the min watermark is breached even after a kill
   | 'not-responding' // a critical (PSI full) event: the device stalls
   | 'low-swap-and-thrashing' // swap is low and the page cache thrashes
@@ -72,6 +72,7 @@ export type DecisionReason =
   | 'direct-reclaim-and-thrashing' // allocations reclaim directly and the page cache thrashes
   | 'low-mem-and-swap-util' // the low watermark is breached and most anon memory is in swap
   | 'low-filecache-after-thrashing' // the file cache stayed small after thrashing
+  | 'low-mem' // lmkd's fallback (code 8): the low watermark is breached, adj >= lowmem_min_oom_score
   | 'none';
 
 export interface Decision<S = unknown> {

@@ -26,7 +26,7 @@ export type Reclaim = 'none' | 'kswapd' | 'direct';
 export type PsiReason = Extract<
   DecisionReason,
   | 'pressure-after-kill' | 'not-responding' | 'low-swap-and-thrashing' | 'low-mem-and-swap' | 'low-mem-and-thrashing'
-  | 'direct-reclaim-and-thrashing' | 'low-mem-and-swap-util' | 'low-filecache-after-thrashing'
+  | 'direct-reclaim-and-thrashing' | 'low-mem-and-swap-util' | 'low-filecache-after-thrashing' | 'low-mem'
 >;
 
 /** The counters' values at the start of the current thrashing window (lmkd's statics). */
@@ -178,14 +178,19 @@ function reasonFor(f: Facts, p: LmkdPsiParams): Reasoned {
   if (f.reclaim === 'direct' && f.thrashingPct > f.limit) {
     return r('direct-reclaim-and-thrashing', `device is in direct reclaim and thrashing (${f.thrashingPct}%)`, heavy ? 0 : perceptible, true, true);
   }
+  let checkFilecache = f.checkFilecache;
   if (f.checkFilecache) {
     const fileKiB = f.m.vmstat ? f.m.vmstat.fileLruPages * f.m.vmstat.pageSizeKiB : Infinity;
     if (fileKiB < p.filecacheMinKiB) {
       return r('low-filecache-after-thrashing', `filecache is low (${formatKiB(fileKiB)} < ${formatKiB(p.filecacheMinKiB)}) after thrashing`, perceptible);
     }
-    return { reason: 'none', why: 'file cache is big enough again after thrashing', minScoreAdj: 0, cut: false, checkFilecache: false };
+    checkFilecache = false; // file cache big enough: stop checking
   }
-  return { reason: 'none', why: 'no kill reason holds', minScoreAdj: 0, cut: false, checkFilecache: f.checkFilecache };
+  // lmkd's last resort (LOW_MEM): below the low watermark, only adj >= lowmem_min_oom_score.
+  if (below(f.wmark, 'high') && p.lowmemMinOomScore <= 1000) {
+    return r('low-mem', `${wm} watermark is breached`, Math.max(p.lowmemMinOomScore, perceptible), false, checkFilecache);
+  }
+  return { reason: 'none', why: checkFilecache !== f.checkFilecache ? 'file cache is big enough again after thrashing' : 'no kill reason holds', minScoreAdj: 0, cut: false, checkFilecache };
 }
 
 /** SwapTotal × swap_free_low_percentage ÷ 100; 0 (never low) when the percentage is 0. */

@@ -6,7 +6,8 @@
 // swap_free_low_percentage DEF_LOW_SWAP 10 (Android 11's lmkd.c had 20), psi_partial_stall_ms
 // DEF_PARTIAL_STALL 70 (low-RAM 200), psi_complete_stall_ms DEF_COMPLETE_STALL 700,
 // swap_util_max 100 (100 = off), filecache_min_kb 0 (off), stall_limit_critical 100 (PSI full
-// avg10 > 100 % never holds: off). PERCEPTIBLE_APP_ADJ 200 is ActivityManager's constant
+// avg10 > 100 % never holds: off), lowmem_min_oom_score PREVIOUS_APP_ADJ + 1 = 701 (Android 15's
+// lmkd.cpp; 1001 turns the LOW_MEM reason off). PERCEPTIBLE_APP_ADJ 200 is ActivityManager's constant
 // (ProcessList.java), not a property; reapd makes it a parameter because a desktop, where
 // every process sits at adj 0, has no "perceptible" tier to spare.
 
@@ -31,6 +32,12 @@ export interface LmkdPsiParams {
   stallLimitCriticalPct: number;
   /** PERCEPTIBLE_APP_ADJ: most reasons spare adj <= this unless memory is at min or thrashing is critical. */
   perceptibleAdj: number;
+  /**
+   * ro.lmk.lowmem_min_oom_score: when no other reason holds and free memory is below the
+   * low watermark, kill at adj >= this (lmkd's LOW_MEM, code 8); above 1000: off. lmkd
+   * never lets it below PERCEPTIBLE_APP_ADJ + 1; neither does reapd (perceptibleAdj + 1).
+   */
+  lowmemMinOomScore: number;
 }
 
 export const LMKD_PSI_DEFAULTS: Readonly<LmkdPsiParams> = {
@@ -44,6 +51,7 @@ export const LMKD_PSI_DEFAULTS: Readonly<LmkdPsiParams> = {
   filecacheMinKiB: 0,
   stallLimitCriticalPct: 100,
   perceptibleAdj: 200,
+  lowmemMinOomScore: 701,
 };
 
 /** lmkd's PSI_WINDOW_SIZE_MS: both triggers measure their stall over 1 s. */
@@ -55,6 +63,6 @@ export function describePsiParams(p: LmkdPsiParams): string {
     `psi_partial_stall_ms ${p.psiPartialStallMs}, psi_complete_stall_ms ${p.psiCompleteStallMs}, thrashing_limit ${p.thrashingLimitPct}%, ` +
     `thrashing_limit_decay ${p.thrashingLimitDecayPct}%, thrashing_limit_critical ${p.thrashingLimitCriticalPct}%, ` +
     `swap_free_low_percentage ${p.swapFreeLowPct}%, swap_util_max ${p.swapUtilMaxPct}%, filecache_min_kb ${p.filecacheMinKiB}, ` +
-    `stall_limit_critical ${p.stallLimitCriticalPct}%, perceptible adj ${p.perceptibleAdj}`
+    `stall_limit_critical ${p.stallLimitCriticalPct}%, lowmem_min_oom_score ${p.lowmemMinOomScore}, perceptible adj ${p.perceptibleAdj}`
   );
 }

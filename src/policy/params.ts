@@ -147,6 +147,7 @@ export interface ParamText {
   filecacheMin?: string;
   stallLimitCritical?: string;
   perceptibleAdj?: string;
+  lowmemMinOomScore?: string;
   /** lmkd: "true" or "false", the same as pick "heaviest" or "lru". */
   killHeaviestTask?: string;
 }
@@ -173,6 +174,7 @@ export const PARAM_OPTIONS: Readonly<Record<keyof ParamText, { flag: string; pol
   filecacheMin: { flag: '--filecache-min', policies: ['lmkd'] },
   stallLimitCritical: { flag: '--stall-limit-critical', policies: ['lmkd'] },
   perceptibleAdj: { flag: '--perceptible-adj', policies: ['lmkd'] },
+  lowmemMinOomScore: { flag: '--lowmem-min-oom-score', policies: ['lmkd'] },
   killHeaviestTask: { flag: '--kill-heaviest-task', policies: ['lmkd'] },
 };
 
@@ -205,6 +207,7 @@ function applyLmkdPsi(psi: LmkdPsiParams, t: ParamText): LmkdPsiParams {
   if (t.filecacheMin !== undefined) out.filecacheMinKiB = parseSize(t.filecacheMin, 'filecache_min_kb');
   if (t.stallLimitCritical !== undefined) out.stallLimitCriticalPct = parsePercent(t.stallLimitCritical, 'stall_limit_critical');
   if (t.perceptibleAdj !== undefined) out.perceptibleAdj = parseCount(t.perceptibleAdj, 'perceptible_adj', -1001, 1000);
+  if (t.lowmemMinOomScore !== undefined) out.lowmemMinOomScore = parseCount(t.lowmemMinOomScore, 'lowmem_min_oom_score', -1000, 1001);
   return out;
 }
 

@@ -42,7 +42,7 @@ test('the embedded default is valid: one machine domain with lmkd\'s PSI strateg
     ...lmkdDefaults,
     mode: 'psi',
     pick: 'heaviest',
-    psi: { ...lmkdDefaults.psi, thrashingLimitPct: 30, thrashingLimitCriticalPct: 60, thrashingLimitDecayPct: 50, swapFreeLowPct: 10, perceptibleAdj: -1 },
+    psi: { ...lmkdDefaults.psi, thrashingLimitPct: 30, thrashingLimitCriticalPct: 60, thrashingLimitDecayPct: 50, swapFreeLowPct: 10, perceptibleAdj: -1, lowmemMinOomScore: 0 },
   });
   assert.equal(d.dryRun, false);
   assert.ok(d.rules.protect.length > 0, 'the default protects core system processes');

@@ -14,7 +14,7 @@ import { ctx, GiB, memory, MiB, sized, snap } from './build.js';
 
 const REASONS = new Set([
   'none', 'pressure-after-kill', 'not-responding', 'low-swap-and-thrashing', 'low-mem-and-swap', 'low-mem-and-thrashing',
-  'direct-reclaim-and-thrashing', 'low-mem-and-swap-util', 'low-filecache-after-thrashing',
+  'direct-reclaim-and-thrashing', 'low-mem-and-swap-util', 'low-filecache-after-thrashing', 'low-mem',
 ]);
 
 interface Step {
@@ -48,6 +48,7 @@ const paramsArb = fc.record({
   swapUtilMaxPct: fc.constantFrom(100, 50, 10),
   filecacheMinKiB: fc.constantFrom(0, 200 * MiB),
   perceptibleAdj: fc.constantFrom(200, -1),
+  lowmemMinOomScore: fc.constantFrom(701, 0, 1001),
 }).map((o) => ({ ...LMKD_PSI_DEFAULTS, ...o, thrashingLimitCriticalPct: o.thrashingLimitPct * 2 }));
 
 function memAt(c: { refault: number; direct: number; kswapd: number }, s: Step, swapTotalKiB: number): MemoryState {
@@ -74,7 +75,8 @@ test('assessPsi over random event sequences: lmkd reasons only, adj 0 or percept
         c.kswapd += s.dKswapd;
         const a = assessPsi(memAt(c, s, swapTotal), state, p, now, s.critical);
         assert.ok(REASONS.has(a.reason), a.reason);
-        assert.ok(a.minScoreAdj === 0 || a.minScoreAdj === p.perceptibleAdj + 1, String(a.minScoreAdj));
+        const allowed = [0, p.perceptibleAdj + 1, Math.max(p.lowmemMinOomScore, p.perceptibleAdj + 1)];
+        assert.ok(allowed.includes(a.minScoreAdj), String(a.minScoreAdj));
         assert.ok(a.thrashingPct >= 0);
         if (swapTotal === 0) assert.ok(!['low-swap-and-thrashing', 'low-mem-and-swap'].includes(a.reason));
         if (s.critical && !state.killing && a.reason !== 'none') assert.equal(a.reason, 'not-responding');

@@ -64,7 +64,7 @@ test('no reclaim and no refault since the last event: lmkd bails out early, even
 test('thrashing: refaults × 100 ÷ (file LRU + 1) within the window; the limit is exceeded only above it', () => {
   const at = (refault: number) => assessPsi(mem({ freeMiB: 45, refault }), baseline(), P, 500, false);
   assert.equal(at(pct(100)).thrashingPct, 100);
-  assert.equal(at(pct(100)).reason, 'none', 'thrashing == thrashing_limit is not over it');
+  assert.equal(at(pct(100)).reason, 'low-mem', 'thrashing == thrashing_limit is not over it: only the last resort holds');
   assert.equal(at(pct(101)).reason, 'low-mem-and-thrashing');
 });
 
@@ -151,6 +151,20 @@ test('reason 7, low file cache after thrashing: keeps killing while the file LRU
   assert.equal(big.next.checkFilecache, false, 'file cache big enough: stop checking');
 });
 
+test('reason 8, low memory (the last resort): below the low watermark, only adj >= lowmem_min_oom_score; 1001 turns it off', () => {
+  const a = assessPsi(mem({ freeMiB: 49, kswapd: 1 }), baseline(), P, 300, false);
+  assert.equal(a.reason, 'low-mem');
+  assert.equal(a.minScoreAdj, 701);
+  assert.equal(killReasonFor('low-mem'), KILL_REASON.LOW_MEM);
+  assert.equal(assessPsi(mem({ freeMiB: 50, kswapd: 1 }), baseline(), P, 300, false).reason, 'none', 'free == low watermark');
+  const off = { ...P, lowmemMinOomScore: 1001 };
+  assert.equal(assessPsi(mem({ freeMiB: 49, kswapd: 1 }), baseline(off), off, 300, false).reason, 'none');
+  const low = { ...P, lowmemMinOomScore: 0 };
+  assert.equal(assessPsi(mem({ freeMiB: 49, kswapd: 1 }), baseline(low), low, 300, false).minScoreAdj, 201, 'never below perceptible + 1');
+  const desktop = { ...low, perceptibleAdj: -1 };
+  assert.equal(assessPsi(mem({ freeMiB: 49, kswapd: 1 }), baseline(desktop), desktop, 300, false).minScoreAdj, 0);
+});
+
 test('reasons are tried in lmkd order: swap-low thrashing wins over low memory and swap', () => {
   const a = assessPsi(mem({ freeMiB: 45, swapFreeMiB: 50, refault: pct(150) }), baseline(), P, 300, false);
   assert.equal(a.reason, 'low-swap-and-thrashing');
@@ -182,7 +196,7 @@ test('a new window restores the thrashing limit cut by earlier kills', () => {
 test('the cut limit makes the next thrashing kill come sooner', () => {
   const cut: LmkdPsiState = { ...baseline(), thrashingLimit: 90 };
   assert.equal(assessPsi(mem({ freeMiB: 45, refault: pct(95) }), cut, P, 300, false).reason, 'low-mem-and-thrashing');
-  assert.equal(assessPsi(mem({ freeMiB: 45, refault: pct(95) }), baseline(), P, 300, false).reason, 'none');
+  assert.equal(assessPsi(mem({ freeMiB: 45, refault: pct(95) }), baseline(), P, 300, false).reason, 'low-mem');
 });
 
 test('a critical stall (PSI full avg10 > stall_limit_critical) lets adj 0 die', () => {
