@@ -67,10 +67,14 @@ passes=$(awk '/^pass/ { printf "%s%s", s, $2; s="," }' "$dir/passes")
 reason=null
 [ "$killer" = reapd ] && reason=$(grep -o '"reason":"[a-z-]*"' "$dir/journal.jsonl" 2>/dev/null | head -1 | cut -d'"' -f4 | sed 's/.*/"&"/')
 [ -z "$reason" ] && reason=null
+# The daemon's log line for the kill carries the same reason.
+log_reason=null
+[ "$killer" = reapd ] && log_reason=$(grep '"event":"kill"' "$dir/killer.log" | head -1 | grep -o '"reason":"[a-z-]*"' | head -1 | cut -d'"' -f4 | sed 's/.*/"&"/')
+[ -z "$log_reason" ] && log_reason=null
 killed=null
 [ "$killer" = reapd ] && killed=$(grep -c '"killed":true' "$dir/journal.jsonl" 2>/dev/null || echo 0)
 [ "$killer" = earlyoom ] && killed=$(grep -c "sending SIG" "$dir/killer.log")
 echo "--- killer log (tail) ---" >&2; tail -n 8 "$dir/killer.log" >&2 2>/dev/null
-printf '{"killer":"%s","basePasses":%d,"passesMs":[%s],"leakerDiedMs":%s,"leakerRc":%d,"readerAlive":%s,"killerAlive":%s,"killerKills":%s,"kernelOomKills":%d,"reason":%s}\n' \
-  "$killer" "$base_passes" "$passes" "$died_ms" "$leaker_rc" "$reader_alive" "$killer_alive" "$killed" "$kernel_kills" "$reason"
+printf '{"killer":"%s","basePasses":%d,"passesMs":[%s],"leakerDiedMs":%s,"leakerRc":%d,"readerAlive":%s,"killerAlive":%s,"killerKills":%s,"kernelOomKills":%d,"reason":%s,"logReason":%s}\n' \
+  "$killer" "$base_passes" "$passes" "$died_ms" "$leaker_rc" "$reader_alive" "$killer_alive" "$killed" "$kernel_kills" "$reason" "$log_reason"
 rm -rf "$dir"

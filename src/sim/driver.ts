@@ -8,7 +8,7 @@
 import { Domain } from '../engine/domain.js';
 import type { Clock, Killer, ProcessSource, TriggerEvent } from '../engine/ports.js';
 import type { Decision, PolicyName } from '../model/decision.js';
-import { triggerKindOf, type Policy, type ProtectionRules } from '../policy/types.js';
+import { triggerKindOf, type Policy, type ProtectionRules, type PsiWant } from '../policy/types.js';
 import type { MemoryView } from '../model/memory-view.js';
 import { buildParams } from './params.js';
 import type { RunRecorder } from './recorder.js';
@@ -100,6 +100,8 @@ export class DomainDriver {
    */
   private triggerEvent(nowMs: number): TriggerEvent | null {
     if (triggerKindOf(this.policy, this.params) === 'threshold') return { source: 'threshold', level: 'poll', atMs: nowMs };
+    const wants = this.policy.psiTriggers?.(this.params);
+    if (wants && wants.length > 0) return this.wantedEvent(nowMs, wants);
     const { psi, trigger } = this.settings;
     const p = this.backend.pressure();
     const psiHit = trigger !== 'vmpressure' && p.windowStallMs >= psi.stallMs;
@@ -113,6 +115,21 @@ export class DomainDriver {
       atMs: nowMs,
       detail: psiHit ? `some ${Math.round(p.windowStallMs)} ms in ${psi.windowMs} ms` : 'vmpressure critical',
     };
+  }
+
+  /**
+   * A policy's own PSI triggers (lmkd's PSI strategy: "some" at psi_partial_stall_ms as
+   * medium, "full" at psi_complete_stall_ms as critical). The virtual kernel has one stall
+   * figure; it stands for both lines (a "full" stall is at most the "some" one, so this
+   * errs towards critical). One event per window, the highest level that holds.
+   */
+  private wantedEvent(nowMs: number, wants: readonly PsiWant[]): TriggerEvent | null {
+    const stall = this.backend.pressure().windowStallMs;
+    const hit = wants.filter((w) => stall >= w.stallMs).sort((a, b) => (a.level === 'critical' ? -1 : 0) - (b.level === 'critical' ? -1 : 0))[0];
+    if (!hit) return null;
+    if (this.lastEventMs !== null && nowMs - this.lastEventMs < this.settings.psi.windowMs) return null;
+    this.lastEventMs = nowMs;
+    return { source: 'psi', level: hit.level, atMs: nowMs, detail: `${hit.psiKind} ${Math.round(stall)} ms in ${this.settings.psi.windowMs} ms` };
   }
 
   private async fire(event: TriggerEvent): Promise<void> {

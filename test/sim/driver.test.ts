@@ -51,3 +51,22 @@ test('pressure events: at most one per PSI window; threshold policies are asked 
   const threshold = await runScenario(s, { label: 'oom-score', policyFor: () => 'oom-score', reap: null });
   assert.equal(threshold.domains[0]?.triggers, 600, 'one poll per 100 ms tick');
 });
+
+test('lmkd psi in the simulator: the policy\'s own PSI levels wake it, it kills for lmkd\'s named reasons, the heaviest first', async () => {
+  const s = scenario({
+    duration: '60s',
+    domain: [{
+      size: '2GiB', swap: '512MiB', cache: '256MiB', cache_floor: '128MiB', system_processes: false,
+      params: { lmkd: { mode: 'psi', perceptible_adj: -1, lowmem_min_oom_score: 0 } },
+    }],
+    process: [
+      { name: 'idle{i}', count: 3, adj: [0, 0], memory: '100MiB' },
+      { name: 'grower', memory: { curve: 'leak', from: '100MiB', rate: '60MiB/s' } },
+    ],
+  });
+  const run = await runScenario(s, { label: 'lmkd', policyFor: () => 'lmkd', reap: true });
+  const byPolicy = run.kills.filter((k) => k.by === 'policy');
+  assert.ok(byPolicy.length > 0, 'lmkd killed');
+  for (const k of byPolicy) assert.match(k.reason, /^(pressure-after-kill|not-responding|low-swap-and-thrashing|low-mem-and-swap|low-mem-and-thrashing|direct-reclaim-and-thrashing|low-mem-and-swap-util|low-filecache-after-thrashing|low-mem)$/);
+  assert.ok(byPolicy.some((k) => k.name === 'grower'), 'the heaviest (the grower) dies');
+});

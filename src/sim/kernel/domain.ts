@@ -52,6 +52,17 @@ export class SimDomain {
   readonly window: StallWindow;
   /** Domain-wide time under critical pressure, ms. */
   criticalMs = 0;
+  /**
+   * /proc/vmstat-like counters, KiB since time 0 (the reader turns them into pages). They
+   * describe the model and never change it: the part of the page cache's working set
+   * (cache_floor) that is not cached is read back once a second (refaults); kswapd scans
+   * what it evicts or swaps; allocations scan directly when they were refused or the
+   * working set no longer fits.
+   */
+  refaultKiB = 0;
+  scanKswapdKiB = 0;
+  scanDirectKiB = 0;
+  private lastCacheKiB = 0;
 
   constructor(
     readonly spec: DomainSpec,
@@ -88,8 +99,18 @@ export class SimDomain {
     this.blocked = this.grow(nowMs);
     this.swapForCache();
     this.settle();
+    this.count();
     this.pressure();
     this.kernelOom(nowMs);
+  }
+
+  private count(): void {
+    const missing = Math.max(0, this.spec.cacheFloorKiB - this.cacheKiB);
+    const refault = Math.round((missing * this.tickMs) / 1000);
+    this.refaultKiB += refault;
+    this.scanKswapdKiB += this.swapped + Math.max(0, this.lastCacheKiB - this.cacheKiB);
+    if (this.blocked || missing > 0) this.scanDirectKiB += Math.max(refault, 4);
+    this.lastCacheKiB = this.cacheKiB;
   }
 
   start(p: SimProcess, nowMs: number): void {

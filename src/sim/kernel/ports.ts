@@ -47,6 +47,15 @@ export function memoryState(d: SimDomain): MemoryState {
     swapTotalKiB: s.swapKiB,
     swapFreeKiB: s.swapKiB - d.swapUsedKiB,
     reserveKiB: s.reserveKiB,
+    // The reserve is the high watermark; allocations block at a quarter of it (SimDomain.limitKiB).
+    watermarks: { minKiB: Math.floor(s.reserveKiB / 4), lowKiB: Math.floor(s.reserveKiB / 2), highKiB: s.reserveKiB },
+    vmstat: {
+      workingsetRefaultFile: Math.floor(d.refaultKiB / 4),
+      pgscanDirect: Math.floor(d.scanDirectKiB / 4),
+      pgscanKswapd: Math.floor(d.scanKswapdKiB / 4),
+      fileLruPages: Math.floor(d.cacheKiB / 4),
+      pageSizeKiB: 4,
+    },
   };
 }
 
