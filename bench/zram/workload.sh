@@ -20,9 +20,9 @@ case $killer in
     "$earlyoom" -r 0 >"$dir/killer.log" 2>&1 &
     killer_pid=$! ;;
   reapd)
-    # reapd's embedded default configuration (config/default.toml), journal in the guest.
+    # reapd's desktop configuration (config/desktop.toml), journal in the guest.
     printf '[daemon]\njournal = "%s/journal.jsonl"\nlog_format = "json"\n' "$dir" > "$dir/daemon.toml"
-    sed -n '/^\[\[rules.protect\]\]/,$p' config/default.toml >> "$dir/daemon.toml"
+    sed -n '/^\[\[rules.protect\]\]/,$p' config/desktop.toml >> "$dir/daemon.toml"
     node dist/src/cli/main.js run --config "$dir/daemon.toml" >"$dir/killer.log" 2>&1 &
     killer_pid=$!
     for _ in $(seq 600); do grep -q '"event":"started"' "$dir/killer.log" && break; sleep 0.1; done ;;

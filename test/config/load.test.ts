@@ -29,9 +29,21 @@ test('the embedded default is shipped with the package and found from dist/', ()
   assert.ok(pkg.files.includes('config'), 'package.json "files" must ship config/');
 });
 
-test('the embedded default is valid: one machine domain with lmkd\'s PSI strategy in desktop settings', () => {
+test('the embedded default is valid: one machine domain with earlyoom-like oom-score', () => {
   const config = loadConfig(undefined);
   assert.equal(config.file, '(embedded default)');
+  assert.equal(config.domains.length, 1);
+  const d = config.domains[0];
+  assert.ok(d);
+  assert.equal(d.memcg, null);
+  assert.equal(d.policy, 'oom-score');
+  assert.deepEqual(d.params, { ...(POLICIES['oom-score'].defaultParams() as object), memAvailablePercent: 10, swapFreePercent: 10 });
+  assert.equal(d.dryRun, false);
+  assert.ok(d.rules.protect.length > 0, 'the default protects core system processes');
+});
+
+test('config/desktop.toml is valid: one machine domain with lmkd\'s PSI strategy in desktop settings', () => {
+  const config = loadConfig(join(REPO_ROOT, 'config', 'desktop.toml'));
   assert.equal(config.domains.length, 1);
   const d = config.domains[0];
   assert.ok(d);
@@ -48,8 +60,8 @@ test('the embedded default is valid: one machine domain with lmkd\'s PSI strateg
   assert.ok(d.rules.protect.length > 0, 'the default protects core system processes');
 });
 
-test('earlyoom\'s behaviour is one flag away from the embedded default: --policy oom-score drops the lmkd keys', () => {
-  const config = loadConfig(undefined, { policy: 'oom-score' });
+test('earlyoom\'s behaviour is one flag away from config/desktop.toml: --policy oom-score drops the lmkd keys', () => {
+  const config = loadConfig(join(REPO_ROOT, 'config', 'desktop.toml'), { policy: 'oom-score' });
   const d = config.domains[0];
   assert.equal(d?.policy, 'oom-score');
   assert.deepEqual(d?.params, { ...(POLICIES['oom-score'].defaultParams() as object), memAvailablePercent: 10, swapFreePercent: 10 });

@@ -1,6 +1,5 @@
 // lmkd's PSI strategy on a real kernel with zram (the VM tier: Debian 6.12, 1536 MiB RAM,
-// 1 GiB zram): reapd with its embedded default configuration (lmkd, mode psi, on the whole
-// guest) kills the anonymous leak, and only it, for a named lmkd reason that reaches the
+// 1 GiB zram): reapd with config/desktop.toml (lmkd, mode psi, on the whole guest) kills the anonymous leak, and only it, for a named lmkd reason that reaches the
 // journal and the log; the re-reader of a file (its working set) survives. The same
 // workload without a killer is the control: there the leak is ended by the kernel's OOM
 // killer (or not at all), so the reapd assertions would fail without reapd.
@@ -56,7 +55,7 @@ describe('lmkd psi on a zram host (VM)', { skip }, () => {
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
-  test('the default configuration kills the leak, one kill, for a named lmkd reason; nothing else dies', () => {
+  test('config/desktop.toml kills the leak, one kill, for a named lmkd reason; nothing else dies', () => {
     const r = result(boot, 'reapd');
     assert.notEqual(r.leakerDiedMs, null, 'the leaker died');
     assert.equal(r.leakerRc, 137, 'SIGKILL');
