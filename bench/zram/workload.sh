@@ -72,7 +72,8 @@ log_reason=null
 [ "$killer" = reapd ] && log_reason=$(grep '"event":"kill"' "$dir/killer.log" | head -1 | grep -o '"reason":"[a-z-]*"' | head -1 | cut -d'"' -f4 | sed 's/.*/"&"/')
 [ -z "$log_reason" ] && log_reason=null
 killed=null
-[ "$killer" = reapd ] && killed=$(grep -c '"killed":true' "$dir/journal.jsonl" 2>/dev/null || echo 0)
+# The journal writes a kill when SIGKILL goes out and again when it is settled: count victims.
+[ "$killer" = reapd ] && killed=$(grep '"killed":true' "$dir/journal.jsonl" 2>/dev/null | grep -o '"pid":[0-9]*' | sort -u | wc -l)
 [ "$killer" = earlyoom ] && killed=$(grep -c "sending SIG" "$dir/killer.log")
 echo "--- killer log (tail) ---" >&2; tail -n 8 "$dir/killer.log" >&2 2>/dev/null
 printf '{"killer":"%s","basePasses":%d,"passesMs":[%s],"leakerDiedMs":%s,"leakerRc":%d,"readerAlive":%s,"killerAlive":%s,"killerKills":%s,"kernelOomKills":%d,"reason":%s,"logReason":%s}\n' \

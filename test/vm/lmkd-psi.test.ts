@@ -59,7 +59,7 @@ describe('lmkd psi on a zram host (VM)', { skip }, () => {
     const r = result(boot, 'reapd');
     assert.notEqual(r.leakerDiedMs, null, 'the leaker died');
     assert.equal(r.leakerRc, 137, 'SIGKILL');
-    assert.equal(r.killerKills, 1, 'one kill in the journal');
+    assert.equal(r.killerKills, 1, 'one victim in the journal');
     assert.match(r.reason ?? '', LMKD_REASONS);
     assert.equal(r.logReason, r.reason, 'the log line names the same reason');
     assert.equal(r.readerAlive, true, 'the re-reader survived');
