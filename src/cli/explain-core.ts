@@ -4,6 +4,9 @@ import type { Decision, PolicyName } from '../model/decision.js';
 import type { Snapshot } from '../model/snapshot.js';
 import type { Level } from '../policy/table.js';
 import type { Policy, PolicyContext, ProtectionRules, TriggerReport } from '../policy/types.js';
+import { decideWithScopes } from '../policy/scope/decide.js';
+import { EMPTY_HISTORY } from '../policy/scope/history.js';
+import type { ScopeSettings } from '../policy/scope/settings.js';
 
 /**
  * Frames without timeMs are an hour apart on the policy clock, so a hold-off (death
@@ -27,6 +30,8 @@ export interface ExplainSetup {
   /** A configured min_adj: processes below it are left out before the policy runs and
    * counted apart (report.minAdj); the daemon's domain skips them as the same rule. */
   minAdj?: number;
+  /** The scope stage, as the daemon runs it (growth is measured from frame to frame). */
+  scopes?: ScopeSettings;
 }
 
 export interface FrameReport {
@@ -57,6 +62,7 @@ function withMinAdj(snapshot: Snapshot, minAdj: number | undefined): Snapshot {
 export function explainFrames(snapshots: readonly Snapshot[], setup: ExplainSetup): FrameReport[] {
   const { policy, params } = setup;
   let state = policy.initialState();
+  let history = EMPTY_HISTORY;
   let lastNowMs: number | undefined;
   return snapshots.map((input, frame) => {
     const snapshot = withMinAdj(input, setup.minAdj);
@@ -66,7 +72,9 @@ export function explainFrames(snapshots: readonly Snapshot[], setup: ExplainSetu
     lastNowMs = nowMs;
     const ctx: PolicyContext = { nowMs, rules: setup.rules };
     if (setup.selfPid !== undefined) ctx.selfPid = setup.selfPid;
-    const decision = policy.decide(snapshot, state, params, ctx);
+    const scoped = decideWithScopes(policy, snapshot, state, params, ctx, setup.scopes, history);
+    const decision = scoped.decision;
+    history = scoped.history;
     state = decision.state;
     const report: FrameReport = {
       frame,

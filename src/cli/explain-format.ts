@@ -77,6 +77,29 @@ function candidateLines(candidates: readonly RankedCandidate[], top: number): st
   return lines;
 }
 
+function scopeLines(r: FrameReport, top: number): string[] {
+  const sc = r.decision.scopes;
+  if (!sc) return [];
+  const shown = top > 0 ? sc.ranking.slice(0, top) : sc.ranking;
+  const rows = shown.map((s) => [
+    String(s.rank),
+    printable(s.path),
+    s.tier,
+    String(s.processes),
+    formatKiB(s.sizeKiB),
+    s.growthKiB === null ? '-' : `${s.growthKiB < 0 ? '-' : '+'}${formatKiB(Math.abs(s.growthKiB))}`,
+    printable(s.note),
+  ]);
+  const how = sc.rank === 'growth' ? `grown most over ${sc.windowMs / 1000} s first, then largest` : 'largest first';
+  const lines = [
+    `Scopes: ${sc.ranking.length}, ranked ${how}; kill_unit ${sc.killUnit}${sc.chosen ? `; chosen ${printable(sc.chosen)}` : '; none chosen'}`,
+    ...table(['RANK', 'SCOPE', 'TIER', 'PROCS', 'SIZE', 'GROWTH', 'NOTE'], rows, new Set([0, 3, 4, 5])),
+  ];
+  if (shown.length < sc.ranking.length) lines.push(`  ... and ${sc.ranking.length - shown.length} more (--top 0 shows all)`);
+  lines.push(sc.chosen ? `Processes of ${printable(sc.chosen)}:` : 'Processes:');
+  return lines;
+}
+
 function victimLines(r: FrameReport): string[] {
   const d = r.decision;
   if (d.victims.length === 0) return ['Victims: none'];
@@ -84,6 +107,7 @@ function victimLines(r: FrameReport): string[] {
   d.victims.forEach((v, i) => {
     lines.push(`  ${i + 1}. ${printable(v.name)} (pid ${v.pid}, adj ${v.oomScoreAdj}, uid ${v.uid}) frees ${formatKiB(v.sizeKiB)}`);
     lines.push(`     ${printable(v.why)}`);
+    if (v.scope !== undefined) lines.push(`     scope ${printable(v.scope)} (${formatKiB(v.scopeKiB ?? 0)}): ${printable(v.scopeWhy ?? '')}`);
   });
   const total = d.victims.reduce((sum, v) => sum + v.sizeKiB, 0);
   const target = d.targetKiB !== undefined ? ` (target ${formatKiB(d.targetKiB)})` : '';
@@ -100,7 +124,7 @@ export function formatFrame(r: FrameReport, top: number): string {
     if (r.trigger.levels) lines.push(...levelLines(r.trigger.levels));
     lines.push('');
   }
-  lines.push(...candidateLines(r.decision.candidates, top), '');
+  lines.push(...scopeLines(r, top), ...candidateLines(r.decision.candidates, top), '');
   lines.push(...victimLines(r), '');
   const counts = skipCounts(r.decision.skipped);
   const total = r.decision.skipped.length;
@@ -126,6 +150,7 @@ export function frameJson(r: FrameReport): Record<string, unknown> {
       rssAnonKiB: v.rssAnonKiB,
       reason: v.reason,
       why: v.why,
+      ...(v.scope !== undefined ? { scope: v.scope, scopeKiB: v.scopeKiB, scopeWhy: v.scopeWhy } : {}),
     })),
     reason: d.reason,
     summary: d.summary,
@@ -143,5 +168,6 @@ export function frameJson(r: FrameReport): Record<string, unknown> {
   if (r.trigger) out.trigger = { active: r.trigger.active, values: r.trigger.values, levels: r.trigger.levels, lines: r.trigger.lines };
   if (r.legacyLevels) out.legacyLevels = r.legacyLevels;
   if (r.minAdj) out.minAdj = r.minAdj;
+  if (d.scopes) out.scopes = d.scopes;
   return out;
 }

@@ -7,6 +7,7 @@ import {
   type Policy, type ProcessMatcher, type ProtectionRules,
 } from '../policy/index.js';
 import { CliError, EXIT } from './exit-codes.js';
+import { KILL_UNITS, NO_SCOPES, SCOPE_MODES, SCOPE_RANKS, type ScopeSettings } from '../policy/scope/settings.js';
 
 export interface ExplainOptions extends ParamText {
   snapshot?: string;
@@ -19,6 +20,10 @@ export interface ExplainOptions extends ParamText {
   protect?: string[];
   prefer?: string[];
   avoid?: string[];
+  scope?: string;
+  scopeRoot?: string;
+  killUnit?: string;
+  scopeRank?: string;
 }
 
 export interface ResolvedSetup {
@@ -30,6 +35,8 @@ export interface ResolvedSetup {
   memcg?: string;
   /** The configured domain's min_adj: processes below it are left out, as the daemon does. */
   minAdj?: number;
+  /** The scope stage (--scope cgroup, or the configured domain's). */
+  scopes?: ScopeSettings;
 }
 
 const PARAM_KEYS: ReadonlyArray<keyof ParamText> = [
@@ -93,12 +100,42 @@ function fromConfig(o: ExplainOptions, extra: ProtectionRules): ResolvedSetup {
   };
   if (domain.memcg !== null) resolved.memcg = domain.memcg;
   if (domain.minAdj !== null) resolved.minAdj = domain.minAdj;
+  if (domain.scopes.mode !== 'none') (resolved as ResolvedSetup & { domainScopes?: ScopeSettings }).domainScopes = domain.scopes;
   const legacy = o.levels !== undefined ? usage(() => parseLevelsDetailed(o.levels as string).legacy) : undefined;
   if (legacy) resolved.legacyLevels = legacy;
   return resolved;
 }
 
+function oneOf<T extends string>(flag: string, value: string | undefined, values: readonly T[], fallback: T): T {
+  if (value === undefined) return fallback;
+  if ((values as readonly string[]).includes(value)) return value as T;
+  throw new CliError(`${flag} "${value}": expected one of ${values.join(', ')}`, EXIT.USAGE);
+}
+
+/** The scope flags over the configured domain's scope settings (or over "no scopes"). */
+function scopeSettings(o: ExplainOptions, base: ScopeSettings, memcg: string | undefined): ScopeSettings | undefined {
+  const s: ScopeSettings = {
+    ...base,
+    mode: oneOf('--scope', o.scope, SCOPE_MODES, base.mode),
+    killUnit: oneOf('--kill-unit', o.killUnit, KILL_UNITS, base.killUnit),
+    rank: oneOf('--scope-rank', o.scopeRank, SCOPE_RANKS, base.rank),
+  };
+  if (o.scopeRoot !== undefined) s.root = o.scopeRoot;
+  if (s.mode === 'none') return undefined;
+  s.root ??= memcg !== undefined && !memcg.startsWith('/sys/fs/cgroup/memory') ? memcg : null;
+  if (s.root === null) throw new CliError('--scope cgroup needs --scope-root (the cgroup2 directory whose children are the scopes)', EXIT.USAGE);
+  return s;
+}
+
 export function resolveExplainSetup(o: ExplainOptions): ResolvedSetup {
+  const resolved = resolveWithoutScopes(o);
+  const scopes = scopeSettings(o, resolved.domainScopes ?? NO_SCOPES, o.memcg ?? resolved.memcg);
+  const { domainScopes: _unused, ...out } = resolved;
+  if (scopes) out.scopes = scopes;
+  return out;
+}
+
+function resolveWithoutScopes(o: ExplainOptions): ResolvedSetup & { domainScopes?: ScopeSettings } {
   const extra: ProtectionRules = {
     protect: matchers('--protect', o.protect),
     prefer: matchers('--prefer', o.prefer),

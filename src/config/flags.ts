@@ -19,6 +19,9 @@ export interface ConfigFlags extends ParamText {
   logLevel?: string;
   socket?: string;
   metrics?: string;
+  scope?: string;
+  scopeRoot?: string;
+  killUnit?: string;
 }
 
 const DAEMON_FLAGS: ReadonlyArray<[keyof ConfigFlags, string, string]> = [
@@ -44,6 +47,9 @@ const DOMAIN_FLAGS: ReadonlyArray<[keyof ConfigFlags, string, string]> = [
   ['minAdj', 'min_adj', '--min-adj'],
   ['reclaimTimeout', 'reclaim_timeout', '--reclaim-timeout'],
   ['dryRun', 'dry_run', '--dry-run'],
+  ['scope', 'scope', '--scope'],
+  ['scopeRoot', 'scope_root', '--scope-root'],
+  ['killUnit', 'kill_unit', '--kill-unit'],
 ];
 
 /** "900" -> 900 (flags arrive as strings; TOML would have given a number). */

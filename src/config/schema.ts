@@ -1,6 +1,7 @@
 // Every configuration key with its type, default, example and meaning: validation reads
 // these tables, and a test checks docs/configuration.md documents each key.
 import { POLICY_NAMES } from '../model/decision.js';
+import { KILL_UNITS, NO_SCOPES, SCOPE_MODES, SCOPE_RANKS, type ScopeSettings } from '../policy/scope/settings.js';
 import type { PolicyName } from '../model/decision.js';
 import type { DaemonSettings, HookSettings, KillSettings, TriggerSettings, WarnSettings } from './types.js';
 import { LOG_FORMATS, LOG_LEVELS, TRIGGER_MODES } from './types.js';
@@ -15,6 +16,7 @@ import {
   readSizeKiB,
   readOptionalPath,
   readString,
+  readStringList,
   type Read,
 } from './values.js';
 
@@ -86,6 +88,9 @@ export interface DomainDraft {
   reclaimTimeoutMs?: number;
   dryRun?: boolean;
   trigger: TriggerSettings;
+  scopes: ScopeSettings;
+  /** scope_root was given (else the domain's own cgroup2 directory). */
+  scopeRootSet?: boolean;
   warn: WarnSettings;
   holdBackKiB: number;
 }
@@ -94,6 +99,9 @@ export interface DomainDraft {
 export const WARN_DEFAULTS: WarnSettings = { headroomKiB: null, intervalMs: 1000, everyMs: 60_000 };
 
 const readWarnHeadroom = (v: unknown): Read<number | null> => (v === 'auto' ? { ok: true, value: null } : readSizeKiB(v));
+
+/** Scopes off (docs/policies.md, "Scopes"). */
+export const SCOPE_DEFAULTS: ScopeSettings = NO_SCOPES;
 
 export const DEFAULT_POLICY: PolicyName = 'oom-score';
 
@@ -125,6 +133,17 @@ export const DOMAIN_KEYS: readonly KeySpec<DomainDraft>[] = [
   spec('warn_headroom', 'size, "auto" or "0" (off)', '"auto"', readWarnHeadroom, (t, v) => (t.warn.headroomKiB = v)),
   spec('warn_interval', 'duration', '"1s"', readDurationMs, (t, v) => (t.warn.intervalMs = v)),
   spec('warn_every', 'duration', '"60s"', readDurationMs, (t, v) => (t.warn.everyMs = v)),
+  spec('scope', 'enum: "none" | "cgroup"', '"none"', (v) => readEnum(v, SCOPE_MODES), (t, v) => (t.scopes.mode = v)),
+  spec('scope_root', 'path', 'the domain\'s cgroup2 directory', readAbsolutePath, (t, v) => {
+    t.scopes.root = v;
+    t.scopeRootSet = v !== null;
+  }),
+  spec('kill_unit', 'enum: "process" | "cgroup"', '"process"', (v) => readEnum(v, KILL_UNITS), (t, v) => (t.scopes.killUnit = v)),
+  spec('scope_rank', 'enum: "growth" | "size"', '"growth"', (v) => readEnum(v, SCOPE_RANKS), (t, v) => (t.scopes.rank = v)),
+  spec('scope_window', 'duration', '"10s"', readDurationMs, (t, v) => (t.scopes.windowMs = v)),
+  spec('scope_protect', 'array of scope path patterns', '[]', readStringList, (t, v) => (t.scopes.protect = v)),
+  spec('scope_avoid', 'array of scope path patterns', '[]', readStringList, (t, v) => (t.scopes.avoid = v)),
+  spec('scope_prefer', 'array of scope path patterns', '[]', readStringList, (t, v) => (t.scopes.prefer = v)),
 ];
 
 /** Rule lists, accepted in [rules] and in each [[domain]]. */

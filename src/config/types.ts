@@ -3,6 +3,7 @@
 import type { LogLevel } from '../model/log-level.js';
 import type { PolicyName } from '../model/decision.js';
 import type { ProtectionRules } from '../policy/types.js';
+import type { ScopeSettings } from '../policy/scope/settings.js';
 
 export type LogFormat = 'human' | 'json';
 export const LOG_FORMATS: readonly LogFormat[] = ['human', 'json'];
@@ -113,6 +114,8 @@ export interface DomainConfig {
    * reapd decides (restored on exit). 0: memory.high is left alone.
    */
   holdBackKiB: number;
+  /** The scope stage (scope, scope_root, kill_unit, …); mode "none": processes only. */
+  scopes: ScopeSettings;
 }
 
 export interface Config {

@@ -4,6 +4,7 @@
 import type { ProtectionRules } from '../policy/types.js';
 import { POLICIES } from '../policy/registry.js';
 import type { ConfigIssue } from './errors.js';
+import { SCOPE_DEFAULTS } from './schema.js';
 import { KeyLocator, type KeyPath } from './locate.js';
 import { POLICY_KEY_NAMES, buildPolicyParams, policyKeyOwner } from './policy-keys.js';
 import { isTable, mergeRules, readRules, type IssueSink } from './rules.js';
@@ -138,7 +139,7 @@ function readDomain(raw: unknown, index: number, global: ProtectionRules, daemon
     return undefined;
   }
   const draft: DomainDraft = {
-    memcg: null, psiGroup: null, policy: DEFAULT_POLICY, minAdj: null, trigger: { ...TRIGGER_DEFAULTS }, warn: { ...WARN_DEFAULTS }, holdBackKiB: 0,
+    memcg: null, psiGroup: null, policy: DEFAULT_POLICY, minAdj: null, trigger: { ...TRIGGER_DEFAULTS }, warn: { ...WARN_DEFAULTS }, holdBackKiB: 0, scopes: { ...SCOPE_DEFAULTS },
   };
   const before = issues.list.length;
   const policyKeys = new Set(POLICY_KEY_NAMES);
@@ -162,6 +163,7 @@ function readDomain(raw: unknown, index: number, global: ProtectionRules, daemon
     // The invariant behind every domain: one that produces no policy says so, never vanishes.
     issues.add(path, `the values of this domain produce no ${draft.policy} policy`);
   }
+  checkScopes(draft, path, issues);
   if (issues.list.length > before || built === undefined) return undefined;
   return {
     name: draft.name ?? draft.memcg ?? 'machine',
@@ -176,7 +178,29 @@ function readDomain(raw: unknown, index: number, global: ProtectionRules, daemon
     rules: mergeRules(global, rules),
     warn: draft.warn,
     holdBackKiB: draft.holdBackKiB,
+    scopes: draft.scopes,
   };
+}
+
+/** A v1 memory controller path: its directories hold no cgroup2 scopes. */
+function isV1Memcg(path: string): boolean {
+  return path === '/sys/fs/cgroup/memory' || path.startsWith('/sys/fs/cgroup/memory/');
+}
+
+function checkScopes(d: DomainDraft, path: KeyPath, issues: Issues): void {
+  const s = d.scopes;
+  for (const key of ['scope_protect', 'scope_avoid', 'scope_prefer'] as const) {
+    const list = key === 'scope_protect' ? s.protect : key === 'scope_avoid' ? s.avoid : s.prefer;
+    for (const p of list) if (!p.startsWith('/')) issues.add([...path, key], `scope pattern "${p}" must start with "/" (a cgroup2 path as /proc/PID/cgroup shows it)`);
+  }
+  if (s.windowMs <= 0 || s.windowMs > 3_600_000) issues.add([...path, 'scope_window'], 'must be more than 0 and at most 1h');
+  if (s.mode !== 'cgroup') return;
+  if (s.root !== null && isV1Memcg(s.root)) issues.add([...path, 'scope_root'], 'must be a cgroup2 directory (e.g. under /sys/fs/cgroup/unified), not a v1 memcg');
+  if (s.root !== null) return;
+  if (d.memcg !== null && !isV1Memcg(d.memcg)) s.root = d.memcg;
+  else issues.add([...path, 'scope'], d.memcg === null
+    ? 'scope = "cgroup" on the whole machine needs scope_root (e.g. "/sys/fs/cgroup/user.slice/user-1000.slice/user@1000.service/app.slice")'
+    : 'scope = "cgroup" on a v1 memcg needs scope_root: the cgroup2 directory whose children are the scopes');
 }
 
 function checkTrigger(d: DomainDraft, path: KeyPath, issues: Issues): void {

@@ -82,3 +82,9 @@ export function readListenAddress(v: unknown): Read<{ host: string; port: number
   const host = m[1] === undefined ? '127.0.0.1' : m[1].replace(/^\[|\]$/g, '');
   return ok({ host, port });
 }
+
+/** An array of strings (scope patterns). */
+export function readStringList(v: unknown): Read<string[]> {
+  if (!Array.isArray(v) || !v.every((x) => typeof x === 'string')) return fail(`expected an array of strings such as ["/kubepods.slice/*"], got ${describe(v)}`);
+  return ok(v as string[]);
+}

@@ -47,7 +47,7 @@ export class DomainEvents implements EventSink {
     const empty = d.victims.length === 0;
     const level: LogLevel = empty && this.lastEmpty === d.summary ? 'debug' : 'info';
     this.lastEmpty = empty ? d.summary : undefined;
-    const victims = d.victims.map((v) => ({ pid: v.pid, name: v.name, oomScoreAdj: v.oomScoreAdj, sizeKiB: v.sizeKiB, reason: v.reason }));
+    const victims = d.victims.map((v) => ({ pid: v.pid, name: v.name, oomScoreAdj: v.oomScoreAdj, sizeKiB: v.sizeKiB, reason: v.reason, scope: v.scope }));
     const who = empty ? 'nobody' : d.victims.map((v) => `${v.name}(${v.pid})`).join(', ');
     this.o.log.log(level, 'decision', `${d.policy} on ${trigger.source} ${trigger.level}: ${who} — ${d.summary}`, {
       policy: d.policy,
@@ -57,6 +57,7 @@ export class DomainEvents implements EventSink {
       candidates: d.candidateCount ?? d.candidates.length,
       skipped: d.skipped.length,
       targetKiB: d.targetKiB,
+      ...(d.scopes ? { scope: d.scopes.chosen, scopeKiB: d.scopes.chosenKiB, scopeWhy: d.scopes.why, killUnit: d.scopes.killUnit, scopes: d.scopes.ranking.slice(0, 5).map((r) => ({ path: r.path, tier: r.tier, sizeKiB: r.sizeKiB, growthKiB: r.growthKiB })) } : {}),
       scanMs: scanMs === undefined ? undefined : round(scanMs),
     });
     this.o.observer?.decision?.(domain, d, trigger, scanMs);

@@ -22,6 +22,14 @@ import type { KillObserver } from './observer.js';
 import { DomainWarner, type WarnedProcess, type WarningRecord } from './warning.js';
 import { WARN_DEFAULTS } from '../config/schema.js';
 import { holdBack, releaseHoldBack, type HeldBack } from '../kernel/procfs/hold-back.js';
+import { ScopeAttrSource } from '../kernel/scope-source.js';
+import { scopesOn } from '../policy/scope/settings.js';
+
+/**
+ * With scopes on, the scopes' sizes are sampled this often between events, so the first
+ * pressure event already knows which scope grew (a quarter of the window when shorter).
+ */
+const SCOPE_SAMPLE_MS = 1000;
 
 /** Scans and decisions run at start to compile the event path (prewarm). */
 const WARM_UP_ROUNDS = 3;
@@ -66,16 +74,20 @@ export class LiveDomain {
   private readonly warner: DomainWarner;
   /** What hold_back changed in memory.high, restored by stop(). */
   private heldBack: HeldBack | undefined;
+  private scopeSampler: ReturnType<typeof setInterval> | undefined;
+  /** deps.source, with the scopes' own facts (xattrs, memory.current) added while scopes are on. */
+  private readonly source: ProcessSource;
 
   constructor(cfg: DomainConfig, private readonly deps: DomainDeps) {
     this.cfg = cfg;
     this.log = deps.logger.forDomain(cfg.name);
+    this.source = new ScopeAttrSource(deps.source, () => (scopesOn(this.cfg.scopes) ? this.cfg.scopes.root : null));
     const eventOpts: ConstructorParameters<typeof DomainEvents>[0] = { log: this.log, formatKill: deps.formatKill };
     if (deps.onKill) eventOpts.onKill = deps.onKill;
     if (deps.observer) eventOpts.observer = deps.observer;
     this.events = new DomainEvents(eventOpts);
     const ports: ConstructorParameters<typeof Domain>[1] = {
-      source: deps.source, killer: observedKiller(deps.killer, cfg.name, deps.observer), journal: deps.journal, events: this.events, clock: deps.clock, selfPid: deps.selfPid,
+      source: this.source, killer: observedKiller(deps.killer, cfg.name, deps.observer), journal: deps.journal, events: this.events, clock: deps.clock, selfPid: deps.selfPid,
     };
     if (deps.registry) ports.registry = deps.registry;
     this.domain = new Domain(cfg, ports);
@@ -139,6 +151,7 @@ export class LiveDomain {
     }
     this.prewarm();
     this.warner.start();
+    this.syncScopeSampler();
     const where = this.cfg.memcg ?? 'the whole machine';
     this.log.info('domain-started', `watching ${where} with ${this.cfg.policy} (${this.policy.describeParams(this.cfg.params)}); ` +
       `triggers: ${this.triggerNames.join(', ')} — ${this.plan.why}${this.cfg.dryRun ? ' [DRY RUN]' : ''}`, {
@@ -147,6 +160,7 @@ export class LiveDomain {
       triggers: this.triggerNames,
       dryRun: this.cfg.dryRun,
       minAdj: this.cfg.minAdj,
+      ...(scopesOn(this.cfg.scopes) ? { scope: this.cfg.scopes.mode, scopeRoot: this.cfg.scopes.root, killUnit: this.cfg.scopes.killUnit, scopeRank: this.cfg.scopes.rank } : {}),
     });
   }
 
@@ -167,9 +181,21 @@ export class LiveDomain {
   }
 
   private async warmUp(): Promise<number> {
-    const first = await this.deps.source.scan();
-    for (let round = 0; round < WARM_UP_ROUNDS && !this.stopped; round++) this.domain.decideAfresh(await this.deps.source.scan());
+    const first = await this.source.scan();
+    for (let round = 0; round < WARM_UP_ROUNDS && !this.stopped; round++) this.domain.decideAfresh(await this.source.scan());
     return first.processes.length;
+  }
+
+  /** Run the scope sampler while scopes are on (started, stopped and re-timed by reloads). */
+  private syncScopeSampler(): void {
+    if (this.scopeSampler) clearInterval(this.scopeSampler);
+    this.scopeSampler = undefined;
+    if (this.stopped || !scopesOn(this.cfg.scopes)) return;
+    const every = Math.max(100, Math.min(SCOPE_SAMPLE_MS, this.cfg.scopes.windowMs / 4));
+    this.scopeSampler = setInterval(() => {
+      this.domain.engine.sampleScopes().catch((e: unknown) => this.log.debug('scope-sample-failed', `scope sample failed: ${e instanceof Error ? e.message : String(e)}`));
+    }, every);
+    this.scopeSampler.unref();
   }
 
   private arm(): void {
@@ -238,6 +264,7 @@ export class LiveDomain {
       changes.push(`hold_back ${next.holdBackKiB} KiB`);
     }
     this.cfg = next;
+    this.syncScopeSampler();
     if (!samePlan(plan, this.plan)) {
       await this.disarm();
       this.plan = plan;
@@ -284,6 +311,7 @@ export class LiveDomain {
     this.stopped = true;
     this.warner.stop();
     this.releaseHoldBack();
+    this.syncScopeSampler();
     await this.disarm();
     let timer: NodeJS.Timeout | undefined;
     await Promise.race([Promise.all(this.inflight), new Promise((r) => (timer = setTimeout(r, waitMs)))]);

@@ -97,9 +97,10 @@ function services(o: RunOptions, logger: Logger, started: Started, telling: Tell
     makeSource: (d, kind) => {
       // Pressure events scan incrementally (docs/snapshot-format.md); oom_score is read
       // only for the policy that ranks by it. A policy change builds a new domain and source.
-      // Sizes are read lazily for policies that say which sizes a decision used.
+      // Sizes are read lazily for policies that say which sizes a decision used, unless
+      // scopes are on: the scope ranking sums every process's size.
       const policy = POLICIES[d.policy];
-      const scan = { scanMode: 'incremental', needOomScore: policy.readsOomScore, lazySizes: policy.sizesUsed !== undefined } as const;
+      const scan = { scanMode: 'incremental', needOomScore: policy.readsOomScore, lazySizes: policy.sizesUsed !== undefined && d.scopes.mode === 'none' } as const;
       if (kind === 'cgroup2' && d.memcg !== null && isUnaccountedGroup(d.memcg)) {
         logger.info('domain-memory', `${d.memcg} has no memory controller: its processes are the candidates, the memory numbers are the machine's`, { domain: d.name });
         return new GroupPidsSource(d.memcg, process.pid, scan);

@@ -12,6 +12,7 @@ import type { Level } from '../policy/table.js';
 import type { Policy, PolicyContext, ProtectionRules, RegistryEntry } from '../policy/types.js';
 import type { Clock, EventSink, JournalPort, Killer, ProcessSource, TriggerEvent } from './ports.js';
 import { ReclaimEngine, type EngineSettings, type ReclaimOutcome } from './reclaim.js';
+import type { ScopeSettings } from '../policy/scope/settings.js';
 
 /** What a configuration says about one domain (config/types.ts DomainConfig is one). */
 export interface DomainSettings {
@@ -26,6 +27,8 @@ export interface DomainSettings {
   /** How long a reclaim waits for its victims to exit (the policy's own, else the default). */
   reclaimTimeoutMs: number;
   dryRun: boolean;
+  /** The scope stage (scope = "cgroup", src/policy/scope); absent or mode "none": processes only. */
+  scopes?: ScopeSettings;
 }
 
 /** The runtime's adapters: the kernel's, or the virtual kernel's. */
@@ -152,7 +155,9 @@ export function decideAfresh(settings: DomainSettings, snapshot: Snapshot, nowMs
 /** min_adj joins the protection rules, where every policy applies them (src/policy/protection.ts). */
 function engineSettings(s: DomainSettings): EngineSettings<unknown> {
   const rules = s.minAdj === null ? s.rules : { ...s.rules, minAdj: s.minAdj };
-  return { params: s.params, rules, reclaimTimeoutMs: s.reclaimTimeoutMs, dryRun: s.dryRun };
+  const out: EngineSettings<unknown> = { params: s.params, rules, reclaimTimeoutMs: s.reclaimTimeoutMs, dryRun: s.dryRun };
+  if (s.scopes !== undefined) out.scopes = s.scopes;
+  return out;
 }
 
 function withLevels(params: unknown, levels: readonly Level[]): unknown {

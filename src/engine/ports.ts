@@ -40,6 +40,13 @@ export interface ProcessSource {
 
 export interface KillOptions {
   dryRun: boolean;
+  /**
+   * kill_unit "cgroup": the victims are every process of this cgroup2 group (path as
+   * /proc/PID/cgroup names it). The kill path freezes it, kills it with cgroup.kill when
+   * every process in it is a victim (else each victim through its pidfd), reaps every
+   * victim largest anon first, then thaws the group.
+   */
+  group?: string;
 }
 
 /** What happened to one victim on the kill path. */

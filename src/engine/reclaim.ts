@@ -9,6 +9,9 @@ import { triggerKindOf, type Policy, type PolicyContext, type ProtectionRules, t
 import type { Clock, EventSink, JournalPort, Killer, KillResult, ProcessSource, TriggerEvent } from './ports.js';
 import { killRecordFrom } from './record.js';
 import { settleAfter, staleBecause, type Settle } from './settle.js';
+import { scopesOn, type ScopeSettings } from '../policy/scope/settings.js';
+import { decideWithScopes, observeScopes } from '../policy/scope/decide.js';
+import { EMPTY_HISTORY, type ScopeHistory } from '../policy/scope/history.js';
 
 export interface EngineSettings<P> {
   params: P;
@@ -16,6 +19,8 @@ export interface EngineSettings<P> {
   /** How long a reclaim waits for its victims to exit before it proceeds (seed 000). */
   reclaimTimeoutMs: number;
   dryRun: boolean;
+  /** The scope stage (scope = "cgroup"); absent or mode "none": processes only. */
+  scopes?: ScopeSettings;
 }
 
 export interface EngineDeps<P, S> {
@@ -56,6 +61,8 @@ export class ReclaimEngine<P = unknown, S = unknown> {
   private settle: Settle | undefined;
   /** The memory the last decision was made on. */
   private decidedOn: Snapshot | undefined;
+  /** Scope sizes seen at earlier events and samples (the scope stage's growth window). */
+  private scopeHistory: ScopeHistory = EMPTY_HISTORY;
 
   constructor(
     private readonly deps: EngineDeps<P, S>,
@@ -136,7 +143,21 @@ export class ReclaimEngine<P = unknown, S = unknown> {
     const { policy } = this.deps;
     const { params } = this.settings;
     if (triggerKindOf(policy, params) === 'threshold' && !policy.needsAction(snapshot, params)) return undefined;
-    return policy.decide(snapshot, this.state, params, this.context());
+    const scoped = decideWithScopes(policy, snapshot, this.state, params, this.context(), this.settings.scopes, this.scopeHistory);
+    this.scopeHistory = scoped.history;
+    return scoped.decision;
+  }
+
+  /**
+   * Remember the scopes' sizes between events (scope = "cgroup"): the daemon calls this
+   * every second so that the first event already knows which scope grew. Skipped while a
+   * reclaim runs (that reclaim records its own sample).
+   */
+  async sampleScopes(): Promise<void> {
+    if (this.running || !scopesOn(this.settings.scopes)) return;
+    const snapshot = await this.deps.source.scan();
+    if (this.running) return;
+    this.scopeHistory = observeScopes(snapshot, this.settings.scopes, this.scopeHistory, this.deps.clock.nowMs());
   }
 
   /**
@@ -198,7 +219,8 @@ export class ReclaimEngine<P = unknown, S = unknown> {
   private async kill(decision: Decision): Promise<ReclaimOutcome> {
     const { killer, clock, events, journal } = this.deps;
     const { dryRun, reclaimTimeoutMs } = this.settings;
-    const results = await killer.kill(decision.victims, { dryRun });
+    const group = decision.scopes?.group;
+    const results = await killer.kill(decision.victims, group === undefined ? { dryRun } : { dryRun, group });
     const stages = this.journalSignalled(decision, results);
     const exits = dryRun
       ? results.map(() => null)

@@ -36,6 +36,9 @@ export function killRecordFrom(r: KillResult, exitMs: number | null, ctx: Record
     dryRun: ctx.dryRun,
     domain: ctx.domain,
   };
+  if (v.scope !== undefined) record.scope = v.scope;
+  if (v.scopeKiB !== undefined) record.scopeKiB = v.scopeKiB;
+  if (v.scopeWhy !== undefined) record.scopeWhy = v.scopeWhy;
   if (r.error !== undefined) record.error = r.error;
   if (r.notes.length > 0) record.notes = r.notes;
   if (v.levelAdj !== undefined) record.levelAdj = v.levelAdj;

@@ -33,7 +33,8 @@ export function formatKillLine(r: KillRecord): string {
   const who = `${quoteName(r.name)} (${r.pid}), uid ${r.uid}, oom_score_adj ${r.oomScoreAdj}`;
   const size = `${r.sizeKiB} KiB (anon ${r.anonKiB} KiB)`;
   const reason = `reason: ${r.reason}${r.why ? ` (${r.why})` : ''}`;
-  const notes = r.notes && r.notes.length > 0 ? `; notes: ${r.notes.join('; ')}` : '';
+  const scope = r.scope !== undefined ? `; scope ${r.scope} (${r.scopeKiB ?? 0} KiB${r.scopeWhy ? `: ${r.scopeWhy}` : ''})` : '';
+  const notes = `${scope}${r.notes && r.notes.length > 0 ? `; notes: ${r.notes.join('; ')}` : ''}`;
   if (r.dryRun) return `Would kill ${who} to free ${size}; ${reason}; dry run${notes}`;
   if (!wasKilled(r)) return `Did not kill ${who}: ${r.error ?? 'not killed'}; ${reason}${notes}`;
   return `Killing ${who} to free ${size}; ${reason}; ${reapText(r)}; ${exitText(r)}${notes}`;

@@ -36,6 +36,9 @@ const OPTIONAL: Record<string, Check> = {
   stage: (v) => v === 'signalled' || v === 'final',
   killId: isStr,
   levelAdj: isInt,
+  scope: isStr,
+  scopeKiB: isNum,
+  scopeWhy: isStr,
 };
 
 export function isKillRecord(value: unknown): value is KillRecord {

@@ -54,6 +54,12 @@ export interface Victim {
   why: string;
   /** A table policy's kill: the adj of the minfree level that applied (lmkd's min_oom_score). */
   levelAdj?: number;
+  /** The scope (cgroup2 path as /proc/PID/cgroup names it, or "pid:N") the victim was chosen in, when scopes are on. */
+  scope?: string;
+  /** The scope's size when it was chosen, KiB. */
+  scopeKiB?: number;
+  /** Why that scope was chosen, in one sentence. */
+  scopeWhy?: string;
 }
 
 export type DecisionReason =
@@ -90,7 +96,44 @@ export interface Decision<S = unknown> {
    * a log line can count them without ranking them.
    */
   candidateCount?: number;
+  /** With scopes on (scope = "cgroup"): the scope ranking and the chosen scope (src/policy/scope). */
+  scopes?: ScopeDecision;
   state: S;
+}
+
+/** One scope as the scope stage ranked it (explain's "Scopes" table). */
+export interface RankedScope {
+  /** cgroup2 path as /proc/PID/cgroup names it ("/app.slice/app-firefox.scope"), or "pid:N" for a process outside scope_root. */
+  path: string;
+  rank: number;
+  /** How the scope stage treats it: never chosen (omit), last (avoid), first (prefer), or normal. */
+  tier: 'prefer' | 'normal' | 'avoid' | 'omit';
+  /** Where the tier came from: "xattr user.oomd_avoid", "scope_avoid /x/*", … */
+  tierWhy?: string;
+  processes: number;
+  sizeKiB: number;
+  /** Growth over the ranking window, KiB; null when there is no earlier sample. */
+  growthKiB: number | null;
+  /** Why this scope is (or is not) the chosen one. */
+  note: string;
+}
+
+export interface ScopeDecision {
+  /** How scopes were ordered: "growth" (the leaker first, then size) or "size". */
+  rank: 'growth' | 'size';
+  windowMs: number;
+  ranking: RankedScope[];
+  /** The chosen scope, when one was. */
+  chosen?: string;
+  chosenKiB?: number;
+  why?: string;
+  /** "process": the policy's own choice inside the scope; "cgroup": every member. */
+  killUnit: 'process' | 'cgroup';
+  /**
+   * kill_unit "cgroup" on a real cgroup (not a single-process scope): the kill path may
+   * freeze it and use cgroup.kill; it checks that every process in it is a victim first.
+   */
+  group?: string;
 }
 
 export function victimFrom(p: ProcessInfo, sizeKiB: number, reason: DecisionReason, why: string): Victim {

@@ -27,6 +27,10 @@ export interface KillRecord {
   dryRun: boolean;
   /** Memory domain: "machine" or the cgroup path. */
   domain?: string;
+  /** The scope the victim was chosen in (scope = "cgroup"), its size when chosen and why it was chosen. */
+  scope?: string;
+  scopeKiB?: number;
+  scopeWhy?: string;
   /** What went wrong, when the kill or reap did not go as planned (e.g. "identity-changed"). */
   error?: string;
   /** Notes such as "thawed", "rt-boost-failed: EPERM", "shared-mm: killed 4242". */

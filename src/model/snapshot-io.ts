@@ -23,7 +23,7 @@ const PROCESS_KEYS = [
 const PROCESS_OPTIONAL_KEYS = ['oomScore', 'ppid', 'cmdline', 'memcgV1', 'freezerV1', 'cgroupV2'] as const;
 const ALL_PROCESS_KEYS: readonly string[] = [...PROCESS_KEYS, ...PROCESS_OPTIONAL_KEYS];
 const CGROUP_KEYS = ['path', 'usageKiB', 'limitKiB', 'maxKiB', 'fileKiB', 'swapKiB', 'swapLimitKiB'] as const;
-const TOP_KEYS = ['version', 'timeMs', 'memory', 'cgroup', 'processes'] as const;
+const TOP_KEYS = ['version', 'timeMs', 'memory', 'cgroup', 'processes', 'scopes'] as const;
 
 /** Stop listing problems of one snapshot after this many (the first ones tell the story). */
 const MAX_ERRORS_PER_SNAPSHOT = 20;
@@ -112,6 +112,18 @@ function checkProcesses(c: Collector, processes: unknown): void {
   });
 }
 
+function checkScopes(c: Collector, scopes: unknown): void {
+  if (!Array.isArray(scopes)) return c.add('scopes', `expected an array, got ${show(scopes)}`);
+  scopes.forEach((sc: unknown, i) => {
+    const at = `scopes[${i}]`;
+    if (!isObj(sc)) return c.add(at, `expected an object, got ${show(sc)}`);
+    c.field(sc, 'path', `${at}.path`, str, true);
+    c.field(sc, 'oomdAvoid', `${at}.oomdAvoid`, bool, false);
+    c.field(sc, 'oomdOmit', `${at}.oomdOmit`, bool, false);
+    c.field(sc, 'memoryCurrentKiB', `${at}.memoryCurrentKiB`, kib, false);
+  });
+}
+
 /** Check one parsed JSON value against v1. `where` prefixes messages ("line 3", "snapshot"). */
 export function validateSnapshot(value: unknown, where: string): { snapshot?: Snapshot; errors: string[] } {
   const c = new Collector(where);
@@ -128,6 +140,7 @@ export function validateSnapshot(value: unknown, where: string): { snapshot?: Sn
   checkMemory(c, value.memory);
   if (value.cgroup !== undefined) checkCgroup(c, value.cgroup);
   checkProcesses(c, value.processes);
+  if (value.scopes !== undefined) checkScopes(c, value.scopes);
   return c.errors.length > 0 ? { errors: c.errors } : { snapshot: value as unknown as Snapshot, errors: [] };
 }
 

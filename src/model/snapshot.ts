@@ -121,6 +121,20 @@ export interface Snapshot {
   /** Present when the snapshot covers one cgroup domain. */
   cgroup?: CgroupMemory;
   processes: ProcessInfo[];
+  /** With scopes on: what the kernel layer read from each scope's cgroup2 directory. */
+  scopes?: ScopeAttrs[];
+}
+
+/** A scope's own facts, read from its cgroup2 directory (src/kernel/scope-attrs.ts). */
+export interface ScopeAttrs {
+  /** cgroup2 path as /proc/PID/cgroup names it. */
+  path: string;
+  /** systemd-oomd's xattr user.oomd_avoid (ManagedOOMPreference=avoid) is set. */
+  oomdAvoid?: boolean;
+  /** user.oomd_omit (ManagedOOMPreference=omit) is set. */
+  oomdOmit?: boolean;
+  /** memory.current, KiB, where the memory controller is enabled for the scope. */
+  memoryCurrentKiB?: number;
 }
 
 /** Size a policy counts for a process: every memory counter (seed 000). */

@@ -11,3 +11,4 @@ export * from './simple-lmk.js';
 export * from './lowmemorykiller.js';
 export * from './lmkd.js';
 export * from './oom-score.js';
+export * from './scope/index.js';

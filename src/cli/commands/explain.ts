@@ -14,6 +14,7 @@ import { parseSnapshotText } from '../../model/snapshot-io.js';
 import { scanLiveSnapshot } from '../../kernel/source.js';
 import { systemClock } from '../../kernel/clock.js';
 import type { Snapshot } from '../../model/snapshot.js';
+import { readScopeAttrs } from '../../kernel/scope-attrs.js';
 
 function collect(value: string, previous: string[] = []): string[] {
   return [...previous, value];
@@ -62,7 +63,9 @@ async function explain(opts: ExplainOptions): Promise<void> {
     snapshots = readSnapshots(opts.snapshot);
     setup = { ...resolved, source: opts.snapshot === '-' ? '(stdin)' : opts.snapshot };
   } else {
-    snapshots = [withoutAncestors(await liveSnapshot(opts.memcg ?? memcg), process.ppid)];
+    const live = withoutAncestors(await liveSnapshot(opts.memcg ?? memcg), process.ppid);
+    // The scopes' xattrs and memory.current, as the daemon's ScopeAttrSource adds them.
+    snapshots = [resolved.scopes?.root ? { ...live, scopes: readScopeAttrs(resolved.scopes.root) } : live];
     // The explaining process stands where the daemon would: never a victim.
     setup = { ...resolved, source: 'live', selfPid: process.pid, untimedNowMs: systemClock.nowMs() };
   }
@@ -92,6 +95,10 @@ export function register(program: Command): void {
     .option('--pick <pick>', 'lmkd: heaviest or lru')
     .option('--mem-available <percent>', 'oom-score: act at or below this % of available memory')
     .option('--swap-free <percent>', 'oom-score: ... and at or below this % of free swap')
+    .option('--scope <mode>', 'none, or cgroup: rank cgroup2 scopes first, then the processes of the chosen one')
+    .option('--scope-root <path>', 'cgroup2 directory whose children are the scopes')
+    .option('--kill-unit <unit>', 'with --scope cgroup: process or cgroup (every member of the chosen scope)')
+    .option('--scope-rank <rank>', 'with --scope cgroup: growth (the leaker first, then size) or size')
     .option('--protect <matcher>', 'never kill a match: name:RE, cmdline:RE, uid:N, cgroup:/path (repeatable)', collect)
     .option('--prefer <matcher>', 'kill a match first (repeatable)', collect)
     .option('--avoid <matcher>', 'kill a match last (repeatable)', collect)

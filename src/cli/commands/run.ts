@@ -26,6 +26,9 @@ export function addConfigOptions(cmd: Command, opts: { withConfigFlag: boolean }
     .option('--psi-group <path>', 'cgroup2 group whose memory.pressure stands for a v1 memcg')
     .option('--trigger <mode>', 'auto, psi, memcg-events or poll')
     .option('--min-adj <n>', 'only processes with oom_score_adj >= n are candidates')
+    .option('--scope <mode>', 'none, or cgroup: rank cgroup2 scopes first (the leaker), then kill inside the chosen one')
+    .option('--scope-root <path>', 'cgroup2 directory whose children are the scopes (default: the domain\'s own)')
+    .option('--kill-unit <unit>', 'with --scope cgroup: process (the policy\'s choice inside the scope) or cgroup (the whole scope)')
     .option('--reclaim-timeout <duration>', 'wait this long for victims to exit (e.g. 200ms)')
     .option('--journal <path>', 'kill journal (JSON lines); "" for none')
     .option('--dry-run', 'decide, log and journal, but kill nothing')
@@ -43,6 +46,7 @@ export function flagsFromOptions(o: ConfigOptionValues): ConfigFlags {
   for (const k of [
     'policy', 'minfree', 'levels', 'deathPending', 'killTimeout', 'pick', 'memAvailable', 'swapFree', 'memcg',
     'psiGroup', 'trigger', 'minAdj', 'reclaimTimeout', 'journal', 'dryRun', 'logFormat', 'logLevel', 'socket', 'metrics',
+    'scope', 'scopeRoot', 'killUnit',
   ] as const) copy(k);
   return flags;
 }

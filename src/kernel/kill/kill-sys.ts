@@ -11,6 +11,9 @@ import {
   pidfdSendSignal,
   processMrelease,
   schedAllowAllCpus,
+  schedGetaffinity,
+  schedGetcpu,
+  schedSetaffinity,
   schedSetscheduler,
 } from '../sys/index.js';
 
@@ -30,8 +33,14 @@ export interface KillSys {
   listTasks(pid: number): number[];
   schedSetscheduler(tid: number, policy: number, priority: number): void;
   schedAllowAllCpus(tid: number): void;
+  /** sched_setaffinity / sched_getaffinity / sched_getcpu, for whole-scope kills. Optional for test doubles. */
+  schedSetaffinity?(tid: number, cpus: readonly number[]): void;
+  schedGetaffinity?(tid: number): number[];
+  currentCpu?(): number;
   readFile(path: string): string;
   writeFile(path: string, data: string): void;
+  /** Names of the subdirectories of a directory (a cgroup's child groups). Optional for test doubles. */
+  listDirs?(path: string): string[];
   /** mkdir that accepts an existing directory. */
   ensureDir(path: string): void;
   /** The daemon's own pid (never a victim, never a sharer we kill). */
@@ -85,8 +94,12 @@ export function realKillSys(): KillSys {
     listTasks: (pid) => numericEntries(`/proc/${pid}/task`),
     schedSetscheduler: (tid, policy, prio) => schedSetscheduler(tid, policy, prio),
     schedAllowAllCpus: (tid) => schedAllowAllCpus(tid),
+    schedSetaffinity: (tid, cpus) => schedSetaffinity(tid, cpus),
+    schedGetaffinity: (tid) => schedGetaffinity(tid),
+    currentCpu: () => schedGetcpu(),
     readFile: (path) => readFileSync(path, 'utf8'),
     writeFile: (path, data) => writeFileSync(path, data),
+    listDirs: (path) => readdirSync(path, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name),
     ensureDir: (path) => {
       try {
         mkdirSync(path);

@@ -14,6 +14,7 @@ import { errorCode } from '../sys/errors.js';
 import { SIGKILL } from '../sys/process.js';
 import { boostVictim } from './boost.js';
 import { findFreezerRoot, isFrozen, readFreezer } from './freezer.js';
+import { findCgroup2Root, killGroup, pinToReaper, prepareGroupKill, thawGroup, unpin, type GroupKill } from './group-kill.js';
 import { closeQuietly, openVictims, type OpenedVictim } from './identity.js';
 import { tryReap, type ReapAttempt } from './reap.js';
 import { findSharers, killSharers, type Sharer } from './shared-mm.js';
@@ -63,6 +64,7 @@ export class KillCore {
   private reapSupported = true;
   private closed = false;
   private readonly freezerRoot: string | undefined;
+  private cgroup2Root: string | undefined | null = null;
 
   constructor(
     private readonly sys: KillSys,
@@ -72,7 +74,8 @@ export class KillCore {
     this.freezerRoot = config.freezerRoot ?? findFreezerRoot(sys);
   }
 
-  kill(victims: readonly Victim[], dryRun: boolean): { outcomes: Outcome[]; timing: BatchTiming } {
+  /** group: kill_unit "cgroup" — the victims are that cgroup2 group's processes (see group-kill.ts). */
+  kill(victims: readonly Victim[], dryRun: boolean, group?: string): { outcomes: Outcome[]; timing: BatchTiming } {
     const startAt = this.host.now();
     const outcomes: Outcome[] = victims.map(() => ({ killed: false, reaped: false, reapMs: null, signalAt: null, notes: [], pending: false }));
     const opened = this.openAll(victims, outcomes);
@@ -87,18 +90,36 @@ export class KillCore {
     const reapOrder = [...opened].sort((a, b) => (victims[b.index]?.rssAnonKiB ?? 0) - (victims[a.index]?.rssAnonKiB ?? 0));
     const handles = new Map<number, Handle>();
     const reapAtOnce = this.config.reap && this.reapSupported && this.config.reapDelayMs === 0;
+    // Freeze first, pidfds already open; one cgroup.kill then signals every member at once.
+    const g = group === undefined ? undefined : this.groupKill(group, opened, victims);
+    const pinned = g && reapAtOnce ? pinToReaper(this.sys, opened.map((o) => victims[o.index]?.pid ?? 0)) : undefined;
+    const viaGroup = g !== undefined && g.killFile && killGroup(this.sys, g);
     for (const entry of [...reapOrder].reverse()) {
-      const h = this.signal(entry.index, entry.fd, victims, outcomes, reapAtOnce && entry === reapOrder[0]);
+      const h = this.signal(entry.index, entry.fd, victims, outcomes, reapAtOnce && entry === reapOrder[0], viaGroup);
       if (!h) continue;
       if (entry.sharers && entry.sharers.length > 0) h.knownSharers = entry.sharers;
       handles.set(entry.index, h);
+    }
+    // A whole-scope kill reaps every member before boosting any: a boosted (SCHED_RR)
+    // member would preempt the kill thread on the CPU the others are held on.
+    for (const { index } of reapOrder) {
+      const h = handles.get(index);
+      if (h) h.pending = this.firstReapAndBoost(h, pinned === undefined);
     }
     for (const { index } of reapOrder) {
       const h = handles.get(index);
       const outcome = outcomes[index];
       if (!h || !outcome) continue;
-      h.pending = this.firstReapAndBoost(h);
+      if (pinned) h.state.notes.push(...boostVictim(this.sys, this.config, h.victim.pid, this.config.thaw ? readFreezer(this.sys, this.freezerRoot, h.victim.pid) : undefined));
       Object.assign(outcome, this.snapshot(h), { pending: h.pending });
+    }
+    if (pinned) {
+      unpin(this.sys, pinned, !this.config.allCpus || outcomes.some((o) => !o.killed));
+      g?.notes.push(`scope-kill: ${pinned.tids.length} thread(s) held on CPU ${pinned.cpu} until reaped`);
+    }
+    if (g) {
+      thawGroup(this.sys, g);
+      for (const o of outcomes) o.notes.push(...g.notes);
     }
     return { outcomes, timing: { startAt, signalAt: outcomes.map((o) => o.signalAt), doneAt: this.host.now() } };
   }
@@ -131,15 +152,24 @@ export class KillCore {
     return opened;
   }
 
-  /** SIGKILL; with reapNow, process_mrelease follows with nothing in between (the race). */
-  private signal(index: number, fd: number, victims: readonly Victim[], outcomes: Outcome[], reapNow: boolean): Handle | undefined {
+  private groupKill(group: string, opened: readonly Opened[], victims: readonly Victim[]): GroupKill {
+    if (this.cgroup2Root === null) this.cgroup2Root = findCgroup2Root(this.sys);
+    const pids = new Set(opened.map((o) => victims[o.index]?.pid ?? 0));
+    return prepareGroupKill(this.sys, this.cgroup2Root, group, pids);
+  }
+
+  /**
+   * SIGKILL (unless the group's cgroup.kill already sent it: viaGroup); with reapNow,
+   * process_mrelease follows with nothing in between (the race).
+   */
+  private signal(index: number, fd: number, victims: readonly Victim[], outcomes: Outcome[], reapNow: boolean, viaGroup = false): Handle | undefined {
     const outcome = outcomes[index];
     const victim = victims[index];
     if (!outcome || !victim) return undefined;
     let first: ReapAttempt | undefined;
     let signalAt: number;
     try {
-      this.sys.pidfdSendSignal(fd, SIGKILL);
+      if (!viaGroup) this.sys.pidfdSendSignal(fd, SIGKILL);
       signalAt = this.host.now();
       if (reapNow) first = tryReap(this.sys, fd, this.host.now);
     } catch (e) {
@@ -168,8 +198,8 @@ export class KillCore {
     return h;
   }
 
-  /** The first process_mrelease (or its delay), then the boost. Returns: work pending. */
-  private firstReapAndBoost(h: Handle): boolean {
+  /** The first process_mrelease (or its delay), then the boost (unless boost is false). Returns: work pending. */
+  private firstReapAndBoost(h: Handle, boost = true): boolean {
     const { config } = this;
     let pending = false;
     let freezer;
@@ -185,6 +215,7 @@ export class KillCore {
         }
       } else pending = this.reapOnce(h);
     }
+    if (!boost) return pending;
     if (config.thaw && freezer === undefined) freezer = readFreezer(this.sys, this.freezerRoot, h.victim.pid);
     h.state.notes.push(...boostVictim(this.sys, config, h.victim.pid, freezer));
     return pending;

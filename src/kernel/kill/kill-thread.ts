@@ -53,7 +53,7 @@ port.on('message', (m: ToCore) => {
   switch (m.t) {
     case 'kill':
       try {
-        const { outcomes, timing } = core.kill(m.victims, m.dryRun);
+        const { outcomes, timing } = core.kill(m.victims, m.dryRun, m.group);
         emit({ t: 'killed', id: m.id, outcomes, timing });
       } catch (e) {
         emit({ t: 'failed', id: m.id, message: e instanceof Error ? e.message : String(e) });

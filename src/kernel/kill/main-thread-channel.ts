@@ -68,7 +68,7 @@ export function inlineChannel(
       if (m.t === 'kill') {
         let reply: FromCore;
         try {
-          const { outcomes, timing } = core.kill(m.victims, m.dryRun);
+          const { outcomes, timing } = core.kill(m.victims, m.dryRun, m.group);
           reply = { t: 'killed', id: m.id, outcomes, timing };
         } catch (e) {
           reply = { t: 'failed', id: m.id, message: e instanceof Error ? e.message : String(e) };

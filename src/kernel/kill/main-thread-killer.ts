@@ -81,7 +81,7 @@ export class KernelKiller implements Killer {
       this.requests.set(id, { victims, requestedAt: threadNowMs(), resolve, reject });
       channel.hold(true);
       try {
-        channel.send({ t: 'kill', id, victims: [...victims], dryRun: options.dryRun });
+        channel.send({ t: 'kill', id, victims: [...victims], dryRun: options.dryRun, ...(options.group === undefined ? {} : { group: options.group }) });
       } catch (e) {
         this.requests.delete(id);
         reject(e instanceof Error ? e : new Error(String(e)));

@@ -115,7 +115,7 @@ export interface BatchTiming {
 }
 
 export type ToCore =
-  | { t: 'kill'; id: number; victims: Victim[]; dryRun: boolean }
+  | { t: 'kill'; id: number; victims: Victim[]; dryRun: boolean; group?: string }
   | { t: 'release'; keys: number[] }
   | { t: 'protect-answer'; qid: number; protectedPids: number[] }
   | { t: 'close' };

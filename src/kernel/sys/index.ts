@@ -6,3 +6,4 @@ export * from './sched.js';
 export * from './mem.js';
 export { syscallNumbers, SYSCALL_NUMBERS, type Arch } from './numbers.js';
 export { errnoName, koffiVersion } from './ffi.js';
+export * from './xattr.js';
