@@ -46,3 +46,12 @@ export function growthKiB(history: ScopeHistory, path: string, nowKiB: number, n
   }
   return null;
 }
+
+/** When the sample growthKiB counts from was taken (ms on the engine clock), or null. */
+export function growthSinceMs(history: ScopeHistory, path: string, nowMs: number): number | null {
+  for (const s of history.samples) {
+    if (s.atMs >= nowMs) break;
+    if (s.sizes[path] !== undefined) return s.atMs;
+  }
+  return null;
+}

@@ -4,7 +4,7 @@
 import { formatKiB } from '../../model/units.js';
 import { totalSizeKiB, type ScopeAttrs, type Snapshot } from '../../model/snapshot.js';
 import type { RankedScope } from '../../model/decision.js';
-import { growthKiB, type ScopeHistory, type ScopeSample } from './history.js';
+import { growthKiB, growthSinceMs, type ScopeHistory, type ScopeSample } from './history.js';
 import { groupByScope, type ScopeGroup } from './members.js';
 import { matchingPattern, type ScopeSettings } from './settings.js';
 
@@ -16,6 +16,8 @@ export interface Scope extends ScopeGroup {
   tierWhy?: string;
   sizeKiB: number;
   growthKiB: number | null;
+  /** How long the growth was measured over, ms (null without an earlier sample). */
+  growthSpanMs: number | null;
 }
 
 const TIER_ORDER: Readonly<Record<RankedScope['tier'], number>> = { prefer: 0, normal: 1, avoid: 2, omit: 3 };
@@ -59,7 +61,8 @@ export function rankScopes(snapshot: Snapshot, s: ScopeSettings & { root: string
   const scopes = groupByScope(snapshot, s.root).map((g): Scope => {
     const a = attrs.get(g.path);
     const sizeKiB = sizeOf(g, a);
-    return { ...g, ...tierOf(g, a, s), sizeKiB, growthKiB: growthKiB(history, g.path, sizeKiB, nowMs) };
+    const since = growthSinceMs(history, g.path, nowMs);
+    return { ...g, ...tierOf(g, a, s), sizeKiB, growthKiB: growthKiB(history, g.path, sizeKiB, nowMs), growthSpanMs: since === null ? null : nowMs - since };
   });
   return scopes.sort(compare(s.rank));
 }
@@ -77,7 +80,8 @@ export function rankWhy(sc: Scope, first: boolean, s: ScopeSettings): string {
   const grew = rankedGrowth(sc);
   const tier = sc.tierWhy ? ` (${sc.tier}: ${sc.tierWhy})` : '';
   if (s.rank === 'growth' && grew > 0) {
-    return `grew ${formatKiB(grew)} over the last ${s.windowMs / 1000} s${first ? ', the most of any scope' : ''}; ${size}${tier}`;
+    const span = sc.growthSpanMs === null ? '' : ` in ${(sc.growthSpanMs / 1000).toFixed(1)} s`;
+    return `grew ${formatKiB(grew)}${span}${first ? ', the most of any scope' : ''}; ${size}${tier}`;
   }
   return `${size}${first ? (s.rank === 'growth' ? ', the largest; no scope grew' : ', the largest') : ''}${tier}`;
 }
