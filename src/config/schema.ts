@@ -134,7 +134,7 @@ export const DOMAIN_KEYS: readonly KeySpec<DomainDraft>[] = [
   spec('warn_interval', 'duration', '"1s"', readDurationMs, (t, v) => (t.warn.intervalMs = v)),
   spec('warn_every', 'duration', '"60s"', readDurationMs, (t, v) => (t.warn.everyMs = v)),
   spec('scope', 'enum: "none" | "cgroup"', '"none"', (v) => readEnum(v, SCOPE_MODES), (t, v) => (t.scopes.mode = v)),
-  spec('scope_root', 'path', 'the domain\'s cgroup2 directory', readAbsolutePath, (t, v) => {
+  spec('scope_root', 'path', 'the domain\'s own cgroup2 directory', readAbsolutePath, (t, v) => {
     t.scopes.root = v;
     t.scopeRootSet = v !== null;
   }),
