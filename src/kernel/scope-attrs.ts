@@ -4,7 +4,7 @@
 // scope at each scan.
 import { readdirSync, readFileSync } from 'node:fs';
 import type { ScopeAttrs } from '../model/snapshot.js';
-import { scopeRootPath } from '../policy/scope/members.js';
+import { scopeRootPath } from '../model/cgroup-path.js';
 import { getxattr } from './sys/xattr.js';
 
 /** systemd writes "1" (cg_set_xattr_bool); parse_boolean() also takes these. */

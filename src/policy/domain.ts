@@ -1,19 +1,9 @@
 // The memory domain a snapshot covers: the whole machine, or one cgroup with a limit.
 import type { CgroupMemory, ProcessInfo } from '../model/snapshot.js';
 import { eitherCgroupUnder } from './protection.js';
+import { domainCgroupPath } from '../model/cgroup-path.js';
 
-// Where cgroup hierarchies are mounted; a domain path under one of them is turned into
-// the path /proc/PID/cgroup shows ("/sys/fs/cgroup/memory/apps" -> "/apps").
-const MOUNT_PREFIXES = ['/sys/fs/cgroup/memory', '/sys/fs/cgroup/unified', '/sys/fs/cgroup'];
-
-/** The domain's path as /proc/PID/cgroup names it ("/" for a hierarchy root). */
-export function domainCgroupPath(cgroupPath: string): string {
-  for (const mount of MOUNT_PREFIXES) {
-    if (cgroupPath === mount) return '/';
-    if (cgroupPath.startsWith(`${mount}/`)) return cgroupPath.slice(mount.length);
-  }
-  return cgroupPath;
-}
+export { domainCgroupPath };
 
 /**
  * Whether a process belongs to the domain. A process that carries no cgroup fields is

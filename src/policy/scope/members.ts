@@ -2,7 +2,9 @@
 // path. A process outside scope_root (or in scope_root itself, where cgroup2's
 // no-internal-processes rule still allows the root) is a scope of its own, "pid:N".
 import type { ProcessInfo, Snapshot } from '../../model/snapshot.js';
-import { domainCgroupPath } from '../domain.js';
+import { scopeRootPath } from '../../model/cgroup-path.js';
+
+export { scopeRootPath };
 
 export interface ScopeGroup {
   path: string;
@@ -11,11 +13,6 @@ export interface ScopeGroup {
   cgroup: boolean;
 }
 
-/** "/sys/fs/cgroup/unified/apps" -> "/apps": the root as /proc/PID/cgroup names it. */
-export function scopeRootPath(root: string): string {
-  const p = domainCgroupPath(root);
-  return p.length > 1 && p.endsWith('/') ? p.slice(0, -1) : p;
-}
 
 /** "/apps/leak.scope/sub" under root "/apps" -> "/apps/leak.scope"; undefined outside the root. */
 export function scopeOfPath(cgroupV2: string | undefined, rootPath: string): string | undefined {
