@@ -97,3 +97,10 @@ test('the text report and the JSON carry the same verdict', async () => {
     });
   }
 });
+
+test('android-app-cache: the verdict says when zram swap was full, and only then', async () => {
+  const v = verdict(await scenario('android-app-cache'));
+  const full = (label: string): boolean => v.runs.find((r) => r.label === label)?.remarks.some((m) => m.startsWith('Swap filled (1.0 GiB of 1.0 GiB)')) ?? false;
+  assert.equal(full('simple-lmk'), true);
+  assert.equal(full('lmkd'), false, 'lmkd kept swap nearly empty (16 MiB at most)');
+});

@@ -7,6 +7,8 @@ import { formatKiB, seconds } from './format.js';
 /** Total stall of one domain beyond which the report calls it thrashing: ten seconds of
  *  PSI-like "some" stall over a run is several freezes a user notices. */
 const THRASH_STALL_MS = 10_000;
+/** Swap counts as full from 99 % used: the simulator's swap-out stops a few pages short. */
+const SWAP_FULL = 0.99;
 const FROZEN_NOTE = 'frozen, not thawed (thaw = false)';
 const NO_REAP = ' (no reap)';
 
@@ -70,6 +72,22 @@ function kernelOom(run: RunResult): string | null {
   return `The kernel's OOM killer killed ${names(victims)}: allocations stayed blocked, the policy acted too late.`;
 }
 
+/** A domain whose swap (zram) filled: from then on only kills free anonymous memory. */
+function swapFull(r: SimulationResult, run: RunResult, domain: string): string | null {
+  const size = r.domains.find((d) => d.name === domain)?.swapKiB ?? 0;
+  const t = run.timelines.get(domain);
+  if (size <= 0 || !t) return null;
+  let peak = 0;
+  let fullTicks = 0;
+  for (const v of t.swapKiB) {
+    peak = Math.max(peak, v);
+    if (v >= size * SWAP_FULL) fullTicks++;
+  }
+  if (fullTicks === 0) return null;
+  const where = r.domains.length > 1 ? `Swap in ${domain}` : 'Swap';
+  return `${where} filled (${formatKiB(peak)} of ${formatKiB(size)}) and was full for ${seconds(fullTicks * t.tickMs)} in all: then only a kill could free anonymous memory.`;
+}
+
 export function runRemarks(r: SimulationResult, run: RunResult): string[] {
   const out: string[] = [];
   if (run.kills.length === 0) out.push('Killed nothing.');
@@ -77,6 +95,8 @@ export function runRemarks(r: SimulationResult, run: RunResult): string[] {
     const kills = run.kills.filter((k) => k.domain === d.name && k.by === 'policy');
     const c = collateral(r, d.name, kills);
     if (c) out.push(c);
+    const sw = swapFull(r, run, d.name);
+    if (sw) out.push(sw);
     if (d.stallMs >= THRASH_STALL_MS) {
       const where = r.domains.length > 1 ? d.name : 'The domain';
       out.push(`${where} stalled for ${seconds(d.stallMs)} in total (PSI-like): it thrashed, slow for its users even where nothing died.`);
