@@ -22,6 +22,7 @@ export interface ConfigFlags extends ParamText {
   scope?: string;
   scopeRoot?: string;
   killUnit?: string;
+  dbus?: string;
 }
 
 const DAEMON_FLAGS: ReadonlyArray<[keyof ConfigFlags, string, string]> = [
@@ -31,6 +32,7 @@ const DAEMON_FLAGS: ReadonlyArray<[keyof ConfigFlags, string, string]> = [
   ['logLevel', 'log_level', '--log-level'],
   ['socket', 'socket', '--socket'],
   ['metrics', 'metrics', '--metrics'],
+  ['dbus', 'dbus', '--dbus'],
 ];
 
 const DOMAIN_FLAGS: ReadonlyArray<[keyof ConfigFlags, string, string]> = [

@@ -12,6 +12,7 @@ import {
   readDurationMs,
   readEnum,
   readInteger,
+  readBusAddress,
   readListenAddress,
   readSizeKiB,
   readOptionalPath,
@@ -43,6 +44,7 @@ export const DAEMON_DEFAULTS: DaemonSettings = {
   selfProtect: true,
   watchdogMs: 2000,
   metrics: null,
+  dbus: 'system',
 };
 
 export const DAEMON_KEYS: readonly KeySpec<DaemonSettings>[] = [
@@ -54,6 +56,7 @@ export const DAEMON_KEYS: readonly KeySpec<DaemonSettings>[] = [
   spec('self_protect', 'boolean', 'true', readBoolean, (t, v) => (t.selfProtect = v)),
   spec('watchdog_timeout', 'duration ("0" = off)', '"2s"', readDurationMs, (t, v) => (t.watchdogMs = v)),
   spec('metrics', 'address ("" = off)', '"" (off)', readListenAddress, (t, v) => (t.metrics = v)),
+  spec('dbus', '"system", a bus address, or "" (off)', '"system"', readBusAddress, (t, v) => (t.dbus = v)),
 ];
 
 /** The seed's defaults (src/kernel/kill/types.ts DEFAULT_CORE_CONFIG). */

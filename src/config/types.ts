@@ -51,6 +51,8 @@ export interface DaemonSettings {
   watchdogMs: number;
   /** Prometheus /metrics; null: off. */
   metrics: ListenAddress | null;
+  /** D-Bus: "system", a bus address ("unix:path=…"), or null: off. */
+  dbus: string | null;
 }
 
 /** The kill path's options (src/kernel/kill, seed 000's "help the victim die"). */

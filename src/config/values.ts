@@ -88,3 +88,11 @@ export function readStringList(v: unknown): Read<string[]> {
   if (!Array.isArray(v) || !v.every((x) => typeof x === 'string')) return fail(`expected an array of strings such as ["/kubepods.slice/*"], got ${describe(v)}`);
   return ok(v as string[]);
 }
+
+/** "system", a D-Bus address ("unix:path=/run/dbus/system_bus_socket"), or "" for off. */
+export function readBusAddress(v: unknown): Read<string | null> {
+  const bad = fail<string | null>(`expected "system", a bus address such as "unix:path=/run/reapd/bus", or "" (off), got ${describe(v)}`);
+  if (typeof v !== 'string') return bad;
+  if (v === '') return ok(null);
+  return v === 'system' || /^(unix|tcp):\w+=/.test(v) ? ok(v) : bad;
+}

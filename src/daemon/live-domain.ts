@@ -101,6 +101,7 @@ export class LiveDomain {
       nextVictims: () => this.nextVictims(),
       busy: () => this.domain.engine.busy,
       onWarning: (w) => deps.onWarning?.(w),
+      onLevel: (level) => deps.observer?.level?.(cfg.name, level),
     });
   }
 

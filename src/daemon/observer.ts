@@ -20,6 +20,8 @@ export interface KillObserver {
   kill?(domain: string, record: KillRecord, eventToSignalMs: number | undefined): void;
   /** The warning stage spoke (warning.ts): memory is close to the kill level. */
   warning?(w: WarningRecord): void;
+  /** The warning stage's reading of the domain: "ok" (above warn_headroom) or "warning". */
+  level?(domain: string, level: 'ok' | 'warning'): void;
 }
 
 /** One observer standing for many; each call guarded, a failing observer logged once. */
@@ -41,5 +43,6 @@ export function fanOut(observers: readonly KillObserver[], log: Log): KillObserv
     signalled: (domain, results, dryRun) => each((o) => o.signalled?.(domain, results, dryRun)),
     kill: (domain, record, ms) => each((o) => o.kill?.(domain, record, ms)),
     warning: (w) => each((o) => o.warning?.(w)),
+    level: (domain, level) => each((o) => o.level?.(domain, level)),
   };
 }

@@ -112,7 +112,7 @@ function services(o: RunOptions, logger: Logger, started: Started, telling: Tell
     openControl: (path, daemon) => openControl(logger, daemon, path),
     startWatchdog: (cfg, journal) => startWatchdog(cfg, { logger, journal, formatKill: formatKillLine }),
   };
-  if (telling.observer) s.observer = telling.observer;
+  s.observer = telling.observer;
   return s;
 }
 

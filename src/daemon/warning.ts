@@ -47,6 +47,8 @@ export interface WarnerDeps {
   wallMs(): number;
   log: Log;
   onWarning(w: WarningRecord): void;
+  /** Every reading: above warn_headroom ("ok") or at/below it ("warning"). */
+  onLevel?(level: 'ok' | 'warning'): void;
 }
 
 export function warnHeadroomKiB(s: WarnSettings, view: MemoryView): number {
@@ -77,12 +79,13 @@ export class DomainWarner {
   async check(): Promise<WarningRecord | undefined> {
     if (this.checking || this.d.busy()) return undefined;
     const s = this.d.settings();
-    if (s.headroomKiB === 0 || this.d.nowMs() - this.lastWarnMs < s.everyMs) return undefined;
+    if (s.headroomKiB === 0) return undefined;
     this.checking = true;
     try {
       const now = await this.d.memoryNow();
       const warnAt = warnHeadroomKiB(s, now.view);
-      if (now.headroomKiB > warnAt || this.d.busy()) return undefined;
+      this.d.onLevel?.(now.headroomKiB > warnAt ? 'ok' : 'warning');
+      if (now.headroomKiB > warnAt || this.d.busy() || this.d.nowMs() - this.lastWarnMs < s.everyMs) return undefined;
       this.lastWarnMs = this.d.nowMs();
       const next = await this.d.nextVictims();
       const w: WarningRecord = {

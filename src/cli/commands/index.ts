@@ -9,7 +9,8 @@ import { register as record } from './record.js';
 import { register as run } from './run.js';
 import { register as simulate } from './simulate.js';
 import { register as snapshot } from './snapshot.js';
+import { register as status } from './status.js';
 
 export function registerCommands(program: Command): void {
-  for (const register of [run, explain, snapshot, doctor, checkConfig, journal, simulate, record, ctl, install]) register(program);
+  for (const register of [run, explain, snapshot, doctor, checkConfig, journal, simulate, record, ctl, install, status]) register(program);
 }
