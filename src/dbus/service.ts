@@ -120,11 +120,11 @@ export class DbusService {
   }
 
   readonly observer: KillObserver = {
-    decision: (domain, d) => {
-      if (d.victims.length > 0) this.level(domain, 'critical');
-    },
-    // The victim's cgroup (its "scope": which app), read while it is still a zombie at worst.
-    signalled: (_domain, results) => {
+    // "critical" once the kill thread acted (a decision comes before its kill: too early to
+    // send anything). And the victim's cgroup (its "scope": which app), read while it is
+    // still a zombie at worst.
+    signalled: (domain, results) => {
+      this.level(domain, 'critical');
       for (const r of results) {
         if (!r.killed) continue;
         void readFile(`/proc/${r.victim.pid}/cgroup`, 'utf8').then((t) => this.scopes.set(r.victim.pid, scopeOf(t)), () => undefined);
