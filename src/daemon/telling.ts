@@ -1,5 +1,5 @@
 // Who the daemon tells, beyond its log and journal: Prometheus metrics ([daemon] metrics),
-// hooks ([hooks], hooks.ts), D-Bus ([daemon] dbus, src/dbus/). Built before the daemon (the journal reports its failures here) and
+// hooks ([hooks], hooks.ts), D-Bus ([daemon] dbus, dbus/). Built before the daemon (the journal reports its failures here) and
 // started once the daemon runs; every part hears the domains through one KillObserver.
 import type { Config } from '../config/types.js';
 import { readPressure } from '../kernel/triggers/index.js';
@@ -10,7 +10,7 @@ import { DaemonMetrics } from './metrics.js';
 import { serveMetrics, type MetricsServer } from './metrics-server.js';
 import { fanOut, type KillObserver } from './observer.js';
 import { HookRunner } from './hooks.js';
-import { DbusService } from '../dbus/service.js';
+import { DbusService } from './dbus/service.js';
 import { daemonStatus, type DaemonStatus } from './status.js';
 import { systemClock } from '../kernel/clock.js';
 import type { KillRecord } from '../model/kill-record.js';

@@ -13,7 +13,7 @@ import { REAPD_BIN } from '../helpers/paths.js';
 import { firstReason, needCc, needCgroupV1, needRoot } from '../helpers/skip.js';
 import { needDbusDaemon, startTestBus } from '../helpers/dbus-daemon.js';
 import { startKillScenario } from '../cli/kill-scenario.js';
-import { DBUS_INTERFACE, DBUS_NAME, DBUS_PATH } from '../../src/dbus/names.js';
+import { DBUS_INTERFACE, DBUS_NAME, DBUS_PATH } from '../../src/daemon/dbus/names.js';
 
 const skip = firstReason(needRoot(), needCgroupV1('memory'), needCc(), needDbusDaemon());
 const signalTimes = (lines: Array<Record<string, unknown>>): number[] => lines.map((l) => Number(l.eventToSignalMs)).filter(Number.isFinite);

@@ -2,7 +2,7 @@
 // same, redrawn every --interval in the terminal until q, Ctrl-C or SIGTERM.
 import type { Command } from 'commander';
 import { CliError, EXIT } from '../exit-codes.js';
-import { connectStatus } from '../../dbus/client.js';
+import { connectStatus } from '../../daemon/dbus/client.js';
 import { formatStatus, type StatusView } from '../status-format.js';
 import { parseDurationMs } from '../../model/units.js';
 

@@ -3,12 +3,12 @@
 // written after the victims exited or the reclaim timed out). The bus is never in the way:
 // connecting happens after the daemon started, an absent or broken bus is logged once and
 // every signal skipped until a reconnect (at most every RECONNECT_MS) succeeds.
-import { readFile } from 'node:fs/promises';
 import dbus from 'dbus-next';
-import type { KillRecord } from '../model/kill-record.js';
-import type { KillObserver } from '../daemon/observer.js';
-import type { Log } from '../daemon/logger.js';
-import type { WarningRecord } from '../daemon/warning.js';
+import { readCgroupV2Path } from '../../kernel/procfs/cgroup-of.js';
+import type { KillRecord } from '../../model/kill-record.js';
+import type { KillObserver } from '../observer.js';
+import type { Log } from '../logger.js';
+import type { WarningRecord } from '../warning.js';
 import { DaemonInterface, type DaemonFacts } from './interface.js';
 import { DBUS_NAME, DBUS_PATH, type PressureLevel } from './names.js';
 
@@ -25,11 +25,6 @@ export interface DbusServiceOptions {
   nowMs(): number;
 }
 
-/** "0::/user.slice/user-1000.slice/user@1000.service/app.slice/app-firefox-1234.scope" -> that scope's path. */
-export function scopeOf(procCgroup: string): string {
-  const line = procCgroup.split('\n').find((l) => l.startsWith('0::'));
-  return line ? line.slice(3).trim() : '';
-}
 
 export class DbusService {
   private bus: dbus.MessageBus | undefined;
@@ -127,7 +122,7 @@ export class DbusService {
       this.level(domain, 'critical');
       for (const r of results) {
         if (!r.killed) continue;
-        void readFile(`/proc/${r.victim.pid}/cgroup`, 'utf8').then((t) => this.scopes.set(r.victim.pid, scopeOf(t)), () => undefined);
+        void readCgroupV2Path(r.victim.pid).then((path) => this.scopes.set(r.victim.pid, path), () => undefined);
       }
     },
     kill: (domain, record) => this.killed(domain, record),
