@@ -47,6 +47,8 @@ export interface DaemonSettings {
   socket: string | null;
   /** oom_score_adj -1000, code pages locked, real-time kill thread (each when permitted). */
   selfProtect: boolean;
+  /** With selfProtect: run in a memory cgroup of its own with swap off and memory.min (src/kernel/self). */
+  selfCgroup: boolean;
   /** Stalled event loop -> the watchdog acts after this long; 0 disables it. */
   watchdogMs: number;
   /** Prometheus /metrics; null: off. */

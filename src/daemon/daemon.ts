@@ -40,6 +40,10 @@ export interface DaemonServices {
   observer?: KillObserver;
   /** The watchdog thread guarding every domain (undefined: none). */
   startWatchdog?(config: Config, journal: JournalPort): Promise<{ stop(): Promise<void> } | undefined>;
+  /** Called after each handled event and poll of memory (the own-memory swap check). */
+  afterEvent?(): void;
+  /** The process's page-fault counters (getrusage). */
+  pageFaults?(): { minor: number; major: number };
 }
 
 /** Errors a failed reload logs, one line each (check-config caps syntax errors at the same 20). */
@@ -124,6 +128,8 @@ export class Daemon {
       },
     };
     if (this.s.observer) deps.observer = this.s.observer;
+    if (this.s.afterEvent) deps.afterEvent = this.s.afterEvent;
+    if (this.s.pageFaults) deps.pageFaults = this.s.pageFaults;
     return new LiveDomain(d, deps);
   }
 

@@ -17,6 +17,8 @@ export interface DomainEventsOptions {
   onKill?(record: KillRecord): void;
   /** Told of every decision and kill after its log line (metrics, hooks; observer.ts). */
   observer?: KillObserver;
+  /** Pages the whole process faulted in from the trigger to the signal (undefined: not measured). */
+  eventFaults?(): { minor: number; major: number } | undefined;
 }
 
 const round = (ms: number): number => Math.round(ms * 1000) / 1000;
@@ -71,6 +73,13 @@ export class DomainEvents implements EventSink {
     if (triggerAtMs !== undefined) fields.triggerAtMs = round(triggerAtMs);
     if (signalAtMs !== null) fields.signalAtMs = round(signalAtMs);
     if (triggerAtMs !== undefined && signalAtMs !== null) fields.eventToSignalMs = round(signalAtMs - triggerAtMs);
+    // Pages first touched (or read back) on the way to the signal: the warm-up should have
+    // touched them all, so a thrashing machine does not have to find free pages for reapd.
+    const faults = this.o.eventFaults?.();
+    if (faults) {
+      fields.eventMinorFaults = faults.minor;
+      fields.eventMajorFaults = faults.major;
+    }
     const level: LogLevel = record.error !== undefined && !record.dryRun ? 'warn' : 'info';
     this.o.log.log(level, 'kill', this.o.formatKill(record), fields);
     this.o.onKill?.(record);

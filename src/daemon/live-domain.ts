@@ -58,6 +58,16 @@ export interface DomainDeps {
   triggerRetryMs?: number;
   /** hold_back on memory.high (default: src/kernel/procfs/hold-back.ts). */
   holdBack?: { apply: typeof holdBack; release: typeof releaseHoldBack };
+  /** After each handled event and each poll of memory, off the kill path (the daemon's own-memory check). */
+  afterEvent?(): void;
+  /** The process's page-fault counters (getrusage), for the faults between a trigger and its SIGKILL. */
+  pageFaults?(): PageFaults;
+}
+
+/** Page-fault counters: minor = a page mapped without I/O, major = one read back from swap or a file. */
+export interface PageFaults {
+  minor: number;
+  major: number;
 }
 
 export class LiveDomain {
@@ -77,17 +87,22 @@ export class LiveDomain {
   private scopeSampler: ReturnType<typeof setInterval> | undefined;
   /** deps.source, with the scopes' own facts (xattrs, memory.current) added while scopes are on. */
   private readonly source: ProcessSource;
+  /** Fault counters when the trigger that started the running reclaim arrived, and when its signals had left. */
+  private faultsAtTrigger: PageFaults | undefined;
+  private faultsAtSignal: PageFaults | undefined;
+  /** Settles when the start-up scans and decisions are done (never rejects). */
+  warmedUp: Promise<void> = Promise.resolve();
 
   constructor(cfg: DomainConfig, private readonly deps: DomainDeps) {
     this.cfg = cfg;
     this.log = deps.logger.forDomain(cfg.name);
     this.source = new ScopeAttrSource(deps.source, () => (scopesOn(this.cfg.scopes) ? this.cfg.scopes.root : null));
-    const eventOpts: ConstructorParameters<typeof DomainEvents>[0] = { log: this.log, formatKill: deps.formatKill };
+    const eventOpts: ConstructorParameters<typeof DomainEvents>[0] = { log: this.log, formatKill: deps.formatKill, eventFaults: () => this.eventFaults() };
     if (deps.onKill) eventOpts.onKill = deps.onKill;
     if (deps.observer) eventOpts.observer = deps.observer;
     this.events = new DomainEvents(eventOpts);
     const ports: ConstructorParameters<typeof Domain>[1] = {
-      source: this.source, killer: observedKiller(deps.killer, cfg.name, deps.observer), journal: deps.journal, events: this.events, clock: deps.clock, selfPid: deps.selfPid,
+      source: this.source, killer: this.faultNotingKiller(observedKiller(deps.killer, cfg.name, deps.observer)), journal: deps.journal, events: this.events, clock: deps.clock, selfPid: deps.selfPid,
     };
     if (deps.registry) ports.registry = deps.registry;
     this.domain = new Domain(cfg, ports);
@@ -173,9 +188,28 @@ export class LiveDomain {
    * incremental scan, the policy — before an event needs it: run cold, the first event
    * with 2,000 processes took 50–70 ms instead of a few. Once, never periodic.
    */
+  /** The killer, noting the fault counters once the signals have left (the trigger → SIGKILL window). */
+  private faultNotingKiller(killer: Killer): Killer {
+    if (!this.deps.pageFaults) return killer;
+    return {
+      kill: async (victims, options) => {
+        const results = await killer.kill(victims, options);
+        this.faultsAtSignal = this.deps.pageFaults?.();
+        return results;
+      },
+      waitForExit: (results, timeoutMs) => killer.waitForExit(results, timeoutMs),
+    };
+  }
+
+  private eventFaults(): PageFaults | undefined {
+    const a = this.faultsAtTrigger;
+    const b = this.faultsAtSignal;
+    return a && b ? { minor: b.minor - a.minor, major: b.major - a.major } : undefined;
+  }
+
   private prewarm(): void {
     const started = this.deps.clock.nowMs();
-    void this.warmUp().then(
+    this.warmedUp = this.warmUp().then(
       (n) => this.log.debug('prewarm', `first scan: ${n} processes; warm-up done in ${Math.round(this.deps.clock.nowMs() - started)} ms`),
       (e: unknown) => this.log.warn('prewarm-failed', `first scan failed: ${e instanceof Error ? e.message : String(e)}`),
     );
@@ -214,7 +248,7 @@ export class LiveDomain {
       clock: this.deps.clock,
       log: (level, event, message, fields) => this.log.log(level, event, message, fields),
       onEnded,
-      readMemory: () => this.deps.source.readMemory(),
+      readMemory: () => this.deps.source.readMemory().finally(() => this.deps.afterEvent?.()),
       policy: this.policy,
       params: () => this.domain.settings.params,
     });
@@ -224,12 +258,14 @@ export class LiveDomain {
   onEvent(e: TriggerEvent): void {
     if (this.stopped) return;
     this.eventCount++;
+    if (!this.domain.engine.busy) this.faultsAtTrigger = this.deps.pageFaults?.();
     this.log.debug('trigger', `${e.source} ${e.level}${e.detail ? `: ${e.detail}` : ''}`, { source: e.source, triggerLevel: e.level, atMs: e.atMs });
     const run: Promise<void> = this.domain.onTrigger(e).then(
       (outcome) => {
         this.logOutcome(outcome);
         // The kernel source's put-off refreshes, now that nobody waits for a kill.
         if (outcome.kind !== 'absorbed' && outcome.kind !== 'held') this.deps.source.afterReclaim?.();
+        this.deps.afterEvent?.();
       },
       (err: unknown) => this.log.error('reclaim-failed', `reclaim failed: ${err instanceof Error ? err.message : String(err)}`),
     );

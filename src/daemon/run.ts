@@ -21,6 +21,7 @@ import { Telling } from './telling.js';
 import { ServiceNotifier } from '../kernel/service-notify.js';
 import { EXIT_FAILURE, EXIT_OK, Signals } from './signals.js';
 import { logLoopDelay, startLoopDelay } from './loop-delay.js';
+import { OwnMemory } from './self-memory.js';
 
 export interface RunOptions {
   config: Config;
@@ -66,11 +67,16 @@ interface Started {
   caps: { psi: boolean };
   /** The daemon can no longer guard: stop, say why, exit non-zero. */
   onFatal(reason: string): void;
+  own: OwnMemory | undefined;
 }
 
 /** Probe, protect, start the kill thread: everything before the domains. */
 async function prepare(config: Config, logger: Logger, signals: Signals): Promise<Started> {
   const caps = probeAndLog(logger, config);
+  // Own cgroup first: the locked pages and the kill thread's heap are then charged there.
+  const own = config.daemon.selfProtect
+    ? OwnMemory.start(logger, systemClock, { enabled: config.daemon.selfCgroup, swapTotalKiB: caps.capabilities.swapTotalKiB ?? 0 })
+    : undefined;
   if (config.daemon.selfProtect) protectAndLog(logger);
   const k = config.kill;
   const killer = new KernelKiller({
@@ -79,7 +85,7 @@ async function prepare(config: Config, logger: Logger, signals: Signals): Promis
     ...(config.daemon.selfProtect ? {} : { threadRtPriority: null }),
   });
   for (const n of await killer.ready()) logger.info('kill-thread', n);
-  return { killer, caps, onFatal: (reason) => signals.fatal(reason) };
+  return { killer, caps, onFatal: (reason) => signals.fatal(reason), own };
 }
 
 function services(o: RunOptions, logger: Logger, started: Started, telling: Telling): DaemonServices {
@@ -111,6 +117,11 @@ function services(o: RunOptions, logger: Logger, started: Started, telling: Tell
     reloadConfig: () => readConfigOffThread(o.configPath, o.flags),
     openControl: (path, daemon) => openControl(logger, daemon, path),
     startWatchdog: (cfg, journal) => startWatchdog(cfg, { logger, journal, formatKill: formatKillLine }),
+    ...(started.own ? { afterEvent: () => started.own?.check() } : {}),
+    pageFaults: () => {
+      const u = process.resourceUsage();
+      return { minor: u.minorPageFault, major: u.majorPageFault };
+    },
   };
   s.observer = telling.observer;
   return s;
@@ -125,7 +136,8 @@ export async function runDaemon(o: RunOptions): Promise<number> {
   logger.info('starting', `reapd ${o.version} starting (pid ${process.pid}) on ${config.file}`, { version: o.version, pid: process.pid, config: config.file });
   if (o.nodeFlags) logger.info('node-flags', `Node flags: ${o.nodeFlags}`, { execArgv: process.execArgv });
   const telling = new Telling(config, logger);
-  const daemon = new Daemon(config, services(o, logger, await prepare(config, logger, signals), telling));
+  const started = await prepare(config, logger, signals);
+  const daemon = new Daemon(config, services(o, logger, started, telling));
   try {
     await daemon.start();
     await telling.start(daemon);
@@ -135,9 +147,11 @@ export async function runDaemon(o: RunOptions): Promise<number> {
     notifier.status(`cannot start: ${e instanceof Error ? e.message : String(e)}`);
     await telling.stop();
     await daemon.stop();
+    started.own?.stop();
     signals.dispose();
     return code;
   }
+  void Promise.all(daemon.domainList.map((d) => d.warmedUp)).then(() => started.own?.afterWarmUp());
   logger.info('started', `reapd running: ${daemon.domainList.length} domain(s); SIGHUP reloads ${config.file}, SIGTERM stops`, {
     domains: daemon.domainList.map((d) => d.name),
   });
@@ -151,6 +165,7 @@ export async function runDaemon(o: RunOptions): Promise<number> {
   notifier.stopping();
   await telling.stop();
   await daemon.stop();
+  started.own?.stop();
   const totals = daemon.domainList.map((d) => ({ domain: d.name, ...d.stats }));
   logger.info('stopped', `stopped: ${totals.map((t) => `${t.domain}: ${t.reclaims} reclaims, ${t.kills} kills`).join('; ')}`, { totals });
   notifier.close();

@@ -1,9 +1,12 @@
 // `reapd doctor [--json]`: what this machine offers reapd, one line per feature with what
 // it means for reapd (DESIGN.md example 11). --json prints the probe's plain object.
 import type { Command } from 'commander';
+import { existsSync } from 'node:fs';
+import { CliError, EXIT } from '../exit-codes.js';
 import type { Capabilities } from '../../kernel/capabilities.js';
 import { probeCapabilities } from '../../kernel/probe.js';
 import { defaultFdBudget } from '../../kernel/procfs/limits.js';
+import { describeOwnMemory, findReapdDaemons, type OwnMemoryReport } from '../../kernel/self/report.js';
 
 export interface DoctorLine {
   feature: string;
@@ -131,13 +134,41 @@ export function formatDoctor(c: Capabilities): string {
   return `reapd doctor: what this machine offers reapd\n${body.join('\n')}\n`;
 }
 
+/** The human view of reapd's own memory: whose figures, what is in place, what is missing. */
+export function formatOwnMemory(r: OwnMemoryReport): string {
+  const m = r.memory;
+  const who = r.subject.kind === 'running daemon' ? `reapd daemon pid ${r.subject.pid} (${r.subject.how})` : `this doctor process, pid ${r.subject.pid} (${r.subject.how})`;
+  const lines = [`reapd's own memory: ${who}`];
+  if (m) {
+    lines.push(`  VmSwap ${m.vmSwapKiB} KiB, ${m.majorFaults} major faults, anon ${Math.round(m.rssAnonKiB / 1024)} MiB, file ${Math.round(m.rssFileKiB / 1024)} MiB` +
+      (m.filePages ? `, ${Math.round(m.filePages.residentInLockedKiB / 1024)} MiB of code resident in ${m.filePages.lockedMappings} locked mappings` : ''));
+  }
+  if (r.cgroup) lines.push(`  memory cgroup: ${r.cgroup.path} (${r.cgroup.hierarchy}${r.cgroup.dedicated ? ', its own' : ', shared'})`);
+  for (const p of r.inPlace) lines.push(`  in place: ${p}`);
+  for (const p of r.missing) lines.push(`  missing:  ${p}`);
+  return `${lines.join('\n')}\n`;
+}
+
+/** The daemon to report on: --pid, else the first `reapd run` found in /proc. */
+function ownMemoryTarget(pidOption: string | undefined): { pid: number; how: string } | undefined {
+  if (pidOption !== undefined) return { pid: Number(pidOption), how: '--pid' };
+  const found = findReapdDaemons();
+  const first = found[0];
+  if (first === undefined) return undefined;
+  return { pid: first, how: found.length > 1 ? `found in /proc; others: ${found.slice(1).join(', ')}` : 'found in /proc' };
+}
+
 export function register(program: Command): void {
   program
     .command('doctor')
-    .description('Probe the kernel features reapd uses (PSI, cgroups, pidfds, process_mrelease, capabilities) and say what each means')
+    .description('Probe the kernel features reapd uses (PSI, cgroups, pidfds, process_mrelease, capabilities), say what each means, and what keeps reapd resident')
     .option('--json', 'print the probe result as JSON')
-    .action((opts: { json?: boolean }) => {
+    .option('--pid <pid>', 'report the own-memory protection of this reapd daemon (default: the one running, else this process)')
+    .action((opts: { json?: boolean; pid?: string }) => {
+      if (opts.pid !== undefined && !/^[1-9]\d*$/.test(opts.pid)) throw new CliError(`--pid must be a process id, not ${JSON.stringify(opts.pid)}`, EXIT.USAGE);
+      if (opts.pid !== undefined && !existsSync(`/proc/${opts.pid}/status`)) throw new CliError(`--pid ${opts.pid}: no such process`, EXIT.USAGE);
       const caps = probeCapabilities();
-      process.stdout.write(opts.json ? `${JSON.stringify(caps, null, 2)}\n` : formatDoctor(caps));
+      const own = describeOwnMemory(ownMemoryTarget(opts.pid));
+      process.stdout.write(opts.json ? `${JSON.stringify({ ...caps, ownMemory: own }, null, 2)}\n` : `${formatDoctor(caps)}${formatOwnMemory(own)}`);
     });
 }

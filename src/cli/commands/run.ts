@@ -65,7 +65,14 @@ export function register(program: Command): void {
     let nodeFlags: string | undefined;
     if (config.daemon.selfProtect) {
       const { reexecWithNodeFlags } = await import('../../kernel/self/node-flags.js');
-      nodeFlags = reexecWithNodeFlags().reason;
+      // Into its own memory cgroup first (when configured), so the re-executed image's
+      // memory is charged there: a move alone leaves the pages so far with the old group.
+      let moved: string | undefined;
+      if (config.daemon.selfCgroup) {
+        const { enterHomeBeforeReexec } = await import('../../daemon/self-memory.js');
+        moved = enterHomeBeforeReexec();
+      }
+      nodeFlags = reexecWithNodeFlags(undefined, undefined, moved).reason;
     }
     // Loaded on demand: the daemon's modules (kill thread, triggers) matter only to `run`.
     const { runDaemon } = await import('../../daemon/run.js');

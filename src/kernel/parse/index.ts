@@ -11,3 +11,4 @@ export * from './mountinfo.js';
 export { decodeText } from './bytes.js';
 export * from './vmstat.js';
 export * from './zram.js';
+export * from './self-memory.js';

@@ -58,11 +58,14 @@ export type ReexecOutcome = { reexeced: false; reason: string; missing: string[]
 export function reexecWithNodeFlags(
   wanted: readonly string[] = recommendedNodeFlags(),
   exec: typeof execve = execve,
+  /** Re-execute even when no flag is missing, for this reason (a move to another memory cgroup). */
+  force?: string,
 ): ReexecOutcome {
   const missing = missingNodeFlags(wanted);
-  if (missing.length === 0) return { reexeced: false, reason: 'the recommended Node flags are in effect', missing };
-  if (process.env[REEXEC_OPT_OUT] === '0') return { reexeced: false, reason: `${REEXEC_OPT_OUT}=0: running without ${missing.join(' ')}`, missing };
-  if (process.env[REEXEC_MARKER]) return { reexeced: false, reason: `already re-executed; Node still lacks ${missing.join(' ')}`, missing };
+  if (missing.length === 0 && force === undefined) return { reexeced: false, reason: 'the recommended Node flags are in effect', missing };
+  const lacking = missing.length > 0 ? `running without ${missing.join(' ')}` : `not re-executed (${force ?? ''})`;
+  if (process.env[REEXEC_OPT_OUT] === '0') return { reexeced: false, reason: `${REEXEC_OPT_OUT}=0: ${lacking}`, missing };
+  if (process.env[REEXEC_MARKER]) return { reexeced: false, reason: `already re-executed; ${missing.length > 0 ? `Node still lacks ${missing.join(' ')}` : 'the recommended Node flags are in effect'}`, missing };
   const script = process.argv[1];
   if (!script) return { reexeced: false, reason: 'no script path in process.argv', missing };
   const argv = [process.execPath, ...missing, ...process.execArgv, script, ...process.argv.slice(2)];

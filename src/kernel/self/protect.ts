@@ -3,14 +3,16 @@
 // human warning naming the capability or unit setting that fixes it) / skipped, so the
 // daemon logs one line per step and `reapd doctor` can show the same report.
 //   1. own oom_score_adj to -1000 (needs CAP_SYS_RESOURCE; systemd: OOMScoreAdjust=-1000);
-//   2. mlock the FILE-BACKED mappings from /proc/self/maps — the code the kernel would
-//      otherwise drop and refault under pressure. Never mlockall: V8 aborts when
+//   2. lock the FILE-BACKED mappings from /proc/self/maps — the code the kernel would
+//      otherwise drop and refault under pressure — with mlock2(MLOCK_ONFAULT), so only
+//      the pages reapd touches (its warm-up touches the kill path) are resident and
+//      locked, falling back to mlock. Never mlockall: V8 aborts when
 //      MADV_DONTNEED fails on locked heap pages (§5.1, exit 133);
 //   3. real-time scheduling for the kill path's thread (and optionally the main thread),
 //      always with SCHED_RESET_ON_FORK so children never inherit it (§5.3).
 // Node flags for a small heap live in node-flags.ts.
 import { readFileSync, writeFileSync } from 'node:fs';
-import { errorCode, mlock, schedGetscheduler, schedSetscheduler, SCHED_FIFO, SCHED_RESET_ON_FORK, SCHED_RR } from '../sys/index.js';
+import { errorCode, isSyscallError, mlock, mlock2, MLOCK_ONFAULT, schedGetscheduler, schedSetscheduler, SCHED_FIFO, SCHED_RESET_ON_FORK, SCHED_RR } from '../sys/index.js';
 import { OOM_SCORE_ADJ_MIN } from '../../model/limits.js';
 
 export type StepName = 'oom-score-adj' | 'mlock-code' | 'realtime-main' | 'realtime-kill-thread';
@@ -115,15 +117,35 @@ export function lockableMappings(maps: readonly Mapping[]): Mapping[] {
   );
 }
 
-/** Step 2: mlock every file-backed mapping of this process. */
+/**
+ * Lock one mapping: mlock2(MLOCK_ONFAULT) where the kernel and libc have it (only the
+ * touched pages become resident and locked), else plain mlock (faults the whole mapping
+ * in). Returns the mode that worked.
+ */
+function lockMapping(m: Mapping, preferOnFault: boolean): 'onfault' | 'mlock' {
+  if (preferOnFault) {
+    try {
+      mlock2(m.start, m.end - m.start, MLOCK_ONFAULT);
+      return 'onfault';
+    } catch (e) {
+      // ENOSYS: no mlock2 in this libc; EINVAL: a kernel older than 4.4 knows no flags.
+      if (!isSyscallError(e, 'ENOSYS', 'EINVAL')) throw e;
+    }
+  }
+  mlock(m.start, m.end - m.start);
+  return 'mlock';
+}
+
+/** Step 2: lock every file-backed mapping of this process (on fault where possible). */
 export function lockFileBackedMappings(mapsPath = '/proc/self/maps'): ProtectionStep {
   const candidates = lockableMappings(parseMaps(readFileSync(mapsPath, 'utf8')));
   let lockedBytes = 0n;
   let locked = 0;
+  let onFault = true;
   const failures = new Map<string, number>();
   for (const m of candidates) {
     try {
-      mlock(m.start, m.end - m.start);
+      if (lockMapping(m, onFault) === 'mlock') onFault = false;
       lockedBytes += m.end - m.start;
       locked++;
     } catch (e) {
@@ -132,8 +154,10 @@ export function lockFileBackedMappings(mapsPath = '/proc/self/maps'): Protection
     }
   }
   const lockedMiB = Math.round(Number(lockedBytes) / 1048576 * 10) / 10;
-  const details = { mappings: candidates.length, locked, lockedMiB, failures: Object.fromEntries(failures) };
-  const summary = `locked ${locked} of ${candidates.length} file-backed mappings (${lockedMiB} MiB)`;
+  const mode = onFault ? 'onfault' : 'mlock';
+  const details = { mappings: candidates.length, locked, lockedMiB, mode, failures: Object.fromEntries(failures) };
+  const how = onFault ? 'mlock2(MLOCK_ONFAULT): the pages touched are locked as they fault in' : 'mlock: faulted in whole (no MLOCK_ONFAULT here)';
+  const summary = `locked ${locked} of ${candidates.length} file-backed mappings (${lockedMiB} MiB mapped) with ${how}`;
   if (failures.size === 0) return { step: 'mlock-code', status: 'done', message: summary, details };
   const errno = [...failures.keys()][0] ?? 'EIO';
   return {

@@ -26,6 +26,8 @@ const TEXT_PARSERS: Array<[string, (t: string) => unknown]> = [
   ['cgroup.procs', parse.parseCgroupProcs],
   ['mountinfo', parse.parseMountinfo],
   ['name unescape', parse.unescapeProcName],
+  ['stat faults', parse.parseStatFaults],
+  ['smaps file pages', parse.parseSmapsFilePages],
 ];
 
 const BYTE_PARSERS: Array<[string, (b: Uint8Array, n: number) => unknown]> = [
