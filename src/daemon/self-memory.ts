@@ -4,8 +4,7 @@
 // 2. at start: log one line per step (own-cgroup, no-swap, memory-min) with what is in
 //    place, what is missing and why;
 // 3. after the warm-up: raise memory.min to cover the working set measured then, and log
-//    how much of the code is resident and locked (issue 18: the kill path's pages, touched
-//    by the warm-up, are locked by MLOCK_ONFAULT);
+//    how much of the code is resident in locked mappings (issue 18 item 1);
 // 4. at events and polls (no wakeup of its own): warn when VmSwap grows;
 // 5. at a clean stop: move back and remove a group it made.
 import { enterOwnCgroup, HOME_ENV, homeEnv, leaveOwnCgroup, type CgroupHome } from '../kernel/self/cgroup-home.js';

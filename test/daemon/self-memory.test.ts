@@ -63,7 +63,6 @@ test('reapd run on cgroup v1: a memcg of its own, swappiness 0, what v1 cannot g
     assert.ok(report.missing.some((s) => /no memory\.min/.test(s)), report.missing.join('; '));
     assert.equal(report.memory?.vmSwapKiB, 0);
     assert.ok((report.memory?.filePages?.lockedMappings ?? 0) > 5, 'its code mappings are locked');
-    assert.ok((report.memory?.filePages?.onFaultMappings ?? 0) > 5, 'on fault');
     const stopped = await reapd.stop();
     assert.equal(stopped.code, 0, reapd.stderr);
     assert.equal(existsSync(dir), false, 'the group it made is gone after a clean stop');

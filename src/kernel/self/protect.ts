@@ -4,9 +4,9 @@
 // daemon logs one line per step and `reapd doctor` can show the same report.
 //   1. own oom_score_adj to -1000 (needs CAP_SYS_RESOURCE; systemd: OOMScoreAdjust=-1000);
 //   2. lock the FILE-BACKED mappings from /proc/self/maps — the code the kernel would
-//      otherwise drop and refault under pressure — with mlock2(MLOCK_ONFAULT), so only
-//      the pages reapd touches (its warm-up touches the kill path) are resident and
-//      locked, falling back to mlock. Never mlockall: V8 aborts when
+//      otherwise drop and refault under pressure — with mlock, or with lockOnFault
+//      mlock2(MLOCK_ONFAULT), so only the pages reapd touches are resident and locked
+//      (falling back to mlock). Never mlockall: V8 aborts when
 //      MADV_DONTNEED fails on locked heap pages (§5.1, exit 133);
 //   3. real-time scheduling for the kill path's thread (and optionally the main thread),
 //      always with SCHED_RESET_ON_FORK so children never inherit it (§5.3).
@@ -48,6 +48,13 @@ export interface SelfProtectOptions {
   oomScoreAdj?: number | false;
   /** Lock file-backed mappings. Default true. */
   lockCode?: boolean;
+  /**
+   * Lock with mlock2(MLOCK_ONFAULT): only the pages touched become resident and locked
+   * (issue 18: ~50 MiB less RSS). Default false, plain mlock: measured on the swapping
+   * guest, an event still faulted 1–2 code pages the warm-up had not touched (major
+   * faults on the kill path, docs/performance.md), which a fully locked binary never does.
+   */
+  lockOnFault?: boolean;
   /** Real-time priority for the calling (main) thread. Default false: only the kill thread. */
   realtimeMainThread?: RealtimeOptions | false;
   /** For tests: where to read mappings (default /proc/self/maps). */
@@ -136,12 +143,12 @@ function lockMapping(m: Mapping, preferOnFault: boolean): 'onfault' | 'mlock' {
   return 'mlock';
 }
 
-/** Step 2: lock every file-backed mapping of this process (on fault where possible). */
-export function lockFileBackedMappings(mapsPath = '/proc/self/maps'): ProtectionStep {
+/** Step 2: lock every file-backed mapping of this process (on fault when asked and possible). */
+export function lockFileBackedMappings(mapsPath = '/proc/self/maps', preferOnFault = false): ProtectionStep {
   const candidates = lockableMappings(parseMaps(readFileSync(mapsPath, 'utf8')));
   let lockedBytes = 0n;
   let locked = 0;
-  let onFault = true;
+  let onFault = preferOnFault;
   const failures = new Map<string, number>();
   for (const m of candidates) {
     try {
@@ -156,7 +163,8 @@ export function lockFileBackedMappings(mapsPath = '/proc/self/maps'): Protection
   const lockedMiB = Math.round(Number(lockedBytes) / 1048576 * 10) / 10;
   const mode = onFault ? 'onfault' : 'mlock';
   const details = { mappings: candidates.length, locked, lockedMiB, mode, failures: Object.fromEntries(failures) };
-  const how = onFault ? 'mlock2(MLOCK_ONFAULT): the pages touched are locked as they fault in' : 'mlock: faulted in whole (no MLOCK_ONFAULT here)';
+  const how = onFault ? 'mlock2(MLOCK_ONFAULT): the pages touched are locked as they fault in'
+    : preferOnFault ? 'mlock: faulted in whole (no MLOCK_ONFAULT here)' : 'mlock: faulted in whole';
   const summary = `locked ${locked} of ${candidates.length} file-backed mappings (${lockedMiB} MiB mapped) with ${how}`;
   if (failures.size === 0) return { step: 'mlock-code', status: 'done', message: summary, details };
   const errno = [...failures.keys()][0] ?? 'EIO';
@@ -205,7 +213,7 @@ export function protectSelf(options: SelfProtectOptions = {}): SelfProtectionRep
   if (options.oomScoreAdj === false) steps.push({ step: 'oom-score-adj', status: 'skipped', message: 'disabled by configuration' });
   else steps.push(setOwnOomScoreAdj(options.oomScoreAdj ?? OOM_SCORE_ADJ_MIN));
   if (options.lockCode === false) steps.push({ step: 'mlock-code', status: 'skipped', message: 'disabled by configuration' });
-  else steps.push(lockFileBackedMappings(options.mapsPath));
+  else steps.push(lockFileBackedMappings(options.mapsPath, options.lockOnFault ?? false));
   if (options.realtimeMainThread) steps.push(setThreadRealtime(options.realtimeMainThread, 'realtime-main'));
   return { steps, warnings: steps.flatMap((s) => (s.warning ? [s.warning] : [])) };
 }

@@ -22,7 +22,10 @@ function threadPolicies(): Record<string, number> {
 }
 
 const rssBeforeKiB = statusKiB('VmRSS');
-const report = protectSelf(process.argv[2] === 'rt' ? { realtimeMainThread: { policy: 'rr', priority: 1 } } : {});
+const report = protectSelf({
+  ...(process.argv[2] === 'rt' ? { realtimeMainThread: { policy: 'rr', priority: 1 } } : {}),
+  ...(process.argv.includes('onfault') ? { lockOnFault: true } : {}),
+});
 const lockedKiB = statusKiB('VmLck');
 const rssAfterKiB = statusKiB('VmRSS');
 // Heap churn: 64 MB of Buffers and a million objects, then GC-driven decommit.
