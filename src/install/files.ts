@@ -1,6 +1,6 @@
 // What `reapd install` puts where, and what `reapd uninstall` takes away: the systemd
 // unit (ExecStart rewritten to this installation's node and entry point), the default
-// configuration (never over an existing one), and the man pages. Every path sits under
+// configuration (never over an existing one), the D-Bus policy and the man pages. Every path sits under
 // `root` ("/" for the real system, a scratch directory for packagers and tests).
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -14,6 +14,8 @@ const ENTRY_POINT = join(PACKAGE_ROOT, 'dist', 'src', 'cli', 'main.js');
 export const UNIT_PATH = 'etc/systemd/system/reapd.service';
 export const CONFIG_PATH = 'etc/reapd/reapd.toml';
 const MAN_DIR = 'usr/local/share/man';
+/** The administrator's D-Bus policy directory (dbus-daemon also reads /usr/share/dbus-1/system.d, which belongs to packages). */
+export const DBUS_POLICY_PATH = 'etc/dbus-1/system.d/io.reapd.Daemon1.conf';
 
 export interface InstallFile {
   /** relative to the root */
@@ -35,6 +37,8 @@ export function installFiles(): InstallFile[] {
   return [
     { path: UNIT_PATH, content: unitText(), userEdits: false },
     { path: CONFIG_PATH, content: readFileSync(join(PACKAGE_ROOT, 'config', 'default.toml'), 'utf8'), userEdits: true },
+    // Lets the daemon own io.reapd.Daemon1 on the system bus (docs/notifications.md).
+    { path: DBUS_POLICY_PATH, content: readFileSync(join(PACKAGE_ROOT, 'contrib', 'dbus', 'io.reapd.Daemon1.conf'), 'utf8'), userEdits: false },
     ...manPages().map((f) => ({ path: `${MAN_DIR}/man${f.page.section}/${f.file}`, content: renderManPageFile(f), userEdits: false })),
   ];
 }

@@ -1,7 +1,7 @@
 // `reapd install` / `reapd uninstall` into a scratch root: the unit (ExecStart naming this
 // node and this entry point, accepted by systemd-analyze verify), the default
 // configuration (an edited one is never overwritten, and survives uninstall unless
-// --purge), the man pages; --dry-run writes nothing.
+// --purge), the D-Bus policy, the man pages; --dry-run writes nothing.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -14,6 +14,7 @@ const UNIT = 'etc/systemd/system/reapd.service';
 const CONF = 'etc/reapd/reapd.toml';
 const MAN8 = 'usr/local/share/man/man8/reapd.8';
 const MAN5 = 'usr/local/share/man/man5/reapd.toml.5';
+const DBUS = 'etc/dbus-1/system.d/io.reapd.Daemon1.conf';
 
 function reapd(...args: string[]): { status: number | null; stdout: string; stderr: string } {
   return spawnSync(process.execPath, [REAPD_BIN, ...args], { encoding: 'utf8' });
@@ -32,7 +33,8 @@ test('install writes the unit, the default config and both man pages', () => {
   withRoot((root) => {
     const r = reapd('install', '--root', root);
     assert.equal(r.status, 0, r.stderr);
-    for (const f of [UNIT, CONF, MAN8, MAN5]) assert.ok(existsSync(join(root, f)), f);
+    for (const f of [UNIT, CONF, MAN8, MAN5, DBUS]) assert.ok(existsSync(join(root, f)), f);
+    assert.equal(readFileSync(join(root, DBUS), 'utf8'), readFileSync(join(REPO_ROOT, 'contrib', 'dbus', 'io.reapd.Daemon1.conf'), 'utf8'));
     const unit = readFileSync(join(root, UNIT), 'utf8');
     assert.match(unit, new RegExp(`^ExecStart=${process.execPath} ${REAPD_BIN} run --config /etc/reapd/reapd.toml$`, 'm'));
     assert.equal(readFileSync(join(root, CONF), 'utf8'), readFileSync(join(REPO_ROOT, 'config', 'default.toml'), 'utf8'));
@@ -64,7 +66,7 @@ test('an edited configuration is kept by install and by uninstall, removed by un
     assert.equal(readFileSync(conf, 'utf8'), '# mine\n');
     const un = reapd('uninstall', '--root', root);
     assert.equal(un.status, 0);
-    for (const f of [UNIT, MAN8, MAN5]) assert.ok(!existsSync(join(root, f)), `${f} removed`);
+    for (const f of [UNIT, MAN8, MAN5, DBUS]) assert.ok(!existsSync(join(root, f)), `${f} removed`);
     assert.equal(readFileSync(conf, 'utf8'), '# mine\n');
     assert.equal(reapd('uninstall', '--root', root, '--purge').status, 0);
     assert.ok(!existsSync(conf));
