@@ -12,6 +12,7 @@ const PACKAGE_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const ENTRY_POINT = join(PACKAGE_ROOT, 'dist', 'src', 'cli', 'main.js');
 
 export const UNIT_PATH = 'etc/systemd/system/reapd.service';
+export const SLICE_PATH = 'etc/systemd/system/reapd.slice';
 export const CONFIG_PATH = 'etc/reapd/reapd.toml';
 const MAN_DIR = 'usr/local/share/man';
 /** The administrator's D-Bus policy directory (dbus-daemon also reads /usr/share/dbus-1/system.d, which belongs to packages). */
@@ -36,6 +37,7 @@ export function unitText(node = process.execPath, entry = ENTRY_POINT): string {
 export function installFiles(): InstallFile[] {
   return [
     { path: UNIT_PATH, content: unitText(), userEdits: false },
+    { path: SLICE_PATH, content: readFileSync(join(PACKAGE_ROOT, 'contrib', 'systemd', 'reapd.slice'), 'utf8'), userEdits: false },
     { path: CONFIG_PATH, content: readFileSync(join(PACKAGE_ROOT, 'config', 'default.toml'), 'utf8'), userEdits: true },
     // Lets the daemon own io.reapd.Daemon1 on the system bus (docs/notifications.md).
     { path: DBUS_POLICY_PATH, content: readFileSync(join(PACKAGE_ROOT, 'contrib', 'dbus', 'io.reapd.Daemon1.conf'), 'utf8'), userEdits: false },

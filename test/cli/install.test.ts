@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { REAPD_BIN, REPO_ROOT } from '../helpers/paths.js';
 
 const UNIT = 'etc/systemd/system/reapd.service';
+const SLICE = 'etc/systemd/system/reapd.slice';
 const CONF = 'etc/reapd/reapd.toml';
 const MAN8 = 'usr/local/share/man/man8/reapd.8';
 const MAN5 = 'usr/local/share/man/man5/reapd.toml.5';
@@ -33,7 +34,7 @@ test('install writes the unit, the default config and both man pages', () => {
   withRoot((root) => {
     const r = reapd('install', '--root', root);
     assert.equal(r.status, 0, r.stderr);
-    for (const f of [UNIT, CONF, MAN8, MAN5, DBUS]) assert.ok(existsSync(join(root, f)), f);
+    for (const f of [UNIT, SLICE, CONF, MAN8, MAN5, DBUS]) assert.ok(existsSync(join(root, f)), f);
     assert.equal(readFileSync(join(root, DBUS), 'utf8'), readFileSync(join(REPO_ROOT, 'contrib', 'dbus', 'io.reapd.Daemon1.conf'), 'utf8'));
     const unit = readFileSync(join(root, UNIT), 'utf8');
     assert.match(unit, new RegExp(`^ExecStart=${process.execPath} ${REAPD_BIN} run --config /etc/reapd/reapd.toml$`, 'm'));
@@ -49,7 +50,7 @@ test('systemd-analyze verify accepts the installed unit', (t) => {
   }
   withRoot((root) => {
     assert.equal(reapd('install', '--root', root).status, 0);
-    const v = spawnSync('systemd-analyze', ['verify', '--man=no', join(root, UNIT)], { encoding: 'utf8' });
+    const v = spawnSync('systemd-analyze', ['verify', '--man=no', join(root, UNIT), join(root, SLICE)], { encoding: 'utf8' });
     assert.equal(v.status, 0, v.stderr);
     assert.equal(v.stderr.trim(), '', 'no warnings');
   });
@@ -66,7 +67,7 @@ test('an edited configuration is kept by install and by uninstall, removed by un
     assert.equal(readFileSync(conf, 'utf8'), '# mine\n');
     const un = reapd('uninstall', '--root', root);
     assert.equal(un.status, 0);
-    for (const f of [UNIT, MAN8, MAN5, DBUS]) assert.ok(!existsSync(join(root, f)), `${f} removed`);
+    for (const f of [UNIT, SLICE, MAN8, MAN5, DBUS]) assert.ok(!existsSync(join(root, f)), `${f} removed`);
     assert.equal(readFileSync(conf, 'utf8'), '# mine\n');
     assert.equal(reapd('uninstall', '--root', root, '--purge').status, 0);
     assert.ok(!existsSync(conf));

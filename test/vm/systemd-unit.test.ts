@@ -46,6 +46,11 @@ describe('reapd.service under systemd (VM)', { skip }, () => {
     assert.ok(!has(CAP.SYS_ADMIN), 'no CAP_SYS_ADMIN');
   });
 
+  test('its own slice carries MemoryMin=, so the protection is not bounded by system.slice', () => {
+    assert.equal(r['cgroup'], '0::/reapd.slice/reapd.service');
+    assert.equal(r['memory_min_effective'], '0', 'reapd logged memory-min: partial (a parent bounds memory.min)');
+  });
+
   test('a real kill with reaping under the SystemCallFilter, before the kernel OOM killer, without a restart', () => {
     const record = JSON.parse(r['journal'] ?? '{}') as { name?: string; oomScoreAdj?: number; killed?: boolean; reaped?: boolean };
     assert.equal(record.name, 'python3');
