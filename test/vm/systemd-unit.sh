@@ -5,7 +5,11 @@
 # group with memory.max guards a hog at adj 900. Prints key=value lines for
 # test/vm/systemd-unit.test.ts; no timing is asserted (TCG), the ms figures are reported.
 set -u
-R=$PWD
+# Run the package from where an installed one lives, not from the checkout's path: the
+# unit's PrivateTmp= and ProtectHome= hide /tmp and /home from the service, and a CI
+# clone may sit in either.
+mkdir -p /opt/reapd && mount --bind "$PWD" /opt/reapd || { echo "bind=failed"; exit 11; }
+R=/opt/reapd
 say() { echo "$1=$2"; }
 node $R/dist/src/cli/main.js install >/dev/null || { say install failed; exit 10; }
 CG=/sys/fs/cgroup/reapd-vm-unit
