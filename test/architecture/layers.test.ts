@@ -22,7 +22,8 @@ const MAY_IMPORT: Record<string, readonly string[]> = {
   daemon: ['model', 'policy', 'engine', 'kernel', 'journal', 'config', 'control'],
   manpage: [],
   install: ['manpage'],
-  cli: ['model', 'policy', 'engine', 'kernel', 'journal', 'config', 'control', 'sim', 'daemon', 'install', 'manpage'],
+  notify: ['model', 'daemon'],
+  cli: ['model', 'policy', 'engine', 'kernel', 'journal', 'config', 'control', 'sim', 'daemon', 'install', 'manpage', 'notify'],
 };
 
 function sourceFiles(dir: string, out: string[] = []): string[] {
