@@ -12,6 +12,8 @@ const PACKAGE_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const ENTRY_POINT = join(PACKAGE_ROOT, 'dist', 'src', 'cli', 'main.js');
 
 export const UNIT_PATH = 'etc/systemd/system/reapd.service';
+/** The administrator's user units (beside etc/systemd/system; /usr/lib/systemd/user belongs to packages). */
+export const NOTIFY_UNIT_PATH = 'etc/systemd/user/reapd-notify.service';
 export const SLICE_PATH = 'etc/systemd/system/reapd.slice';
 export const CONFIG_PATH = 'etc/reapd/reapd.toml';
 const MAN_DIR = 'usr/local/share/man';
@@ -26,17 +28,18 @@ export interface InstallFile {
   userEdits: boolean;
 }
 
-/** The unit's ExecStart names this node binary and this package's entry point. */
-export function unitText(node = process.execPath, entry = ENTRY_POINT): string {
-  const template = readFileSync(join(PACKAGE_ROOT, 'contrib', 'systemd', 'reapd.service'), 'utf8');
-  const line = /^ExecStart=\S+ run /m;
-  if (!line.test(template)) throw new Error('contrib/systemd/reapd.service has no "ExecStart=… run" line');
-  return template.replace(line, `ExecStart=${node} ${entry} run `);
+/** A unit's ExecStart ("ExecStart=/usr/local/bin/reapd COMMAND…") names this node binary and this package's entry point. */
+export function unitText(node = process.execPath, entry = ENTRY_POINT, unit = 'reapd.service', command = 'run'): string {
+  const template = readFileSync(join(PACKAGE_ROOT, 'contrib', 'systemd', unit), 'utf8');
+  const line = new RegExp(`^ExecStart=\\S+ ${command}\\b`, 'm');
+  if (!line.test(template)) throw new Error(`contrib/systemd/${unit} has no "ExecStart=… ${command}" line`);
+  return template.replace(line, `ExecStart=${node} ${entry} ${command}`);
 }
 
 export function installFiles(): InstallFile[] {
   return [
     { path: UNIT_PATH, content: unitText(), userEdits: false },
+    { path: NOTIFY_UNIT_PATH, content: unitText(undefined, undefined, 'reapd-notify.service', 'notify'), userEdits: false },
     { path: SLICE_PATH, content: readFileSync(join(PACKAGE_ROOT, 'contrib', 'systemd', 'reapd.slice'), 'utf8'), userEdits: false },
     { path: CONFIG_PATH, content: readFileSync(join(PACKAGE_ROOT, 'config', 'default.toml'), 'utf8'), userEdits: true },
     // Lets the daemon own io.reapd.Daemon1 on the system bus (docs/notifications.md).

@@ -1,5 +1,6 @@
-// `reapd install` / `reapd uninstall`: the systemd unit, /etc/reapd/reapd.toml (never over
-// an edited one) and the man pages, for an `npm install -g reapd` (docs/install.md).
+// `reapd install` / `reapd uninstall`: the systemd units (reapd, and reapd-notify for user
+// sessions), /etc/reapd/reapd.toml (never over an edited one), the D-Bus policy and the man
+// pages, for an `npm install -g reapd` (docs/install.md).
 import type { Command } from 'commander';
 import { install, uninstall, type Step } from '../../install/files.js';
 import { CliError, EXIT } from '../exit-codes.js';
@@ -21,13 +22,14 @@ function guard(fn: () => Step[]): Step[] {
 export function register(program: Command): void {
   program
     .command('install')
-    .description('Install the systemd unit, the default configuration (never over an edited one) and the man pages')
+    .description('Install the systemd units (the daemon, and reapd notify for user sessions), the D-Bus policy, the default configuration (never over an edited one) and the man pages')
     .option('--root <dir>', 'install under this directory instead of / (packaging, tests)', '/')
     .option('--dry-run', 'say what would be written, write nothing')
     .action((opts: { root: string; dryRun?: boolean }) => {
       print(guard(() => install(opts.root, opts.dryRun === true)), opts.dryRun === true);
       if (opts.root === '/' && !opts.dryRun) {
         process.stdout.write('next: systemctl daemon-reload && systemctl enable --now reapd\n');
+        process.stdout.write('desktop notifications, as each user: systemctl --user enable --now reapd-notify\n');
       }
     });
   program
