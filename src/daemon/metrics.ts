@@ -43,6 +43,7 @@ export class DaemonMetrics {
   private readonly decisions: Counter<'domain' | 'policy' | 'outcome'>;
   private readonly scanSeconds: Histogram<'domain'>;
   private readonly journalFailures: Counter;
+  private readonly watchdogActions: Counter<'domain'>;
   /** Other parts (hooks, warnings) register their metrics here. */
   readonly extra: { warnings: Counter<'domain'>; hookRuns: Counter<'hook' | 'result'> };
 
@@ -56,6 +57,7 @@ export class DaemonMetrics {
     this.reapSeconds = new Histogram({ name: 'reapd_reap_seconds', help: 'Time process_mrelease took.', labelNames: ['domain'], buckets: SIGNAL_BUCKETS, registers: r });
     this.decisions = new Counter({ name: 'reapd_decisions_total', help: 'Policy decisions, by outcome (victims, nobody).', labelNames: ['domain', 'policy', 'outcome'], registers: r });
     this.scanSeconds = new Histogram({ name: 'reapd_scan_seconds', help: 'Time of the process scan behind each decision.', labelNames: ['domain'], buckets: SCAN_BUCKETS, registers: r });
+    this.watchdogActions = new Counter({ name: 'reapd_watchdog_actions_total', help: 'Times the watchdog thread killed while the main loop was stalled (its kills are in reapd_kills_total too).', labelNames: ['domain'], registers: r });
     this.journalFailures = new Counter({ name: 'reapd_journal_failures_total', help: 'Kill records the journal could not write.', registers: r });
     this.extra = {
       warnings: new Counter({ name: 'reapd_warnings_total', help: 'Warnings before a kill (the warning stage).', labelNames: ['domain'], registers: r }),
@@ -128,6 +130,7 @@ export class DaemonMetrics {
       if (scanMs !== undefined) this.scanSeconds.observe({ domain }, scanMs / 1000);
     },
     warning: (w) => this.extra.warnings.inc({ domain: w.domain }),
+    watchdog: (domain) => this.watchdogActions.inc({ domain }),
     kill: (domain, k, eventToSignalMs) => {
       const outcome = k.dryRun ? 'dry_run' : k.killed === false ? 'failed' : 'killed';
       this.kills.inc({ domain, policy: k.policy, reason: k.reason, outcome });

@@ -22,6 +22,11 @@ export interface KillObserver {
   warning?(w: WarningRecord): void;
   /** The warning stage's reading of the domain: "ok" (above warn_headroom) or "warning". */
   level?(domain: string, level: 'ok' | 'warning'): void;
+  /**
+   * The watchdog thread acted while the main loop was stalled (watchdog/domain-watchdogs.ts),
+   * told once the loop runs again; each of its records also goes to kill() just before.
+   */
+  watchdog?(domain: string, records: readonly KillRecord[], silentMs: number): void;
 }
 
 /** One observer standing for many; each call guarded, a failing observer logged once. */
@@ -44,5 +49,6 @@ export function fanOut(observers: readonly KillObserver[], log: Log): KillObserv
     kill: (domain, record, ms) => each((o) => o.kill?.(domain, record, ms)),
     warning: (w) => each((o) => o.warning?.(w)),
     level: (domain, level) => each((o) => o.level?.(domain, level)),
+    watchdog: (domain, records, silentMs) => each((o) => o.watchdog?.(domain, records, silentMs)),
   };
 }

@@ -116,7 +116,7 @@ function services(o: RunOptions, logger: Logger, started: Started, telling: Tell
     formatKill: formatKillLine,
     reloadConfig: () => readConfigOffThread(o.configPath, o.flags),
     openControl: (path, daemon) => openControl(logger, daemon, path),
-    startWatchdog: (cfg, journal) => startWatchdog(cfg, { logger, journal, formatKill: formatKillLine }),
+    startWatchdog: (cfg, journal) => startWatchdog(cfg, { logger, journal, formatKill: formatKillLine, observer: telling.observer }),
     ...(started.own ? { afterEvent: () => started.own?.check() } : {}),
     pageFaults: () => {
       const u = process.resourceUsage();

@@ -1,11 +1,13 @@
 // One watchdog thread per domain (watchdog.ts, the triggers developer's): configured from
 // the domain, restarted when a reload changes it, and what it did while the main loop was
-// stalled is journalled and logged here once the main loop runs again.
+// stalled is journalled, logged and told (metrics, post_kill hooks, D-Bus: the daemon's
+// KillObserver) here once the main loop runs again.
 import type { JournalPort } from '../../engine/ports.js';
 import { killRecordFrom } from '../../engine/record.js';
 import type { KillRecord } from '../../model/kill-record.js';
 import type { Config, DomainConfig } from '../../config/types.js';
 import type { Logger } from '../logger.js';
+import type { KillObserver } from '../observer.js';
 import { Watchdog, type WatchdogAction, type WatchdogDomainOptions } from './watchdog.js';
 
 export interface WatchdogHandle {
@@ -29,6 +31,8 @@ export interface WatchdogGlueDeps {
   logger: Logger;
   journal: JournalPort;
   formatKill(record: KillRecord): string;
+  /** Hears each kill record (no event -> SIGKILL time: the watchdog's trigger is its own) and the action. */
+  observer?: KillObserver;
 }
 
 /**
@@ -57,10 +61,13 @@ export async function startWatchdog(config: Config, deps: WatchdogGlueDeps): Pro
     log: (level, event, message, fields) => deps.logger.log(level, event, message, fields),
     onAction: (action) => {
       const log = deps.logger.forDomain(action.domain);
-      for (const record of watchdogRecords(action, action.domain)) {
+      const records = watchdogRecords(action, action.domain);
+      for (const record of records) {
         deps.journal.append(record);
         log.warn('kill', `watchdog: ${deps.formatKill(record)}`, { ...record, source: 'watchdog' });
+        deps.observer?.kill?.(action.domain, record, undefined);
       }
+      deps.observer?.watchdog?.(action.domain, records, action.silentMs);
     },
   });
   deps.logger.info('watchdog-started',
