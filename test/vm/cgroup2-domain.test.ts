@@ -4,13 +4,15 @@
 // four policies with hold_back (the policy's victim dies, the blocked grower completes,
 // memory.events oom_kill stays 0, reapd runs at oom_score_adj -1000 and restores
 // memory.high on exit). The zram guest also shows a privileged 500 ms PSI trigger driving
-// a reclaim and a whole-machine domain; both show `reapd doctor` on the 6.12 kernel.
-// Guest programs: test/vm/guest/*.ts. Two boots, 3 and 5 checks (one reapd start for the
+// a reclaim and a whole-machine domain; both show `reapd doctor` on the 6.12 kernel. The
+// no-swap guest also runs issue 14's scope check (test/vm/scopes.ts) in the same boot.
+// Guest programs: test/vm/guest/*.ts. Two boots, 4 and 5 checks (one reapd start for the
 // four policies: a start costs ~20 s under TCG).
 import { before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { hogBinary } from '../helpers/hog.js';
 import { checkJson, checkResult, runInVm, vmUnavailable, type VmBoot, type VmCheck } from './harness.js';
+import { assertScopes, SCOPES_CHECK } from './scopes.js';
 
 const skip = vmUnavailable();
 const POLICIES = ['simple-lmk', 'lowmemorykiller', 'lmkd', 'oom-score'] as const;
@@ -44,7 +46,7 @@ function checks(zram: boolean): VmCheck[] {
     ...(zram ? [
       { name: 'psi', script: 'node dist/test/vm/guest/psi-scenario.js', timeoutS: 300 },
       { name: 'machine', script: 'node dist/test/vm/guest/machine-scenario.js', timeoutS: 300 },
-    ] : []),
+    ] : [SCOPES_CHECK]),
   ];
 }
 
@@ -101,6 +103,7 @@ describe('cgroup2 memory domain, no swap', { skip }, () => {
     boot = await runInVm(checks(false), { zram: 0 });
   });
   assertScenarios(() => boot, false);
+  assertScopes(() => boot);
 });
 
 describe('cgroup2 memory domain, zram swap', { skip }, () => {
