@@ -23,6 +23,7 @@ export interface ConfigFlags extends ParamText {
   scopeRoot?: string;
   killUnit?: string;
   dbus?: string;
+  reportInterval?: string;
 }
 
 const DAEMON_FLAGS: ReadonlyArray<[keyof ConfigFlags, string, string]> = [
@@ -33,6 +34,7 @@ const DAEMON_FLAGS: ReadonlyArray<[keyof ConfigFlags, string, string]> = [
   ['socket', 'socket', '--socket'],
   ['metrics', 'metrics', '--metrics'],
   ['dbus', 'dbus', '--dbus'],
+  ['reportInterval', 'report_interval', '--report-interval'],
 ];
 
 const DOMAIN_FLAGS: ReadonlyArray<[keyof ConfigFlags, string, string]> = [

@@ -46,6 +46,7 @@ export const DAEMON_DEFAULTS: DaemonSettings = {
   watchdogMs: 2000,
   metrics: null,
   dbus: 'system',
+  reportIntervalMs: 0,
 };
 
 export const DAEMON_KEYS: readonly KeySpec<DaemonSettings>[] = [
@@ -59,6 +60,7 @@ export const DAEMON_KEYS: readonly KeySpec<DaemonSettings>[] = [
   spec('watchdog_timeout', 'duration ("0" = off)', '"2s"', readDurationMs, (t, v) => (t.watchdogMs = v)),
   spec('metrics', 'address ("" = off)', '"" (off)', readListenAddress, (t, v) => (t.metrics = v)),
   spec('dbus', '"system", a bus address, or "" (off)', '"system"', readBusAddress, (t, v) => (t.dbus = v)),
+  spec('report_interval', 'duration ("0" = off)', '"0" (off)', readDurationMs, (t, v) => (t.reportIntervalMs = v)),
 ];
 
 /** The seed's defaults (src/kernel/kill/types.ts DEFAULT_CORE_CONFIG). */

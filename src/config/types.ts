@@ -55,6 +55,8 @@ export interface DaemonSettings {
   metrics: ListenAddress | null;
   /** D-Bus: "system", a bus address ("unix:path=…"), or null: off. */
   dbus: string | null;
+  /** A one-line memory report per domain in the log this often (earlyoom's -r); 0: never. */
+  reportIntervalMs: number;
 }
 
 /** The kill path's options (src/kernel/kill, seed 000's "help the victim die"). */

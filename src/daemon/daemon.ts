@@ -11,6 +11,7 @@ import { classifyDomain } from '../kernel/procfs/domain-kind.js';
 import type { Logger } from './logger.js';
 import type { DomainKind } from '../model/memory-view.js';
 import type { KillObserver } from './observer.js';
+import { MemoryReporter } from './report.js';
 
 /** The lmkd control socket as the daemon uses it (src/control/server.ts). */
 export interface ControlPort {
@@ -77,6 +78,8 @@ export class Daemon {
   private readonly journal: JournalPort = { append: (r) => this.journalFile.append(r) };
   private control: ControlPort | undefined;
   private watchdog: { stop(): Promise<void> } | undefined;
+  /** report_interval's log line (report.ts). */
+  private readonly reporter: MemoryReporter;
   private stopping: Promise<void> | undefined;
   private reloading: Promise<boolean> | undefined;
   /** A reload asked for while one runs: run once more after it, on the newest file. */
@@ -87,6 +90,7 @@ export class Daemon {
     private readonly s: DaemonServices,
   ) {
     this.journalFile = s.openJournal(config.daemon.journal);
+    this.reporter = new MemoryReporter({ domains: () => this.domainList, logger: s.logger });
   }
 
   get currentConfig(): Config {
@@ -147,6 +151,7 @@ export class Daemon {
         this.control = await this.s.openControl(this.config.daemon.socket, this);
       }
       await this.startWatchdogs();
+      this.reporter.set(this.config.daemon.reportIntervalMs);
     } catch (e) {
       await Promise.all([...this.domains.values()].map((d) => d.stop(0)));
       this.domains.clear();
@@ -219,6 +224,10 @@ export class Daemon {
     if (JSON.stringify(next.kill) !== JSON.stringify(prev.kill)) changes.push('[kill] changes take effect after a restart');
     if (JSON.stringify(next.hooks) !== JSON.stringify(prev.hooks)) changes.push('[hooks] changes take effect after a restart');
     if (dm.selfProtect !== prev.daemon.selfProtect) changes.push('self_protect changes take effect after a restart');
+    if (dm.reportIntervalMs !== prev.daemon.reportIntervalMs) {
+      this.reporter.set(dm.reportIntervalMs);
+      changes.push(`report_interval ${dm.reportIntervalMs > 0 ? `${dm.reportIntervalMs} ms` : 'off'}`);
+    }
     const wanted = new Set(next.domains.map((d) => d.name));
     for (const [name, domain] of this.domains) {
       if (wanted.has(name) && !fresh.has(name)) continue;
@@ -269,6 +278,7 @@ export class Daemon {
 
   private async doStop(): Promise<void> {
     await this.reloading?.catch(() => undefined);
+    this.reporter.stop();
     await this.stopWatchdogs();
     await Promise.all([...this.domains.values()].map((d) => d.stop()));
     await this.control?.close();

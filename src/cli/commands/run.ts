@@ -36,7 +36,8 @@ export function addConfigOptions(cmd: Command, opts: { withConfigFlag: boolean }
     .option('--log-level <level>', 'debug, info, warn or error')
     .option('--socket <path>', 'lmkd-compatible control socket; "" for none')
     .option('--metrics <address>', 'serve Prometheus /metrics on ADDRESS (e.g. 127.0.0.1:9412; a port alone means loopback)')
-    .option('--dbus <address>', 'D-Bus for signals and status: "system", a bus address, or "" for none');
+    .option('--dbus <address>', 'D-Bus for signals and status: "system", a bus address, or "" for none')
+    .option('--report-interval <duration>', 'log a one-line memory report per domain this often (e.g. 1h); "0" for none');
 }
 
 export function flagsFromOptions(o: ConfigOptionValues): ConfigFlags {
@@ -46,7 +47,7 @@ export function flagsFromOptions(o: ConfigOptionValues): ConfigFlags {
   };
   for (const k of [
     'policy', 'minfree', 'levels', 'deathPending', 'killTimeout', 'pick', 'memAvailable', 'swapFree', 'memcg',
-    'psiGroup', 'trigger', 'minAdj', 'reclaimTimeout', 'journal', 'dryRun', 'logFormat', 'logLevel', 'socket', 'metrics', 'dbus',
+    'psiGroup', 'trigger', 'minAdj', 'reclaimTimeout', 'journal', 'dryRun', 'logFormat', 'logLevel', 'socket', 'metrics', 'dbus', 'reportInterval',
     'scope', 'scopeRoot', 'killUnit',
   ] as const) copy(k);
   return flags;
