@@ -7,6 +7,7 @@ import { recv, send } from '../kernel/sys/socket.js';
 import { ControlError } from './errors.js';
 import type { KillStat } from './kill-stat.js';
 import { decodeServerMessage } from './replies.js';
+import type { WarningEvent } from './protocol.js';
 import type { FdPoller, Watch } from '../kernel/fd-poller.js';
 
 type ReplyKind = 'killcnt' | 'update_props' | 'boot_completed';
@@ -26,6 +27,7 @@ interface Outgoing {
 interface Listeners {
   prockill: Set<(e: { pid: number; uid: number }) => void>;
   stat: Set<(s: KillStat) => void>;
+  warning: Set<(w: WarningEvent) => void>;
 }
 
 /** A listener's exception surfaces as an uncaught exception (as an EventEmitter's would)
@@ -46,7 +48,7 @@ const RECV_BYTES = 256;
 export class ClientConnection {
   private readonly queue: Outgoing[] = [];
   private readonly waiters: Record<ReplyKind, Waiter[]> = { killcnt: [], update_props: [], boot_completed: [] };
-  private readonly listeners: Listeners = { prockill: new Set(), stat: new Set() };
+  private readonly listeners: Listeners = { prockill: new Set(), stat: new Set(), warning: new Set() };
   private readonly buffer = Buffer.alloc(RECV_BYTES);
   private readonly watch: Watch;
   private closed = false;
@@ -158,6 +160,9 @@ export class ClientConnection {
       for (const cb of this.listeners.prockill) callListener(() => cb({ pid: msg.pid, uid: msg.uid }));
     } else if (msg.cmd === 'stat') {
       for (const cb of this.listeners.stat) callListener(() => cb(msg.stat));
+    } else if (msg.cmd === 'warning') {
+      const { cmd: _cmd, ...event } = msg;
+      for (const cb of this.listeners.warning) callListener(() => cb(event));
     } else {
       const waiter = this.waiters[msg.cmd].shift();
       if (!waiter) return;

@@ -19,7 +19,7 @@ import { ClientConnection } from './client-connection.js';
 import { ControlError } from './errors.js';
 import type { KillStat } from './kill-stat.js';
 import { OOM_SCORE_ADJ_MAX, OOM_SCORE_ADJ_MIN } from '../model/limits.js';
-import { encode, MAX_PROCS_PRIO, MAX_TARGETS, PROC_TYPE, type ProcPrio, type SubscriptionKind } from './protocol.js';
+import { encode, MAX_PROCS_PRIO, MAX_TARGETS, PROC_TYPE, type ProcPrio, type SubscriptionKind, type WarningEvent } from './protocol.js';
 import { threadNowMs } from '../kernel/clock.js';
 import { FdPoller } from '../kernel/fd-poller.js';
 import { DEFAULT_SOCKET_PATH } from './socket-path.js';
@@ -27,7 +27,7 @@ import { DEFAULT_SOCKET_PATH } from './socket-path.js';
 export { ControlError } from './errors.js';
 export type { KillStat } from './kill-stat.js';
 export { DEFAULT_SOCKET_PATH } from './socket-path.js';
-export type { SubscriptionKind } from './protocol.js';
+export type { SubscriptionKind, WarningEvent } from './protocol.js';
 
 export interface KillEvent {
   pid: number;
@@ -154,7 +154,8 @@ export class LmkdClient {
   }
 
   /**
-   * LMK_SUBSCRIBE: 'kill' for LMK_PROCKILL (onKill), 'stat' for kill statistics (onStat).
+   * LMK_SUBSCRIBE: 'kill' for LMK_PROCKILL (onKill), 'stat' for kill statistics (onStat),
+   * 'warning' for reapd's warnings before a kill (onWarning; not lmkd's).
    * Resolves once the server has the subscription: SUBSCRIBE has no reply, so a GETKILLCNT
    * round trip follows it (the server reads one connection in order).
    */
@@ -171,6 +172,11 @@ export class LmkdClient {
   /** Listen for LMK_STAT_KILL_OCCURRED (after subscribe('stat')). */
   onStat(cb: (stat: KillStat) => void): () => void {
     return this.conn.listen('stat', cb);
+  }
+
+  /** Listen for REAPD_WARNING, one per next victim, rank 1 first (after subscribe('warning')). */
+  onWarning(cb: (w: WarningEvent) => void): () => void {
+    return this.conn.listen('warning', cb);
   }
 
   /** LMK_UPDATE_PROPS: ask reapd to reload its configuration; true when it did. */

@@ -5,6 +5,9 @@
 // Numbering: Android 14 (0-9) plus LMK_PROCS_PRIO = 11 from Android 15. 10
 // (LMK_BOOT_COMPLETED, Android 15) is accepted and answered `10, 0` so a newer client
 // that waits for the reply is not left hanging; reapd has nothing to defer until boot.
+// reapd's one extension: LMK_SUBSCRIBE event 16 asks for warnings before a kill, sent as
+// message 64 (REAPD_WARNING). lmkd has neither number; an lmkd client never subscribes to
+// 16, so it never sees a 64 (docs/control-socket.md, "Warnings before a kill").
 import { OOM_SCORE_ADJ_MAX, OOM_SCORE_ADJ_MIN } from '../model/limits.js';
 
 export const LMK = {
@@ -20,6 +23,8 @@ export const LMK = {
   START_MONITORING: 9,
   BOOT_COMPLETED: 10,
   PROCS_PRIO: 11,
+  /** reapd's extension, server -> warning subscribers: `64, pid, uid, rank, sizeKiB, headroomKiB`. */
+  REAPD_WARNING: 64,
 } as const;
 
 /** 13 words: LMK_TARGET with MAX_TARGETS = 6 pairs, and LMK_PROCS_PRIO with 3 quadruples. */
@@ -31,9 +36,10 @@ export const MAX_TASKNAME_BYTES = 127;
 
 /** lmkd's process types (ptype). */
 export const PROC_TYPE = { APP: 0, SERVICE: 1 } as const;
-/** LMK_SUBSCRIBE event kinds. */
-export const ASYNC_EVENT = { KILL: 0, STAT: 1 } as const;
-export type SubscriptionKind = 'kill' | 'stat';
+/** LMK_SUBSCRIBE event kinds; 16 is reapd's (lmkd's own are 0 and 1, and lmkd leaves room after them). */
+export const ASYNC_EVENT = { KILL: 0, STAT: 1, WARNING: 16 } as const;
+export type SubscriptionKind = 'kill' | 'stat' | 'warning';
+const EVENT_OF: Record<SubscriptionKind, number> = { kill: ASYNC_EVENT.KILL, stat: ASYNC_EVENT.STAT, warning: ASYNC_EVENT.WARNING };
 
 export interface TargetLevel {
   minfreePages: number;
@@ -71,7 +77,7 @@ export type ProtocolErrorCode =
   | 'bad-pid' // pid <= 0
   | 'bad-process-type' // ptype not 0 or 1
   | 'bad-target' // 0 or > 6 pairs, negative or non-ascending minfree
-  | 'bad-event' // SUBSCRIBE event not 0 or 1
+  | 'bad-event' // SUBSCRIBE event not 0, 1 or 16
   | 'not-a-reply'; // a client saw a datagram it does not understand
 
 export interface ProtocolError {
@@ -182,7 +188,8 @@ function decodeFixed(cmd: number, args: number[], length: number): Decoded<Comma
     case LMK.SUBSCRIBE:
       if (a0 === ASYNC_EVENT.KILL) return { ok: true, value: { cmd: 'subscribe', kind: 'kill' } };
       if (a0 === ASYNC_EVENT.STAT) return { ok: true, value: { cmd: 'subscribe', kind: 'stat' } };
-      return fail('bad-event', length, `LMK_SUBSCRIBE event ${a0} is neither 0 (kill) nor 1 (stat)`, cmd);
+      if (a0 === ASYNC_EVENT.WARNING) return { ok: true, value: { cmd: 'subscribe', kind: 'warning' } };
+      return fail('bad-event', length, `LMK_SUBSCRIBE event ${a0} is none of 0 (kill), 1 (stat) and 16 (warning)`, cmd);
     case LMK.UPDATE_PROPS:
       return { ok: true, value: { cmd: 'update_props' } };
     case LMK.START_MONITORING:
@@ -223,7 +230,7 @@ export const encode = {
   procRemove: (pid: number) => packWords([LMK.PROCREMOVE, pid]),
   procPurge: () => packWords([LMK.PROCPURGE]),
   getKillCount: (minAdj: number, maxAdj: number) => packWords([LMK.GETKILLCNT, minAdj, maxAdj]),
-  subscribe: (kind: SubscriptionKind) => packWords([LMK.SUBSCRIBE, kind === 'kill' ? ASYNC_EVENT.KILL : ASYNC_EVENT.STAT]),
+  subscribe: (kind: SubscriptionKind) => packWords([LMK.SUBSCRIBE, EVENT_OF[kind]]),
   updateProps: () => packWords([LMK.UPDATE_PROPS]),
   startMonitoring: () => packWords([LMK.START_MONITORING]),
   bootCompleted: () => packWords([LMK.BOOT_COMPLETED]),
@@ -236,4 +243,21 @@ export const encodeReply = {
   updateProps: (ok: boolean) => packWords([LMK.UPDATE_PROPS, ok ? 0 : -1]),
   bootCompleted: (result: number) => packWords([LMK.BOOT_COMPLETED, result]),
   procKill: (pid: number, uid: number) => packWords([LMK.PROCKILL, pid, uid]),
+  /** rank 1 is the next victim; KiB beyond int32 (2 TiB) are clamped. */
+  warning: (w: WarningEvent) => packWords([LMK.REAPD_WARNING, w.pid, w.uid, w.rank, clampInt32(w.sizeKiB), clampInt32(w.headroomKiB)]),
 };
+
+/** One of the next victims in a warning (REAPD_WARNING). */
+export interface WarningEvent {
+  pid: number;
+  /** The uid its client registered, else the process's own (as LMK_PROCKILL). */
+  uid: number;
+  /** 1: the next to be killed, 2: after it, … */
+  rank: number;
+  /** What killing it would free, KiB. */
+  sizeKiB: number;
+  /** The domain's distance to its kill level now, KiB (negative: past it). */
+  headroomKiB: number;
+}
+
+const clampInt32 = (n: number): number => Math.max(-(2 ** 31), Math.min(2 ** 31 - 1, Math.round(n)));

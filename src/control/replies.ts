@@ -1,20 +1,23 @@
 // Server -> client datagrams, decoded on the client side: the replies to GETKILLCNT,
-// UPDATE_PROPS and BOOT_COMPLETED, and the asynchronous PROCKILL and kill statistics.
+// UPDATE_PROPS and BOOT_COMPLETED, and the asynchronous PROCKILL, kill statistics and
+// reapd's warnings (REAPD_WARNING).
 import { decodeKillStat, type KillStat } from './kill-stat.js';
-import { LMK, commandName, type Decoded } from './protocol.js';
+import { LMK, commandName, type Decoded, type WarningEvent } from './protocol.js';
 
 export type ServerMessage =
   | { cmd: 'killcnt'; count: number }
   | { cmd: 'update_props'; result: number }
   | { cmd: 'boot_completed'; result: number }
   | { cmd: 'prockill'; pid: number; uid: number }
-  | { cmd: 'stat'; stat: KillStat };
+  | { cmd: 'stat'; stat: KillStat }
+  | ({ cmd: 'warning' } & WarningEvent);
 
 const WORDS: Record<number, number> = {
   [LMK.GETKILLCNT]: 2,
   [LMK.UPDATE_PROPS]: 2,
   [LMK.BOOT_COMPLETED]: 2,
   [LMK.PROCKILL]: 3,
+  [LMK.REAPD_WARNING]: 6,
 };
 
 /** Decode one server -> client datagram. Never throws. */
@@ -35,6 +38,7 @@ export function decodeServerMessage(data: Uint8Array): Decoded<ServerMessage> {
   if (words === undefined) return bad(`unexpected ${commandName(cmd)} from the server`, cmd);
   if (length !== words * 4) return bad(`${commandName(cmd)} reply of ${length} bytes, expected ${words * 4}`, cmd);
   const w1 = view.getInt32(4, false);
+  const w = (i: number): number => view.getInt32(4 * i, false);
   switch (cmd) {
     case LMK.GETKILLCNT:
       return { ok: true, value: { cmd: 'killcnt', count: w1 } };
@@ -42,7 +46,9 @@ export function decodeServerMessage(data: Uint8Array): Decoded<ServerMessage> {
       return { ok: true, value: { cmd: 'update_props', result: w1 } };
     case LMK.BOOT_COMPLETED:
       return { ok: true, value: { cmd: 'boot_completed', result: w1 } };
+    case LMK.REAPD_WARNING:
+      return { ok: true, value: { cmd: 'warning', pid: w1, uid: w(2), rank: w(3), sizeKiB: w(4), headroomKiB: w(5) } };
     default:
-      return { ok: true, value: { cmd: 'prockill', pid: w1, uid: view.getInt32(8, false) } };
+      return { ok: true, value: { cmd: 'prockill', pid: w1, uid: w(2) } };
   }
 }

@@ -21,6 +21,13 @@ import { encodeKillStat, killStatFromRecord, type KillStatExtras } from './kill-
 import { LogLimiter } from './log-limiter.js';
 import { procAccess, type ProcessAccess } from './proc-access.js';
 import { decodeCommand, encodeReply, MAX_INBOUND_BYTES } from './protocol.js';
+
+/** A warning before a kill, as the daemon's warning stage gives it (daemon/warning.ts). */
+export interface ControlWarning {
+  headroomKiB: number;
+  /** The next victims, first first. */
+  next: ReadonlyArray<{ pid: number; uid: number; sizeKiB: number }>;
+}
 import { FdPoller } from '../kernel/fd-poller.js';
 import { Registry } from './registry.js';
 import { DEFAULT_SOCKET_PATH, prepareSocketPath } from './socket-path.js';
@@ -186,6 +193,19 @@ export class ControlServer implements ControlHooks {
         this.sendTo(conn, stat, 'LMK_STAT_KILL_OCCURRED');
       }
     }
+  }
+
+  /**
+   * A warning before a kill: to each connection subscribed to event 16 (reapd's, not
+   * lmkd's), one REAPD_WARNING per next victim, rank 1 first, with the uid its client
+   * registered (as LMK_PROCKILL). Nothing goes to a connection that did not subscribe.
+   */
+  notifyWarning(w: ControlWarning): void {
+    if (this.state === 'closed') return;
+    const subscribers = [...this.conns.values()].filter((c) => c.subscriptions.has('warning'));
+    if (subscribers.length === 0) return;
+    const messages = w.next.map((p, i) => encodeReply.warning({ pid: p.pid, uid: this.reg.get(p.pid)?.entry.uid ?? p.uid, rank: i + 1, sizeKiB: p.sizeKiB, headroomKiB: w.headroomKiB }));
+    for (const conn of subscribers) for (const m of messages) this.sendTo(conn, m, 'REAPD_WARNING');
   }
 
   private isLive(pid: number): boolean {

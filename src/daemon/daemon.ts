@@ -17,6 +17,8 @@ import { MemoryReporter } from './report.js';
 export interface ControlPort {
   registry(): ReadonlyMap<number, RegistryEntry>;
   notifyKill(record: KillRecord): void;
+  /** A warning before a kill, to clients that subscribed to it (reapd's event 16). */
+  notifyWarning?(w: { headroomKiB: number; next: ReadonlyArray<{ pid: number; uid: number; sizeKiB: number }> }): void;
   close(): Promise<void> | void;
   /** Connected clients (metrics). */
   readonly connectionCount?: number;
@@ -128,6 +130,7 @@ export class Daemon {
       onKill: (r) => this.control?.notifyKill(r),
       onWarning: (w) => {
         this.journalFile.appendLine?.(w);
+        this.control?.notifyWarning?.(w);
         this.s.observer?.warning?.(w);
       },
     };

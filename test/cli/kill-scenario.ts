@@ -26,6 +26,8 @@ export interface ScenarioOptions {
   growStepMs?: number;
   args?: string[];
   name?: string;
+  /** The control socket's path (default: none). */
+  socket?: string;
 }
 
 const LIMIT_MIB = 320;
@@ -47,7 +49,7 @@ export async function startKillScenario(o: ScenarioOptions = {}): Promise<KillSc
     await withTimeout(Promise.all(hogs.map((h) => h.ready)), 15_000, 'hogs ready');
     reapd.start({
       config: [
-        '[daemon]', 'socket = ""', 'self_protect = false', ...(o.daemonLines ?? []),
+        '[daemon]', `socket = "${o.socket ?? ''}"`, 'self_protect = false', ...(o.daemonLines ?? []),
         '[[domain]]', 'name = "apps"', `memcg = "${memcg.path}"`, 'policy = "simple-lmk"', 'minfree = "64MiB"', 'reclaim_timeout = "2s"',
         ...(o.domainLines ?? []), ...(o.tables ?? []),
       ].join('\n'),

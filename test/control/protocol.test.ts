@@ -76,7 +76,9 @@ test('LMK_PROCREMOVE, LMK_PROCPURGE, LMK_GETKILLCNT, LMK_SUBSCRIBE: exact length
   err([4, 0, 1, 2], 'wrong-length');
   assert.deepEqual(ok([5, 0]), { cmd: 'subscribe', kind: 'kill' });
   assert.deepEqual(ok([5, 1]), { cmd: 'subscribe', kind: 'stat' });
+  assert.deepEqual(ok([5, 16]), { cmd: 'subscribe', kind: 'warning' }, "reapd's extension");
   err([5, 2], 'bad-event');
+  err([5, 15], 'bad-event');
   err([5, -1], 'bad-event');
   err([5], 'wrong-length');
 });
@@ -134,7 +136,7 @@ test('valid PROCPRIO records survive encode -> decode', () => {
   );
 });
 
-test('replies: GETKILLCNT, UPDATE_PROPS, BOOT_COMPLETED and PROCKILL', () => {
+test('replies: GETKILLCNT, UPDATE_PROPS, BOOT_COMPLETED, PROCKILL and REAPD_WARNING', () => {
   assert.deepEqual(Array.from(encodeReply.killCount(3)), [0, 0, 0, 4, 0, 0, 0, 3]);
   assert.deepEqual(Array.from(encodeReply.updateProps(false)), [0, 0, 0, 7, 0xff, 0xff, 0xff, 0xff]);
   assert.deepEqual(Array.from(encodeReply.procKill(4242, 10001)), [0, 0, 0, 6, 0, 0, 0x10, 0x92, 0, 0, 0x27, 0x11]);
@@ -144,6 +146,12 @@ test('replies: GETKILLCNT, UPDATE_PROPS, BOOT_COMPLETED and PROCKILL', () => {
   assert.deepEqual(decodeServerMessage(encodeReply.procKill(1, 2)), { ok: true, value: { cmd: 'prockill', pid: 1, uid: 2 } });
   assert.equal(decodeServerMessage(packWords([4, 1, 2])).ok, false);
   assert.equal(decodeServerMessage(packWords([1, 1])).ok, false);
+  assert.deepEqual(Array.from(encode.subscribe('warning')), [0, 0, 0, 5, 0, 0, 0, 16]);
+  const warning = { pid: 4242, uid: 10001, rank: 1, sizeKiB: 61440, headroomKiB: -2048 };
+  assert.deepEqual(decodeServerMessage(encodeReply.warning(warning)), { ok: true, value: { cmd: 'warning', ...warning } });
+  const huge = decodeServerMessage(encodeReply.warning({ ...warning, sizeKiB: 2 ** 40 }));
+  assert.equal(huge.ok ? (huge.value as { sizeKiB: number }).sizeKiB : undefined, 2 ** 31 - 1, 'clamped to int32');
+  assert.equal(decodeServerMessage(packWords([64, 1, 2, 3, 4])).ok, false, 'a short REAPD_WARNING');
   fc.assert(fc.property(fc.uint8Array({ maxLength: 300 }), (b) => void decodeServerMessage(b)), { seed: 3, numRuns: 1000 });
 });
 

@@ -188,6 +188,37 @@ test('notifyKill: counted per adj for GETKILLCNT, PROCKILL and kill statistics t
   }
 });
 
+test('notifyWarning: REAPD_WARNING per next victim, rank order, registered uid, only to warning subscribers', async () => {
+  const t = await startServer();
+  const kid = await sleeper();
+  const warnSub = await LmkdClient.connect(t.path);
+  const lmkdClient = await LmkdClient.connect(t.path);
+  const warnings: unknown[] = [];
+  const elsewhere: unknown[] = [];
+  warnSub.onWarning((w) => warnings.push(w));
+  // An lmkd client: kill events only. Its listener would hear any warning datagram it got.
+  lmkdClient.onWarning((w) => elsewhere.push(w));
+  try {
+    await warnSub.subscribe('warning');
+    await lmkdClient.subscribe('kill');
+    await warnSub.procPrio(kid.pid, 10001, 900);
+    await Promise.all([warnSub.getKillCount(), lmkdClient.getKillCount()]);
+    t.server.notifyWarning({ headroomKiB: 4096, next: [{ pid: kid.pid, uid: 0, sizeKiB: 1024 }, { pid: 4_000_001, uid: 33, sizeKiB: 2048 }] });
+    await waitFor(() => warnings.length === 2, 5000, 'two warnings');
+    assert.deepEqual(warnings, [
+      { pid: kid.pid, uid: 10001, rank: 1, sizeKiB: 1024, headroomKiB: 4096 },
+      { pid: 4_000_001, uid: 33, rank: 2, sizeKiB: 2048, headroomKiB: 4096 },
+    ]);
+    t.server.notifyKill(killRecord(4_000_001, { uid: 33 }));
+    await lmkdClient.getKillCount(); // the barrier: the server sent it everything before this reply
+    assert.deepEqual(elsewhere, [], 'nothing for a connection that did not subscribe to event 16');
+  } finally {
+    await Promise.all([warnSub.close(), lmkdClient.close()]);
+    await kid.kill();
+    await t.stop();
+  }
+});
+
 test('a kill reported after the victim exited (and was dropped) still carries the registered uid and adj', async () => {
   const t = await startServer();
   const kid = await sleeper();

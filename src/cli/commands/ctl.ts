@@ -59,7 +59,7 @@ function statLine(s: KillStat): string {
 
 const out = (line: string): void => void process.stdout.write(`${line}\n`);
 
-async function subscribe(cmd: Command, o: { stats?: boolean; json?: boolean; count?: string }): Promise<void> {
+async function subscribe(cmd: Command, o: { stats?: boolean; warnings?: boolean; json?: boolean; count?: string }): Promise<void> {
   const limit = o.count === undefined ? Infinity : intArg('--count', o.count, 1);
   await withClient(cmd, async (c) => {
     let seen = 0;
@@ -71,9 +71,12 @@ async function subscribe(cmd: Command, o: { stats?: boolean; json?: boolean; cou
     };
     c.onKill((e) => seenOne(o.json ? JSON.stringify({ event: 'kill', time: new Date().toISOString(), ...e }) : `kill pid ${e.pid} uid ${e.uid}`));
     c.onStat((s) => seenOne(o.json ? JSON.stringify({ event: 'stat', time: new Date().toISOString(), ...s }) : statLine(s)));
+    c.onWarning((w) => seenOne(o.json ? JSON.stringify({ event: 'warning', time: new Date().toISOString(), ...w }) : `warning #${w.rank} pid ${w.pid} uid ${w.uid} size ${formatKiB(w.sizeKiB)} headroom ${formatKiB(w.headroomKiB)}`));
     await c.subscribe('kill');
     if (o.stats) await c.subscribe('stat');
-    process.stderr.write(`subscribed to kill events${o.stats ? ' and kill statistics' : ''} on ${ctlOptions(cmd).socket}\n`);
+    if (o.warnings) await c.subscribe('warning');
+    const what = ['kill events', o.stats && 'kill statistics', o.warnings && 'warnings'].filter(Boolean).join(', ');
+    process.stderr.write(`subscribed to ${what} on ${ctlOptions(cmd).socket}\n`);
     const stop = (): void => finish();
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
@@ -164,11 +167,12 @@ export function register(program: Command): void {
 
   ctl
     .command('subscribe')
-    .description('print kill events (LMK_PROCKILL) as they come; with --stats also kill statistics')
+    .description('print kill events (LMK_PROCKILL) as they come; with --stats also kill statistics, with --warnings the warnings before a kill')
     .option('--stats', 'also subscribe to kill statistics (LMK_STAT_KILL_OCCURRED)')
+    .option('--warnings', "also subscribe to warnings before a kill (reapd's event 16: REAPD_WARNING, one line per next victim)")
     .option('--json', 'one JSON object per line')
     .option('--count <n>', 'exit after n events')
-    .action((o: { stats?: boolean; json?: boolean; count?: string }, cmd: Command) => subscribe(cmd, o));
+    .action((o: { stats?: boolean; warnings?: boolean; json?: boolean; count?: string }, cmd: Command) => subscribe(cmd, o));
 
   ctl
     .command('update-props')
