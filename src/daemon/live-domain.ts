@@ -23,13 +23,7 @@ import { DomainWarner, type WarnedProcess, type WarningRecord } from './warning.
 import { WARN_DEFAULTS } from '../config/schema.js';
 import { holdBack, releaseHoldBack, type HeldBack } from '../kernel/procfs/hold-back.js';
 import { ScopeAttrSource } from '../kernel/scope-source.js';
-import { scopesOn } from '../policy/scope/settings.js';
-
-/**
- * With scopes on, the scopes' sizes are sampled this often between events, so the first
- * pressure event already knows which scope grew (a quarter of the window when shorter).
- */
-const SCOPE_SAMPLE_MS = 1000;
+import { scopeSampleEveryMs, scopesOn } from '../policy/scope/settings.js';
 
 /** Scans and decisions run at start to compile the event path (prewarm). */
 const WARM_UP_ROUNDS = 3;
@@ -226,7 +220,7 @@ export class LiveDomain {
     if (this.scopeSampler) clearInterval(this.scopeSampler);
     this.scopeSampler = undefined;
     if (this.stopped || !scopesOn(this.cfg.scopes)) return;
-    const every = Math.max(100, Math.min(SCOPE_SAMPLE_MS, this.cfg.scopes.windowMs / 4));
+    const every = scopeSampleEveryMs(this.cfg.scopes);
     this.scopeSampler = setInterval(() => {
       this.domain.engine.sampleScopes().catch((e: unknown) => this.log.debug('scope-sample-failed', `scope sample failed: ${e instanceof Error ? e.message : String(e)}`));
     }, every);

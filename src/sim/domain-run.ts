@@ -10,7 +10,8 @@ import type { SimProcess } from './kernel/process.js';
 import { LEVELS } from './kernel/pressure.js';
 import { newTimeline, type RunRecorder } from './recorder.js';
 import type { DomainSummary, Timeline } from './results.js';
-import type { DomainSpec } from './scenario/types.js';
+import type { DomainSpec, ScopeSpec } from './scenario/types.js';
+import { scopesOn, type ScopeSettings } from '../policy/scope/settings.js';
 
 export class DomainRun {
   readonly domain: SimDomain;
@@ -26,6 +27,8 @@ export class DomainRun {
     processes: readonly SimProcess[],
     readonly policy: PolicyName,
     reapOverride: boolean | null,
+    /** This run's scope settings for the domain, and its [[scope]] tables. */
+    scopes: { settings: ScopeSettings; specs: readonly ScopeSpec[] },
     clock: VirtualClock,
     recorder: RunRecorder,
     tickMs: number,
@@ -37,7 +40,7 @@ export class DomainRun {
     const killer = new SimKiller(this.domain, clock, { reap: this.reap, thaw: spec.killer.thaw, boost: spec.killer.boost }, listener);
     const domain = this.domain;
     const backend: Backend = {
-      source: new SimProcessSource(domain, clock),
+      source: new SimProcessSource(domain, clock, scopesOn(scopes.settings) ? { root: scopes.settings.root, specs: scopes.specs } : null),
       killer,
       pressure: () => ({ windowStallMs: domain.window.windowMs, critical: domain.level === 'critical' }),
     };
@@ -51,6 +54,7 @@ export class DomainRun {
         reclaimTimeoutMs: spec.killer.timeoutMs,
         psi: spec.psi,
         trigger: spec.trigger,
+        scopes: scopes.settings,
       },
       backend,
       clock as Clock,

@@ -14,6 +14,7 @@ import { buildParams } from './params.js';
 import type { RunRecorder } from './recorder.js';
 import type { PsiSettings } from './scenario/types.js';
 import { SELF_PID } from './world.js';
+import { scopeSampleEveryMs, scopesOn, type ScopeSettings } from '../policy/scope/settings.js';
 
 /** What a driver needs from the world it runs in. */
 export interface Backend {
@@ -40,6 +41,8 @@ export interface DriverSettings {
   reclaimTimeoutMs: number | null;
   psi: PsiSettings;
   trigger: 'both' | 'psi' | 'vmpressure';
+  /** The scope stage (src/policy/scope), as the daemon's domain runs it; absent: processes only. */
+  scopes?: ScopeSettings;
 }
 
 export class DomainDriver {
@@ -47,6 +50,7 @@ export class DomainDriver {
   readonly policy: Policy;
   readonly params: unknown;
   private lastEventMs: number | null = null;
+  private lastScopeSampleMs: number | null = null;
   private inflight: Promise<void> | null = null;
   private failure: { error: unknown } | null = null;
   triggers = 0;
@@ -71,6 +75,7 @@ export class DomainDriver {
         minAdj: settings.minAdj ?? null,
         reclaimTimeoutMs: settings.reclaimTimeoutMs ?? built.reclaimTimeoutMs,
         dryRun: false,
+        ...(settings.scopes ? { scopes: settings.scopes } : {}),
       },
       { source: backend.source, killer: backend.killer, journal: sink, events: sink, clock, selfPid: SELF_PID },
     );
@@ -85,12 +90,22 @@ export class DomainDriver {
   /** After the world's tick: settle a finished wait, then deliver this tick's trigger. */
   async tick(nowMs: number): Promise<void> {
     if (this.backend.killer.checkWait(nowMs)) await this.settle();
+    await this.sampleScopes(nowMs);
     const event = this.triggerEvent(nowMs);
     if (event) {
       this.triggers++;
       await this.fire(event);
     }
     if (this.failure) throw this.failure.error;
+  }
+
+  /** The daemon's scope sampler (src/daemon/live-domain.ts), on virtual time: growth is known before the first event. */
+  private async sampleScopes(nowMs: number): Promise<void> {
+    const s = this.settings.scopes;
+    if (!scopesOn(s)) return;
+    if (this.lastScopeSampleMs !== null && nowMs - this.lastScopeSampleMs < scopeSampleEveryMs(s)) return;
+    this.lastScopeSampleMs = nowMs;
+    await this.domain.engine.sampleScopes();
   }
 
   /**

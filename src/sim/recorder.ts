@@ -57,6 +57,11 @@ export class RunRecorder {
       notes: e.notes,
       reclaim: v ? (this.current.get(domain) ?? null) : null,
     };
+    if (v?.scope !== undefined) {
+      entry.scope = v.scope;
+      entry.scopeKiB = v.scopeKiB ?? 0;
+      entry.scopeWhy = v.scopeWhy ?? '';
+    }
     this.kills.push(entry);
     this.byPid.set(p.pid, entry);
     return entry;

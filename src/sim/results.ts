@@ -49,6 +49,10 @@ export interface KillEntry {
   notes: string[];
   /** Index into reclaims[], or null for kernel OOM kills. */
   reclaim: number | null;
+  /** With the scope stage on: the scope the victim was chosen in, its size then, and why it was chosen. */
+  scope?: string;
+  scopeKiB?: number;
+  scopeWhy?: string;
 }
 
 export interface ReclaimEntry {

@@ -7,8 +7,9 @@ import { VirtualClock } from './kernel/ports.js';
 import type { SimProcess } from './kernel/process.js';
 import { RunRecorder } from './recorder.js';
 import { ADJ_BANDS, type AdjBand, type KillEntry, type ReclaimEntry, type RunResult, type RunSummary } from './results.js';
-import type { DomainSpec, Scenario, ScenarioEvent } from './scenario/types.js';
+import type { DomainSpec, Scenario, ScenarioEvent, UnitRun } from './scenario/types.js';
 import { buildWorld } from './world.js';
+import { scopesForUnit } from './unit-runs.js';
 
 export interface RunPlan {
   label: string;
@@ -16,6 +17,8 @@ export interface RunPlan {
   policyFor(d: DomainSpec): PolicyName;
   /** null: each domain's own `reap` key. */
   reap: boolean | null;
+  /** The unit kills take (scope stage off, scope → process, whole scope); absent or null: each domain's scope keys. */
+  unit?: UnitRun | null;
 }
 
 function applyEvent(e: ScenarioEvent, targets: readonly SimProcess[], drivers: Map<string, DomainRun>, nowMs: number): void {
@@ -75,7 +78,8 @@ export async function runScenario(s: Scenario, plan: RunPlan): Promise<RunResult
   }));
   for (const spec of s.domains) {
     const procs = world.byDomain.get(spec.name) ?? [];
-    drivers.set(spec.name, new DomainRun(spec, procs, plan.policyFor(spec), plan.reap, clock, recorder, s.tickMs, ticks));
+    const scopes = { settings: scopesForUnit(spec.scopes, plan.unit ?? null), specs: s.scopes.filter((x) => x.domain === spec.name) };
+    drivers.set(spec.name, new DomainRun(spec, procs, plan.policyFor(spec), plan.reap, scopes, clock, recorder, s.tickMs, ticks));
   }
   const byName = new Map<string, SimProcess[]>();
   for (const p of world.all) byName.set(p.name, [...(byName.get(p.name) ?? []), p]);

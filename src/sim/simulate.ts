@@ -5,13 +5,16 @@ import { isPolicyName } from '../policy/registry.js';
 import { runScenario, type RunPlan } from './run.js';
 import type { RunResult, SimulationResult } from './results.js';
 import { CONFIGURED_RUN } from './scenario/parse.js';
-import type { Scenario } from './scenario/types.js';
+import type { Scenario, UnitRun } from './scenario/types.js';
+import { unitLabel } from './unit-runs.js';
 
 export interface SimulateOptions {
   /** Policy names or "configured"; default: the scenario's runs. */
   runs?: readonly string[];
   /** Add a run without reaping next to each run (default: the scenario's compare_no_reap). */
   compareNoReap?: boolean;
+  /** Each run once per unit (default: the scenario's units; none: as each domain configures). */
+  units?: readonly UnitRun[];
 }
 
 export class SimError extends Error {
@@ -24,7 +27,7 @@ export class SimError extends Error {
   }
 }
 
-export function planRuns(names: readonly string[], domains: Scenario['domains'], compareNoReap: boolean): RunPlan[] {
+export function planRuns(names: readonly string[], domains: Scenario['domains'], compareNoReap: boolean, units: readonly UnitRun[] | null = null): RunPlan[] {
   const plans: RunPlan[] = [];
   for (const name of names) {
     let policyFor: RunPlan['policyFor'];
@@ -37,14 +40,17 @@ export function planRuns(names: readonly string[], domains: Scenario['domains'],
     } else {
       throw new SimError('SIM_BAD_RUN', `unknown policy "${name}" (choose from ${[...POLICY_NAMES, CONFIGURED_RUN].join(', ')})`);
     }
-    plans.push({ label: name, policyFor, reap: null });
-    if (compareNoReap) plans.push({ label: `${name} (no reap)`, policyFor, reap: false });
+    for (const unit of units ?? [null]) {
+      const label = unitLabel(name, unit);
+      plans.push({ label, policyFor, reap: null, unit });
+      if (compareNoReap) plans.push({ label: `${label} (no reap)`, policyFor, reap: false, unit });
+    }
   }
   return plans;
 }
 
 export async function simulateScenario(s: Scenario, options: SimulateOptions = {}): Promise<SimulationResult> {
-  const plans = planRuns(options.runs ?? s.runs, s.domains, options.compareNoReap ?? s.compareNoReap);
+  const plans = planRuns(options.runs ?? s.runs, s.domains, options.compareNoReap ?? s.compareNoReap, options.units ?? s.units);
   const runs: RunResult[] = [];
   for (const plan of plans) runs.push(await runScenario(s, plan));
   return {

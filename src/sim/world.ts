@@ -3,6 +3,7 @@
 import { domainCgroupPath } from '../policy/domain.js';
 import type { DomainSpec, ProcessSpec, Scenario } from './scenario/types.js';
 import { SimProcess } from './kernel/process.js';
+import { scopeCgroupPath } from './scenario/scopes.js';
 
 /** The daemon's own pid in every simulated machine: policies must never pick it. */
 export const SELF_PID = 400;
@@ -26,6 +27,7 @@ function systemSpec(domain: string, name: string, uid: number, adj: number, anon
     cpuStarved: false,
     sharedMm: false,
     kernelThread,
+    scope: null,
   };
 }
 
@@ -51,7 +53,9 @@ export function buildWorld(s: Scenario): World {
   // /proc/PID/cgroup names the group relative to its hierarchy ("/web"), as the policies expect.
   const memcgOf = (d: DomainSpec | undefined): string | undefined => (d?.kind === 'cgroup' ? domainCgroupPath(d.path) : undefined);
   const add = (pid: number, spec: ProcessSpec): void => {
-    const p = new SimProcess(pid, spec, memcgOf(s.domains.find((d) => d.name === spec.domain)));
+    const d = s.domains.find((x) => x.name === spec.domain);
+    const v2 = spec.scope !== null && d?.scopes.root ? scopeCgroupPath(d.scopes.root, spec.scope) : undefined;
+    const p = new SimProcess(pid, spec, memcgOf(d), v2);
     byDomain.get(spec.domain)?.push(p);
     all.push(p);
   };

@@ -107,3 +107,18 @@ test('simulate TRACE.ndjson: replays recorded snapshots, victims removed from la
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('simulate --units: one run per kill unit, the scope stage\'s kills name their scope; a bad unit exits 2', () => {
+  const r = reapd('simulate', scenarioPath('desktop-scopes'), '--policy', 'simple-lmk', '--units', 'process,whole-scope', '--json');
+  assert.equal(r.code, 0, r.stderr);
+  const out = JSON.parse(r.stdout) as { runs: Array<{ label: string; kills: Array<{ name: string; scope?: string; scopeKiB?: number; scopeWhy?: string }> }> };
+  assert.deepEqual(out.runs.map((x) => x.label), ['simple-lmk, process', 'simple-lmk, whole scope']);
+  const [byProcess, whole] = out.runs;
+  assert.equal(byProcess?.kills[0]?.name, 'firefox');
+  assert.equal(byProcess?.kills[0]?.scope, undefined);
+  assert.deepEqual(whole?.kills.map((k) => k.name), ['node', 'esbuild', 'npm'], 'largest anon first');
+  assert.ok(whole?.kills.every((k) => k.scope?.endsWith('/app-devserver.scope') && (k.scopeKiB ?? 0) > 0 && /most of any scope/.test(k.scopeWhy ?? '')));
+  const bad = reapd('simulate', scenarioPath('desktop-scopes'), '--units', 'tabs');
+  assert.equal(bad.code, 2);
+  assert.match(bad.stderr, /--units: "tabs" is not one of process, scope, whole-scope/);
+});

@@ -4,13 +4,13 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { REPO_ROOT } from '../helpers/paths.js';
-import { CURVE_KEYS, CURVES, DOMAIN_KEYS, EVENT_ACTIONS, EVENT_KEYS, MATCHER_KEYS, PARAM_TABLE_KEYS, PROCESS_KEYS, TOP_KEYS } from '../../src/sim/scenario/keys.js';
+import { CURVE_KEYS, CURVES, DOMAIN_KEYS, EVENT_ACTIONS, EVENT_KEYS, MATCHER_KEYS, PARAM_TABLE_KEYS, PROCESS_KEYS, SCOPE_KEYS, TOP_KEYS, UNIT_RUNS } from '../../src/sim/scenario/keys.js';
 import { scenarioFromTable } from '../../src/sim/scenario/parse.js';
 
 const doc = readFileSync(join(REPO_ROOT, 'docs', 'simulator.md'), 'utf8');
 
 test('docs/simulator.md names every scenario key, curve and event action', () => {
-  const all = [...TOP_KEYS, ...DOMAIN_KEYS, ...PARAM_TABLE_KEYS, ...MATCHER_KEYS, ...PROCESS_KEYS, ...CURVE_KEYS, ...CURVES, ...EVENT_KEYS, ...EVENT_ACTIONS];
+  const all = [...TOP_KEYS, ...DOMAIN_KEYS, ...PARAM_TABLE_KEYS, ...MATCHER_KEYS, ...PROCESS_KEYS, ...CURVE_KEYS, ...CURVES, ...EVENT_KEYS, ...EVENT_ACTIONS, ...SCOPE_KEYS, ...UNIT_RUNS];
   const missing = [...new Set(all)].filter((k) => !doc.includes(`\`${k}\``));
   assert.deepEqual(missing, []);
 });
@@ -28,6 +28,8 @@ test('a scenario using every documented key parses', () => {
     protect: [{ name: '^sshd$', cmdline: 'sshd', uid: 0, cgroup: '/system.slice' }], prefer: [{ name: 'tab' }], avoid: [{ uid: 1000 }],
     trigger: 'psi', psi_stall: '100ms', psi_window: '2s', reap: true, thaw: false, boost: true, reclaim_timeout: '1s',
     exit_base: '10ms', exit_per_gib: '40ms', starved_factor: 5, kernel_oom: true, oom_after: '1s',
+    scope: 'cgroup', scope_root: '/sys/fs/cgroup/app.slice', kill_unit: 'cgroup', scope_rank: 'size', scope_window: '5s',
+    scope_protect: ['/app.slice/session*'], scope_avoid: ['/app.slice/app-code.scope'], scope_prefer: ['/app.slice/**'],
   };
   const curves = [
     { curve: 'constant', size: '10MiB' },
@@ -39,11 +41,12 @@ test('a scenario using every documented key parses', () => {
   ];
   const process = curves.map((memory, i) => ({
     name: `p${i}-{i}`, count: 2, domain: 'm', uid: 1000, adj: [0, 100], start: ['0s', '1s'], stop: '9s', memory,
-    file: '1MiB', shmem: '1MiB', cpu: 0.1, frozen: false, cpu_starved: false, shared_mm: false, kernel_thread: false,
+    file: '1MiB', shmem: '1MiB', cpu: 0.1, frozen: false, cpu_starved: false, shared_mm: false, kernel_thread: false, scope: `app-${i}.scope/sub`,
   }));
+  const scope = [{ name: 'app-0.scope', domain: 'm', oomd_avoid: true, oomd_omit: false, memory_current: false }];
   const event = EVENT_ACTIONS.map((action, i) => ({ at: `${i}s`, action, target: 'p0-1', ...(action === 'adj' ? { adj: 500 } : {}), ...(action === 'dstate' ? { for: '1s' } : {}) }));
   const s = scenarioFromTable(
-    { name: 'all', description: 'every key', tick: '100ms', duration: '10s', epoch: '2024-06-01T00:00:00Z', seed: 3, runs: ['configured', 'lmkd'], compare_no_reap: true, domain: [domain], process, event },
+    { name: 'all', description: 'every key', tick: '100ms', duration: '10s', epoch: '2024-06-01T00:00:00Z', seed: 3, runs: ['configured', 'lmkd'], compare_no_reap: true, units: [...UNIT_RUNS], domain: [domain], scope, process, event },
     'all.toml',
     'all',
   );
@@ -51,4 +54,8 @@ test('a scenario using every documented key parses', () => {
   assert.equal(s.events.length, EVENT_ACTIONS.length);
   assert.equal(s.domains[0]?.killer.thaw, false);
   assert.equal(s.epochMs, Date.parse('2024-06-01T00:00:00Z'));
+  assert.deepEqual(s.units, UNIT_RUNS);
+  assert.equal(s.domains[0]?.scopes.killUnit, 'cgroup');
+  assert.deepEqual(s.scopes[0], { name: 'app-0.scope', domain: 'm', oomdAvoid: true, oomdOmit: false, memoryCurrent: false });
+  assert.equal(s.processes[0]?.scope, 'app-0.scope/sub');
 });

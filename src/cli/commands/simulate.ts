@@ -17,12 +17,14 @@ import type { SimulationResult } from '../../sim/results.js';
 import { ScenarioError } from '../../sim/scenario/errors.js';
 import { looksLikeTrace } from '../../sim/scenario/load.js';
 import { CONFIGURED_RUN, parseScenario } from '../../sim/scenario/parse.js';
-import type { Scenario } from '../../sim/scenario/types.js';
+import type { Scenario, UnitRun } from '../../sim/scenario/types.js';
+import { UNIT_RUNS } from '../../sim/scenario/keys.js';
 import { simulateScenario, SimError } from '../../sim/simulate.js';
 import { replayTrace } from '../../sim/trace/replay.js';
 
 interface SimulateFlags extends ParamText {
   policy?: string;
+  units?: string;
   reap: boolean;
   json?: boolean;
   report?: string;
@@ -72,22 +74,33 @@ function runsOf(flags: SimulateFlags): string[] | undefined {
   return names;
 }
 
+function unitsOf(flags: SimulateFlags): UnitRun[] | undefined {
+  if (flags.units === undefined) return undefined;
+  const names = flags.units.split(',').map((x) => x.trim()).filter(Boolean);
+  const valid: readonly string[] = UNIT_RUNS;
+  const bad = names.find((n) => !valid.includes(n));
+  if (bad !== undefined || names.length === 0) throw new CliError(`--units: "${bad ?? ''}" is not one of ${UNIT_RUNS.join(', ')}`, EXIT.USAGE);
+  return [...new Set(names)] as UnitRun[];
+}
+
 async function simulate(file: string, flags: SimulateFlags): Promise<SimulationResult> {
   const text = readInputText(file, 'scenario or trace');
   const runs = runsOf(flags);
+  const units = unitsOf(flags);
   const overrides = paramOverrides(flags);
   const compareNoReap = flags.reap ? undefined : true;
   if (looksLikeTrace(file, text)) {
     const intervalMs = parseDurationMs(flags.interval);
     if (intervalMs === undefined || intervalMs <= 0) throw new CliError(`--interval: "${flags.interval}" is not a duration`, EXIT.USAGE);
     if (runs?.includes(CONFIGURED_RUN)) throw new CliError('--policy: "configured" applies to scenarios, not traces', EXIT.USAGE);
+    if (units !== undefined) throw new CliError('--units applies to scenarios, not traces (a trace carries no scope directories)', EXIT.USAGE);
     // Loaded on demand: only traces need the snapshot reader.
     const { loadTrace } = await import('../../sim/trace/load.js');
     const trace = loadTrace(text, basename(file), intervalMs);
     return replayTrace(trace, { ...(runs ? { runs } : {}), compareNoReap: compareNoReap ?? false, params: overrides });
   }
   const scenario = withOverrides(parseScenario(text, file, basename(file).replace(/\.[^.]*$/, '')), overrides);
-  return simulateScenario(scenario, { ...(runs ? { runs } : {}), ...(compareNoReap ? { compareNoReap } : {}) });
+  return simulateScenario(scenario, { ...(runs ? { runs } : {}), ...(compareNoReap ? { compareNoReap } : {}), ...(units ? { units } : {}) });
 }
 
 export function register(program: Command): void {
@@ -96,6 +109,7 @@ export function register(program: Command): void {
     .description('Run the policies on a scenario or a recorded trace in a virtual kernel, and compare them')
     .argument('<file>', 'a scenario (TOML or JSON; see scenarios/) or a trace (NDJSON from reapd record)')
     .option('--policy <list>', `policies to compare, comma-separated: ${[...POLICY_NAMES, CONFIGURED_RUN].join(', ')} (default: the scenario's runs, or all four)`)
+    .option('--units <list>', `run each policy once per kill unit, comma-separated: ${UNIT_RUNS.join(', ')} (scope stage off, scope then the policy's process, the whole scope; default: the scenario's units, or as each domain configures)`)
     .option('--no-reap', 'also run each policy without reaping (as if process_mrelease were missing), side by side')
     .option('--json', 'print the results as JSON (format in docs/simulator.md)')
     .option('--report <file>', 'write a self-contained HTML report with charts')

@@ -47,6 +47,15 @@ export const NO_SCOPES: ScopeSettings = {
   prefer: [],
 };
 
+/**
+ * How often a runtime samples the scopes' sizes between events (the daemon on a timer, the
+ * simulator on its virtual clock), so the first pressure event already knows which scope
+ * grew: every second, or a quarter of the window when that is shorter (at least 100 ms).
+ */
+export function scopeSampleEveryMs(s: Pick<ScopeSettings, 'windowMs'>): number {
+  return Math.max(100, Math.min(1000, s.windowMs / 4));
+}
+
 export function scopesOn(s: ScopeSettings | undefined): s is ScopeSettings & { root: string } {
   return s !== undefined && s.mode === 'cgroup' && s.root !== null;
 }

@@ -4,6 +4,7 @@ import type { Clock, ProcessSource } from '../../engine/ports.js';
 import type { CgroupMemory, MemoryState, Snapshot } from '../../model/snapshot.js';
 import type { MemoryView } from '../../model/memory-view.js';
 import type { SimDomain } from './domain.js';
+import { scopeAttrs, type SimScopes } from './scopes.js';
 
 /** Virtual time: advanced by the runner, one tick at a time. No real clock is read. */
 export class VirtualClock implements Clock {
@@ -69,6 +70,8 @@ export class SimProcessSource implements ProcessSource {
   constructor(
     private readonly domain: SimDomain,
     private readonly clock: VirtualClock,
+    /** With the scope stage on: the scopes' directories, as the daemon's ScopeAttrSource adds them. */
+    private readonly scopes: SimScopes | null = null,
   ) {}
 
   view(): MemoryView {
@@ -83,6 +86,7 @@ export class SimProcessSource implements ProcessSource {
     const processes = this.domain.present.map((p) => p.toInfo(now));
     const snapshot: Snapshot = { version: 1, timeMs: this.clock.wallMs(), memory: view.memory, processes };
     if (view.cgroup) snapshot.cgroup = view.cgroup;
+    if (this.scopes) snapshot.scopes = scopeAttrs(this.domain.present, this.scopes);
     return snapshot;
   }
 

@@ -41,6 +41,8 @@ export class SimProcess {
     readonly spec: ProcessSpec,
     /** The v1 memory cgroup path /proc/PID/cgroup shows, for processes of cgroup domains. */
     private readonly memcgPath?: string,
+    /** Its cgroup2 path as /proc/PID/cgroup shows it, for processes in a scope ("/app.slice/app-firefox.scope"). */
+    readonly cgroupV2?: string,
   ) {
     this.adj = spec.adj;
     this.frozen = spec.frozen;
@@ -109,6 +111,7 @@ export class SimProcess {
       swapKiB: this.swapKiB,
     };
     if (this.memcgPath !== undefined) info.memcgV1 = this.memcgPath;
+    if (this.cgroupV2 !== undefined) info.cgroupV2 = this.cgroupV2;
     this.info = info;
     return info;
   }

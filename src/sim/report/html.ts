@@ -28,7 +28,8 @@ function kills(run: RunResult, multiDomain: boolean): string {
   const rows = run.kills.map((k) => {
     const exit = k.exitAtMs === null ? 'never' : `+${seconds(k.exitAtMs - k.atMs)}`;
     const cells = [seconds(k.atMs), ...(multiDomain ? [k.domain] : []), String(k.pid), k.name, String(k.oomScoreAdj), formatKiB(k.sizeKiB), formatKiB(k.freedKiB), k.reaped ? formatKiB(k.reapedKiB) : 'no', exit, k.by === 'kernel-oom' ? 'kernel OOM' : 'policy'];
-    const why = `${e(k.why)}${k.notes.length > 0 ? ` — ${e(k.notes.join(', '))}` : ''}`;
+    const scope = k.scope !== undefined ? ` — scope ${e(k.scope)} (${e(formatKiB(k.scopeKiB ?? 0))}): ${e(k.scopeWhy ?? '')}` : '';
+    const why = `${e(k.why)}${scope}${k.notes.length > 0 ? ` — ${e(k.notes.join(', '))}` : ''}`;
     return `<tr class="k">${cells.map((c, i) => `<td data-h="${names[i] ?? ''}">${e(c)}</td>`).join('')}</tr><tr class="why-row"><td class="why" colspan="${cells.length}">${why}</td></tr>`;
   });
   return `<div class="scroll"><table class="kills">${head}${rows.join('')}</table></div>`;

@@ -27,6 +27,7 @@ function kill(k: KillEntry): Record<string, unknown> {
     exitAtMs: k.exitAtMs,
     notes: [...k.notes],
     reclaim: k.reclaim,
+    ...(k.scope !== undefined ? { scope: k.scope, scopeKiB: k.scopeKiB, scopeWhy: k.scopeWhy } : {}),
   };
 }
 

@@ -70,6 +70,7 @@ function killRows(kills: readonly KillEntry[], multiDomain: boolean): string[] {
   kills.forEach((k, i) => {
     out.push(`  ${lines[i + 1]}`);
     out.push(`      why: ${k.why}`);
+    if (k.scope !== undefined) out.push(`      scope: ${k.scope} (${formatKiB(k.scopeKiB ?? 0)}): ${k.scopeWhy ?? ''}`);
     if (k.notes.length > 0) out.push(`      notes: ${k.notes.join(', ')}`);
   });
   return out;

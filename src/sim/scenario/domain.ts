@@ -10,6 +10,7 @@ import { readInteger } from '../../config/values.js';
 import { buildParams } from '../params.js';
 import type { Issues } from './errors.js';
 import type { DomainSpec } from './types.js';
+import { readScopeKeys } from './scopes.js';
 import { isTable, TableReader, type Table } from './values.js';
 
 const MiB = 1024;
@@ -88,10 +89,11 @@ export function readDomain(table: Table, path: string, index: number, issues: Is
   if (sizeKiB === undefined && !r.has('size')) issues.add(r.key('size'), 'required: the memory size (a cgroup domain: its limit)');
   const size = sizeKiB ?? 0;
   const cacheKiB = r.size('cache') ?? 0;
+  const cgroupPath = r.string('path') ?? `/sim/${name}`;
   const d: DomainSpec = {
     name,
     kind,
-    path: r.string('path') ?? `/sim/${name}`,
+    path: cgroupPath,
     sizeKiB: size,
     swapKiB: r.size('swap') ?? 0,
     swapRateKiBps: r.rate('swap_rate') ?? DOMAIN_DEFAULTS.swapRateKiBps,
@@ -125,6 +127,7 @@ export function readDomain(table: Table, path: string, index: number, issues: Is
       enabled: r.boolean('kernel_oom') ?? true,
       afterMs: r.duration('oom_after') ?? DOMAIN_DEFAULTS.oomAfterMs,
     },
+    scopes: readScopeKeys(r, kind, cgroupPath),
   };
   r.rejectUnknown();
   checkDomain(d, r, sizeKiB !== undefined);

@@ -6,9 +6,10 @@ import { curveKiB } from '../curves.js';
 import { Issues, ScenarioError } from './errors.js';
 import { readDomain } from './domain.js';
 import { prng, readProcessGroup, type ProcessGroup } from './process.js';
-import type { DomainSpec, EventAction, Scenario, ScenarioEvent } from './types.js';
+import type { DomainSpec, EventAction, Scenario, ScenarioEvent, ScopeSpec, UnitRun } from './types.js';
 import { isTable, TableReader, type Table } from './values.js';
-import { EVENT_ACTIONS } from './keys.js';
+import { EVENT_ACTIONS, UNIT_RUNS } from './keys.js';
+import { checkScopes, readScopeTable } from './scopes.js';
 
 export const DEFAULT_EPOCH = '2025-01-01T00:00:00.000Z';
 export const CONFIGURED_RUN = 'configured';
@@ -61,6 +62,17 @@ function readRuns(r: TableReader, domains: readonly DomainSpec[]): string[] {
   return [...new Set(v as string[])];
 }
 
+function readUnits(r: TableReader): UnitRun[] | null {
+  const v = r.raw('units');
+  if (v === undefined) return null;
+  const allowed: readonly string[] = UNIT_RUNS;
+  if (!Array.isArray(v) || v.length === 0 || !v.every((x) => typeof x === 'string' && allowed.includes(x))) {
+    r.issues.add('units', `expected a non-empty array of ${UNIT_RUNS.map((x) => JSON.stringify(x)).join(', ')}`);
+    return null;
+  }
+  return [...new Set(v as UnitRun[])];
+}
+
 function readEpoch(r: TableReader): number {
   const v = r.raw('epoch');
   const text = v instanceof Date ? v.toISOString() : (v ?? DEFAULT_EPOCH);
@@ -87,6 +99,18 @@ function checkProcesses(s: Scenario, issues: Issues, groups: ProcessGroup[]): vo
     if (initial > d.sizeKiB + d.swapKiB) issues.add(`process[${gi + 1}].memory`, `starts at ${initial} KiB, more than domain "${d.name}" holds (${d.sizeKiB + d.swapKiB} KiB with swap)`);
     if (first.stopMs !== null && first.startMs !== null && first.stopMs <= first.startMs) issues.add(`process[${gi + 1}].stop`, 'must be after start');
   });
+}
+
+/** Per domain, the scopes its processes are in (a process below a scope's directory counts for it). */
+function scopesInUse(s: Scenario): Map<string, Set<string>> {
+  const out = new Map<string, Set<string>>();
+  for (const p of s.processes) {
+    if (p.scope === null) continue;
+    const set = out.get(p.domain) ?? new Set<string>();
+    set.add(p.scope.split('/')[0] ?? p.scope);
+    out.set(p.domain, set);
+  }
+  return out;
 }
 
 /** The most ticks one scenario may run (duration / tick): docs/simulator.md. */
@@ -118,6 +142,9 @@ export function scenarioFromTable(table: unknown, file: string, defaultName: str
   const seed = r.number('seed', 0, 2 ** 32 - 1, true) ?? 1;
   const random = prng(seed);
   const groups = tablesOf(r, 'process').map((t, i) => readProcessGroup(t, `process[${i + 1}]`, issues, domains[0]?.name ?? 'machine', random));
+  const scopes = tablesOf(r, 'scope')
+    .map((t, i) => readScopeTable(t, `scope[${i + 1}]`, issues, domains[0]?.name ?? 'machine'))
+    .filter((x): x is ScopeSpec => x !== undefined);
   const targets = new Set(groups.flatMap((g) => [g.template, ...g.members.map((m) => m.name)]));
   const events = tablesOf(r, 'event')
     .map((t, i) => readEvent(t, `event[${i + 1}]`, issues, targets))
@@ -131,13 +158,16 @@ export function scenarioFromTable(table: unknown, file: string, defaultName: str
     seed,
     runs: readRuns(r, domains),
     compareNoReap: r.boolean('compare_no_reap') ?? false,
+    units: readUnits(r),
     domains,
+    scopes,
     processes: groups.flatMap((g) => g.members),
     events: expandGroupTargets(events, groups),
   };
   r.rejectUnknown();
   if (durationMs !== undefined && durationMs < tickMs) issues.add('duration', `must be at least one tick (${tickMs} ms)`);
   checkProcesses(scenario, issues, groups);
+  checkScopes(scopes, domains, scopesInUse(scenario), issues);
   if (issues.list.length > 0) throw new ScenarioError(file, issues.list);
   return scenario;
 }

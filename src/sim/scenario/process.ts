@@ -3,6 +3,7 @@
 // drawn from a PRNG seeded by the scenario's seed, so the same file gives the same processes.
 import type { Issues } from './errors.js';
 import type { Curve, ProcessSpec } from './types.js';
+import { scopeNameProblem } from './scopes.js';
 import { durationOf, isTable, sizeOf, TableReader, type Table } from './values.js';
 
 /** mulberry32: a tiny, well-known 32-bit PRNG. Deterministic for a given seed. */
@@ -150,6 +151,9 @@ export function readProcessGroup(table: Table, path: string, issues: Issues, def
   const start = r.raw('start') === 'never' ? null : (rangeOf(r, 'start', durationOf, 'a duration such as "30s" (or "never")') ?? [0, 0]);
   const stopMs = r.has('stop') ? (r.duration('stop') ?? null) : null;
   const domain = r.string('domain') ?? defaultDomain;
+  const scope = r.string('scope') ?? null;
+  const scopeProblem = scope === null ? undefined : scopeNameProblem(scope);
+  if (scopeProblem !== undefined) issues.add(r.key('scope'), scopeProblem);
   const uid = r.number('uid', 0, 2 ** 32 - 1, true) ?? 1000;
   const fileKiB = pages(r.size('file') ?? 0);
   const shmemKiB = pages(r.size('shmem') ?? 0);
@@ -175,6 +179,7 @@ export function readProcessGroup(table: Table, path: string, issues: Issues, def
       shmemKiB,
       cpu,
       ...flags,
+      scope: scopeProblem === undefined ? scope : null,
     });
   }
   const long = members.find((m) => new TextEncoder().encode(m.name).length > 15);

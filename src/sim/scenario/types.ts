@@ -2,6 +2,7 @@
 // the file keys these come from (src/sim/scenario/parse.ts maps key -> field).
 import type { PolicyName } from '../../model/decision.js';
 import type { ProtectionRules } from '../../policy/types.js';
+import type { ScopeSettings } from '../../policy/scope/settings.js';
 
 /** How a process's anonymous memory changes with time since the process started. */
 export type Curve =
@@ -37,7 +38,28 @@ export interface ProcessSpec {
   /** Shares its address space with a process that will not die: cannot be reaped. */
   sharedMm: boolean;
   kernelThread: boolean;
+  /** Its cgroup2 directory below the domain's scope_root ("app-firefox.scope"); null: outside every scope. */
+  scope: string | null;
 }
+
+/** What the kernel shows on one scope's directory ([[scope]]; a scope without one: all false, memory.current present). */
+export interface ScopeSpec {
+  /** The directory below scope_root, as processes name it in `scope`. */
+  name: string;
+  domain: string;
+  /** systemd-oomd's xattrs on the directory: user.oomd_avoid, user.oomd_omit. */
+  oomdAvoid: boolean;
+  oomdOmit: boolean;
+  /** The memory controller is enabled for it: the scope stage reads its memory.current (else it sums its processes). */
+  memoryCurrent: boolean;
+}
+
+/**
+ * How a run groups the domain's processes (`units`, `--units`): "process": no scope stage
+ * (scope = "none"); "scope": the scope stage chooses a scope, the policy the victim in it
+ * (kill_unit = "process"); "whole-scope": every member of the chosen scope (kill_unit = "cgroup").
+ */
+export type UnitRun = 'process' | 'scope' | 'whole-scope';
 
 export type EventAction = 'freeze' | 'thaw' | 'adj' | 'start' | 'stop' | 'dstate' | 'starve' | 'unstarve';
 
@@ -117,6 +139,8 @@ export interface DomainSpec {
   killer: KillerSettings;
   exit: ExitSettings;
   oom: OomSettings;
+  /** The scope stage, as the daemon's scope keys say (scope_root defaults to the domain itself). */
+  scopes: ScopeSettings;
 }
 
 export interface Scenario {
@@ -132,7 +156,11 @@ export interface Scenario {
   runs: string[];
   /** Also run each of them without reaping (as --no-reap does). */
   compareNoReap: boolean;
+  /** Each run once per unit (scope stage off, scope → process, whole scope); null: as each domain configures. */
+  units: UnitRun[] | null;
   domains: DomainSpec[];
+  /** Attributes of scope directories ([[scope]]). */
+  scopes: ScopeSpec[];
   processes: ProcessSpec[];
   events: ScenarioEvent[];
 }

@@ -66,7 +66,8 @@ async function replayRun(trace: Trace, policy: PolicyName, reap: boolean, label:
   const backend = new TraceBackend(frames, clock, recorder, domain, reap, psi.windowMs, o.criticalPercent ?? DEFAULT_CRITICAL_PERCENT);
   const daemon = o.daemonDomain?.policy === policy ? o.daemonDomain : undefined;
   const settings: DriverSettings = daemon
-    ? { domain, policy, paramTable: undefined, params: daemon.params, rules: daemon.rules, minAdj: daemon.minAdj, reclaimTimeoutMs: daemon.reclaimTimeoutMs, psi, trigger: o.trigger ?? 'both' }
+    ? { domain, policy, paramTable: undefined, params: daemon.params, rules: daemon.rules, minAdj: daemon.minAdj, reclaimTimeoutMs: daemon.reclaimTimeoutMs, psi, trigger: o.trigger ?? 'both',
+      ...(daemon.scopes ? { scopes: daemon.scopes } : {}) }
     : { domain, policy, paramTable: o.params?.[policy], rules: o.rules ?? NO_RULES, reclaimTimeoutMs: o.reclaimTimeoutMs ?? null, psi, trigger: o.trigger ?? 'both' };
   driver = new DomainDriver(
     settings,
