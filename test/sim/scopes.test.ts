@@ -2,7 +2,8 @@
 // scope → the policy's process, the whole scope — through the daemon's own Domain, so the
 // scope stage deciding is src/policy/scope, not a copy. Without scopes a browser process
 // dies first (the test can fail); with scopes the leaker's scope; the xattrs a [[scope]]
-// carries steer the choice as on a real host; bad scope keys are named.
+// carries steer the choice as on a real host; bad scope keys are named; a daemon
+// [[domain]] with scope keys replays over a trace with its scope stage.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
@@ -12,6 +13,9 @@ import { parseScenario } from '../../src/sim/scenario/parse.js';
 import { ScenarioError } from '../../src/sim/scenario/errors.js';
 import { simulateScenario } from '../../src/sim/simulate.js';
 import type { RunResult, SimulationResult } from '../../src/sim/results.js';
+import { replayTrace } from '../../src/sim/trace/replay.js';
+import { checkConfigText, type DomainConfig } from '../../src/config/index.js';
+import type { ProcessInfo, Snapshot } from '../../src/model/snapshot.js';
 
 const FILE = join(REPO_ROOT, 'scenarios', 'desktop-scopes.toml');
 const TEXT = readFileSync(FILE, 'utf8');
@@ -93,4 +97,42 @@ test('bad scope keys are named, all at once', () => {
     const keys = e.issues.map((i) => i.key).sort();
     assert.deepEqual(keys, ['domain[1].kill_unit', 'domain[1].scope', 'domain[1].scope_protect', 'process[3].scope', 'scope[1].name', 'units'], e.message);
   }
+});
+
+/** Three frames a second apart: a browser scope of 3 × 200 MiB; a leak scope growing 40 → 80 → 120 MiB while memory runs out. */
+function traceFrames(): Array<{ atMs: number; snapshot: Snapshot }> {
+  const proc = (pid: number, name: string, scope: string, mib: number): ProcessInfo => ({
+    pid, name, state: 'S', kernelThread: false, exiting: false, uid: 1000, startTime: 1000 + pid, oomScoreAdj: 0,
+    rssAnonKiB: mib * 1024, rssFileKiB: 0, rssShmemKiB: 0, swapKiB: 0, cgroupV2: `/apps/${scope}`,
+  });
+  return [[0, 40, 1024], [1000, 80, 40], [2000, 120, 30]].map(([atMs = 0, leakMiB = 0, availableMiB = 0]) => ({
+    atMs,
+    snapshot: {
+      version: 1, timeMs: 1_735_689_600_000 + atMs,
+      memory: {
+        totalKiB: 4096 * 1024, freeKiB: availableMiB * 1024, availableKiB: availableMiB * 1024, cachedKiB: 0, buffersKiB: 0, shmemKiB: 0,
+        unevictableKiB: 0, swapCachedKiB: 0, swapTotalKiB: 0, swapFreeKiB: 0, reserveKiB: 16 * 1024,
+      },
+      processes: [proc(2001, 'tab1', 'browser.scope', 200), proc(2002, 'tab2', 'browser.scope', 200), proc(2003, 'tab3', 'browser.scope', 200),
+        proc(3001, 'leaker', 'leak.scope', leakMiB)],
+    },
+  }));
+}
+
+function daemonDomain(extra: string[]): DomainConfig {
+  const r = checkConfigText(['[daemon]', 'socket = ""', '[[domain]]', 'policy = "simple-lmk"', 'minfree = "64MiB"', ...extra].join('\n'), 'reapd.toml', {});
+  assert.deepEqual(r.issues, []);
+  const d = r.config?.domains[0];
+  assert.ok(d);
+  return d;
+}
+
+test('a daemon [[domain]] with scope keys replays over a trace with its scope stage: the leaker, not a 200 MiB tab', async () => {
+  const replay = async (cfg: DomainConfig): Promise<string[]> => {
+    const result = await replayTrace({ name: 'recorded', frames: traceFrames() }, { daemonDomain: cfg });
+    return (result.runs[0]?.kills ?? []).map((k) => k.name);
+  };
+  assert.deepEqual(await replay(daemonDomain(['scope = "cgroup"', 'scope_root = "/sys/fs/cgroup/unified/apps"'])), ['leaker']);
+  const without = await replay(daemonDomain([]));
+  assert.ok(without.length > 0 && without.every((n) => n.startsWith('tab')), `without scope keys: ${without.join(', ')}`);
 });
