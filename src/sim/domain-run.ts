@@ -66,12 +66,12 @@ export class DomainRun {
   sample(tick: number): void {
     const d = this.domain;
     const t = this.timeline;
-    t.usedKiB[tick] = d.residentKiB;
+    t.usedKiB[tick] = d.usedKiB;
     t.cacheKiB[tick] = d.cacheKiB;
     t.swapKiB[tick] = d.swapUsedKiB;
     t.stall[tick] = d.stall;
     t.level[tick] = LEVELS.indexOf(d.level);
-    this.peakUsedKiB = Math.max(this.peakUsedKiB, d.residentKiB);
+    this.peakUsedKiB = Math.max(this.peakUsedKiB, d.usedKiB);
     this.minAvailableKiB = Math.min(this.minAvailableKiB, availableKiB(d));
     if (d.blocked) this.blockedMs += t.tickMs;
   }

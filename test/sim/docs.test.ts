@@ -17,7 +17,7 @@ test('docs/simulator.md names every scenario key, curve and event action', () =>
 
 test('a scenario using every documented key parses', () => {
   const domain = {
-    name: 'm', kind: 'machine', path: '/sim/m', size: '4GiB', swap: '1GiB', swap_rate: '100MiB/s', reserve: '32MiB', kernel: '256MiB',
+    name: 'm', kind: 'machine', path: '/sim/m', size: '4GiB', swap: '1GiB', swap_rate: '100MiB/s', zram_ratio: 3, reclaim_lag: true, reserve: '32MiB', kernel: '256MiB',
     cache: '512MiB', cache_floor: '128MiB', cpus: 4, system_processes: true, policy: 'simple-lmk',
     params: {
       'simple-lmk': { minfree: '32MiB', reclaim_timeout: '300ms' },
@@ -53,6 +53,8 @@ test('a scenario using every documented key parses', () => {
   assert.equal(s.processes.length, 12);
   assert.equal(s.events.length, EVENT_ACTIONS.length);
   assert.equal(s.domains[0]?.killer.thaw, false);
+  assert.equal(s.domains[0]?.zramRatio, 3);
+  assert.equal(s.domains[0]?.reclaimLag, true);
   assert.equal(s.epochMs, Date.parse('2024-06-01T00:00:00Z'));
   assert.deepEqual(s.units, UNIT_RUNS);
   assert.equal(s.domains[0]?.scopes.killUnit, 'cgroup');

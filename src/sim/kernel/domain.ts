@@ -1,7 +1,9 @@
 // A virtual memory domain: the whole machine or one cgroup with a limit. Each tick it
 // starts and ends processes, grows and shrinks them along their curves, evicts page
 // cache before anything else, swaps the coldest anon when the cache is at its working
-// set, blocks allocations when nothing is left, and derives the pressure signals.
+// set, blocks allocations when nothing is left, and derives the pressure signals. Swap
+// may be zram (swapped pages still cost RAM, compressed), and reclaim may lag a fast
+// allocator (free memory falls towards the min watermark before the working set goes).
 import type { Killed } from '../results.js';
 import type { DomainSpec } from '../scenario/types.js';
 import type { SimProcess } from './process.js';
@@ -77,9 +79,24 @@ export class SimDomain {
     this.settle();
   }
 
+  /** RAM zram uses for the swapped pages (compressed by zram_ratio); 0 for disk swap. */
+  get zramKiB(): number {
+    const r = this.spec.zramRatio;
+    return r === null ? 0 : Math.ceil(this.swapUsedKiB / r);
+  }
+
+  /** RAM in use: kernel, processes' resident memory and zram's compressed pages. */
+  get usedKiB(): number {
+    return this.residentKiB + this.zramKiB;
+  }
+
+  get minWatermarkKiB(): number {
+    return Math.floor(this.spec.reserveKiB / 4);
+  }
+
   get limitKiB(): number {
     // The min watermark: allocations beyond it block (a quarter of the high watermark).
-    return this.spec.sizeKiB - Math.floor(this.spec.reserveKiB / 4);
+    return this.spec.sizeKiB - this.minWatermarkKiB;
   }
 
   process(pid: number): SimProcess | undefined {
@@ -179,8 +196,8 @@ export class SimDomain {
         p.touch();
       } else if (want > have) {
         const request = want - have;
-        if (this.residentKiB + request > this.limitKiB) this.swapOut(this.residentKiB + request - this.limitKiB, p);
-        const grant = Math.max(0, Math.min(request, this.limitKiB - this.residentKiB));
+        if (this.usedKiB + request > this.limitKiB) this.swapOut(this.usedKiB + request - this.limitKiB, p);
+        const grant = Math.max(0, Math.min(request, this.limitKiB - this.usedKiB));
         p.anonKiB += grant;
         this.residentKiB += grant;
         refused = grant < request;
@@ -197,12 +214,15 @@ export class SimDomain {
 
   /** With swap, the kernel swaps cold anon rather than thrash the cache's working set. */
   private swapForCache(): void {
-    const cacheRoom = this.spec.sizeKiB - this.residentKiB - this.spec.reserveKiB;
+    const cacheRoom = this.spec.sizeKiB - this.usedKiB - this.spec.reserveKiB;
     if (cacheRoom < this.spec.cacheFloorKiB) this.swapOut(this.spec.cacheFloorKiB - cacheRoom, null);
   }
 
-  /** Move up to kib of anon to swap, coldest first (frozen, then highest adj, then pid). */
-  private swapOut(kib: number, except: SimProcess | null): void {
+  /** Free ramKiB of RAM by moving anon to swap, coldest first (frozen, then highest adj, then pid). */
+  private swapOut(ramKiB: number, except: SimProcess | null): void {
+    // On zram a swapped page still costs 1/ratio of itself: freeing ramKiB takes ramKiB × r/(r − 1).
+    const r = this.spec.zramRatio;
+    const kib = r === null ? ramKiB : Math.ceil((ramKiB * r) / (r - 1));
     let left = Math.min(kib, this.swapBudget - this.swapped, this.spec.swapKiB - this.swapUsedKiB);
     if (left <= 0) return;
     for (const p of this.coldest()) {
@@ -229,11 +249,18 @@ export class SimDomain {
     this.coldOrder = null;
   }
 
-  /** Page cache fills what is left above the high watermark, up to what the workload wants. */
+  /**
+   * Page cache fills what is left above the high watermark, up to what the workload wants.
+   * With reclaim_lag, the working set (up to cache_floor) is taken only in direct reclaim,
+   * once free memory is down at the min watermark: kswapd cannot keep up with the allocator.
+   */
   private settle(): void {
-    const room = this.spec.sizeKiB - this.residentKiB;
-    this.cacheKiB = Math.max(0, Math.min(this.spec.cacheKiB, room - this.spec.reserveKiB));
-    this.freeKiB = room - this.cacheKiB;
+    const s = this.spec;
+    const room = s.sizeKiB - this.usedKiB;
+    let cache = Math.max(0, Math.min(s.cacheKiB, room - s.reserveKiB));
+    if (s.reclaimLag && cache < s.cacheFloorKiB) cache = Math.max(cache, Math.min(s.cacheFloorKiB, room - this.minWatermarkKiB));
+    this.cacheKiB = cache;
+    this.freeKiB = room - cache;
   }
 
   facts(): MemoryFacts {

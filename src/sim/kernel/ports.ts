@@ -57,6 +57,8 @@ export function memoryState(d: SimDomain): MemoryState {
       fileLruPages: Math.floor(d.cacheKiB / 4),
       pageSizeKiB: 4,
     },
+    // zram's mm_stat: what the swapped pages hold (orig_data_size) and the RAM they cost (mem_used_total).
+    ...(s.zramRatio !== null ? { zram: { origDataKiB: d.swapUsedKiB, memUsedKiB: d.zramKiB } } : {}),
   };
 }
 

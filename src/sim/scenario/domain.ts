@@ -97,6 +97,8 @@ export function readDomain(table: Table, path: string, index: number, issues: Is
     sizeKiB: size,
     swapKiB: r.size('swap') ?? 0,
     swapRateKiBps: r.rate('swap_rate') ?? DOMAIN_DEFAULTS.swapRateKiBps,
+    zramRatio: r.number('zram_ratio', 1, 100) ?? null,
+    reclaimLag: r.boolean('reclaim_lag') ?? false,
     reserveKiB: r.size('reserve') ?? (kind === 'machine' ? defaultReserveKiB(size) : 0),
     kernelKiB: r.size('kernel') ?? 0,
     cacheKiB,
@@ -140,6 +142,8 @@ function checkDomain(d: DomainSpec, r: TableReader, sizeRead: boolean): void {
   if (sizeRead && d.kernelKiB + d.reserveKiB + d.cacheFloorKiB >= d.sizeKiB && d.sizeKiB > 0) {
     r.issues.add(r.key('size'), 'must exceed kernel + reserve + cache_floor, or nothing is left for processes');
   }
+  if (d.zramRatio !== null && d.zramRatio <= 1) r.issues.add(r.key('zram_ratio'), 'must be more than 1: a zram that compresses nothing frees no memory by swapping');
+  if (d.zramRatio !== null && d.swapKiB === 0) r.issues.add(r.key('zram_ratio'), 'needs swap: the size of the zram device');
   if (d.psi.stallMs <= 0) r.issues.add(r.key('psi_stall'), 'must be more than 0');
   if (d.psi.stallMs > d.psi.windowMs) r.issues.add(r.key('psi_stall'), `must not exceed psi_window (${d.psi.windowMs} ms)`);
   if (d.psi.windowMs > 10_000) r.issues.add(r.key('psi_window'), 'the kernel accepts PSI windows up to 10s');

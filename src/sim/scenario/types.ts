@@ -113,8 +113,16 @@ export interface DomainSpec {
   path: string;
   sizeKiB: number;
   swapKiB: number;
-  /** Swap-out bandwidth, KiB/s. */
+  /** Swap-out bandwidth, KiB/s (uncompressed pages). */
   swapRateKiBps: number;
+  /** The swap is zram compressing this many to one: a swapped KiB costs 1/zramRatio KiB of RAM; null: disk swap (costs none). */
+  zramRatio: number | null;
+  /**
+   * kswapd lags a fast allocator: free memory falls from the high towards the min
+   * watermark before the cache's working set (cache_floor) is reclaimed; false: free stays
+   * at the high watermark while there is cache to take.
+   */
+  reclaimLag: boolean;
   /** High watermark: kswapd keeps at least this much free by reclaiming cache. */
   reserveKiB: number;
   /** Memory used but owned by no process (kernel, slab). */
