@@ -176,6 +176,15 @@ function psiNeedsAction(view: MemoryView, p: LmkdParams): boolean {
   return wmark === 'min' || (swapLow && wmark !== 'none');
 }
 
+/**
+ * What a PSI-mode kill had to free: enough to lift free memory to the low watermark, below
+ * which lmkd's memory reasons hold (its thrashing reasons name no amount). 0 without watermarks.
+ */
+function psiNeededKiB(view: MemoryView): number {
+  const m = view.memory;
+  return m.watermarks ? Math.max(0, m.watermarks.lowKiB - (m.freeKiB - (m.cmaFreeKiB ?? 0))) : 0;
+}
+
 export const lmkd: Policy<LmkdParams, LmkdState> = {
   name: 'lmkd',
   trigger: 'threshold',
@@ -183,7 +192,7 @@ export const lmkd: Policy<LmkdParams, LmkdState> = {
   takesTableLevels: true,
   servesLmkdClients: true,
   headroom: (view, p) => minfreeDomainHeadroom(view, p.levels.map((l) => l.minfreeKiB)),
-  neededKiB: (view, p) => tableNeededKiB(p.levels, lmkdFreeFile(view)),
+  neededKiB: (view, p) => (p.mode === 'psi' ? psiNeededKiB(view) : tableNeededKiB(p.levels, lmkdFreeFile(view))),
   triggerFor: (p) => (p.mode === 'psi' ? 'pressure' : 'threshold'),
   psiTriggers: lmkdPsiTriggers,
   defaultParams: () => ({

@@ -272,3 +272,10 @@ test('the mode sets the trigger: table polls thresholds, psi wants lmkd\'s two P
   ]);
   assert.equal(lmkd.psiTriggers?.(lmkd.defaultParams()), undefined);
 });
+
+test('psi mode needs what lifts free memory to the low watermark, not the unused minfree table', () => {
+  const d = decideLmkd(snap([sized(10, 0, 100)], mem({ freeMiB: 45 })), ready(), psiParams(), ctx({ nowMs: 300 }));
+  assert.equal(lmkd.neededKiB({ memory: mem({ freeMiB: 45 }) }, psiParams(), d), 5 * MiB, 'low watermark 50 MiB − free 45 MiB');
+  assert.equal(lmkd.neededKiB({ memory: mem({ freeMiB: 100 }) }, psiParams(), d), 0, 'above the low watermark: nothing');
+  assert.equal(lmkd.neededKiB({ memory: mem({ freeMiB: 45, over: { watermarks: undefined } }) }, psiParams(), d), 0, 'watermarks unknown');
+});
