@@ -1,7 +1,7 @@
 // `reapd notify` wired: reapd's Killed and Warning for one uid become desktop notices, at
-// most one per app and kind per minute. Runs until either bus is lost (rejects: the user
-// unit restarts it) or stop() is called. Every notice shown, held back or failed is a line
-// in the log (stdout: the user journal under systemd).
+// most one per app and kind per minute. Runs until either bus is lost (`running` rejects:
+// the user unit restarts it) or the caller closes the buses. Every notice shown, held back
+// or failed is a line in the log (stdout: the user journal under systemd).
 import { DBUS_NAME } from '../daemon/dbus/names.js';
 import type { BusLink } from './bus.js';
 import { listenToDaemon } from './daemon-signals.js';
