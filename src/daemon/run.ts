@@ -102,11 +102,20 @@ function services(o: RunOptions, logger: Logger, started: Started, telling: Tell
     openJournal: (path) => openJournal(path, logger, telling),
     makeSource: (d, kind) => {
       // Pressure events scan incrementally (docs/snapshot-format.md); oom_score is read
-      // only for the policy that ranks by it. A policy change builds a new domain and source.
+      // only for the policy that ranks by it, and only of the processes that could win
+      // when it says which (scoresUsed). A policy change builds a new domain and source.
       // Sizes are read lazily for policies that say which sizes a decision used, unless
-      // scopes are on: the scope ranking sums every process's size.
+      // scopes are on: the scope ranking sums every process's size (and oom_score is then
+      // read for every process).
       const policy = POLICIES[d.policy];
-      const scan = { scanMode: 'incremental', needOomScore: policy.readsOomScore, lazySizes: policy.sizesUsed !== undefined && d.scopes.mode === 'none' } as const;
+      const processesOnly = d.scopes.mode === 'none';
+      const onDemand = policy.readsOomScore && policy.scoresUsed !== undefined && processesOnly;
+      const scan = {
+        scanMode: 'incremental',
+        needOomScore: policy.readsOomScore && !onDemand,
+        scoreOnDemand: onDemand,
+        lazySizes: policy.sizesUsed !== undefined && processesOnly,
+      } as const;
       if (kind === 'cgroup2' && d.memcg !== null && isUnaccountedGroup(d.memcg)) {
         logger.info('domain-memory', `${d.memcg} has no memory controller: its processes are the candidates, the memory numbers are the machine's`, { domain: d.name });
         return new GroupPidsSource(d.memcg, process.pid, scan);

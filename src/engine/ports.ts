@@ -34,6 +34,13 @@ export interface ProcessSource {
    * were not read fresh. A Snapshot with them, or undefined when none of them was stale.
    */
   freshen?(used: (p: ProcessInfo) => boolean): Promise<Snapshot | undefined>;
+  /**
+   * Optional, for sources whose scan() leaves oom_score out (the kernel source's
+   * scoreOnDemand: the oom-score policy works it out from the sizes): read the kernel's
+   * oom_score of the last scan's processes that `used` names and that lack it. A Snapshot
+   * with them, or undefined when none of them lacked it.
+   */
+  readScores?(used: (p: ProcessInfo) => boolean): Promise<Snapshot | undefined>;
   /** Optional: a reclaim just ended — bookkeeping the scan put off may run now. */
   afterReclaim?(): void;
 }

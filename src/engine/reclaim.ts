@@ -180,6 +180,28 @@ export class ReclaimEngine<P = unknown, S = unknown> {
       snapshot = fresher;
       decision = this.decideOn(snapshot);
     }
+    return this.decideOnKernelScores(snapshot, decision);
+  }
+
+  /**
+   * With a source that left oom_score out and a policy that ranks by it: read the kernel's
+   * oom_score of the processes the decision rests on (Policy.scoresUsed) and decide again,
+   * until none of them lacks it. Each round reads at least one score and none twice; after
+   * a few rounds every missing score is read at once.
+   */
+  private async decideOnKernelScores(first: Snapshot, firstDecision: Decision<S> | undefined): Promise<Decision<S> | undefined> {
+    const { policy, source } = this.deps;
+    const { params } = this.settings;
+    let snapshot = first;
+    let decision = firstDecision;
+    for (let round = 1; decision !== undefined && source.readScores !== undefined && policy.scoresUsed !== undefined; round++) {
+      const used = round <= MAX_FRESHEN_ROUNDS ? policy.scoresUsed(snapshot, decision, params, this.context()) : () => true;
+      const readScores = source.readScores.bind(source);
+      const fresher = await this.timed(() => readScores(used));
+      if (fresher === undefined) break;
+      snapshot = fresher;
+      decision = this.decideOn(snapshot);
+    }
     return decision;
   }
 

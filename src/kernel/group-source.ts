@@ -24,7 +24,7 @@ export class GroupPidsSource implements ProcessSource {
     readonly dir: string,
     selfPid: number,
     /** How the machine is scanned (KernelProcessSourceOptions: scanMode, needOomScore). */
-    scan: Pick<KernelProcessSourceOptions, 'scanMode' | 'needOomScore' | 'lazySizes'> = {},
+    scan: Pick<KernelProcessSourceOptions, 'scanMode' | 'needOomScore' | 'lazySizes' | 'scoreOnDemand'> = {},
   ) {
     this.machine = new KernelProcessSource({ ...scan, selfPid });
   }
@@ -40,6 +40,11 @@ export class GroupPidsSource implements ProcessSource {
 
   async freshen(used: (p: ProcessInfo) => boolean): Promise<Snapshot | undefined> {
     const fresh = await this.machine.freshen((p) => this.lastMembers.has(p.pid) && used(p));
+    return fresh && this.members(fresh, this.lastMembers);
+  }
+
+  async readScores(used: (p: ProcessInfo) => boolean): Promise<Snapshot | undefined> {
+    const fresh = await this.machine.readScores((p) => this.lastMembers.has(p.pid) && used(p));
     return fresh && this.members(fresh, this.lastMembers);
   }
 

@@ -52,8 +52,14 @@ export interface KernelProcessSourceOptions {
    * then confirms the chosen victims (docs/snapshot-format.md).
    */
   scanMode?: 'full' | 'incremental';
-  /** Incremental scans: read oom_score too (the oom-score policy ranks by it). Default false. */
+  /** Incremental scans: read oom_score of every process too. Default false. */
   needOomScore?: boolean;
+  /**
+   * Incremental scans leave oom_score out and readScores() reads it for the processes a
+   * decision names (the oom-score policy works the rest out from the sizes:
+   * policy/oom-badness.ts). Not with needOomScore. Default false.
+   */
+  scoreOnDemand?: boolean;
   /**
    * Incremental scans: serve the sizes of settled processes from their last read and read
    * only their oom_score_adj; freshen() then re-reads the sizes a decision used (lmkd's
@@ -82,6 +88,7 @@ export class KernelProcessSource implements ProcessSource {
   readonly scanMode: 'full' | 'incremental';
   readonly needOomScore: boolean;
   readonly lazySizes: boolean;
+  readonly scoreOnDemand: boolean;
   /** What the last scan handed out (freshen starts from it). */
   private last: Snapshot | undefined;
   private readonly scanner: ProcScanner;
@@ -109,6 +116,7 @@ export class KernelProcessSource implements ProcessSource {
     this.scanMode = opts.scanMode ?? 'full';
     this.needOomScore = opts.needOomScore ?? false;
     this.lazySizes = this.scanMode === 'incremental' && !this.needOomScore && opts.lazySizes === true;
+    this.scoreOnDemand = this.scanMode === 'incremental' && !this.needOomScore && opts.scoreOnDemand === true;
     const cache = opts.fdCache ?? true;
     if (cache === true) this.fdLimitSizedFor = 0;
     this.machinePids = new MachinePids(this.procRoot, new ReadBuffer(4096));
@@ -166,6 +174,20 @@ export class KernelProcessSource implements ProcessSource {
     const last = this.last;
     if (last === undefined || !this.lazySizes) return undefined;
     const processes = this.scanner.freshen(used);
+    if (processes === undefined) return undefined;
+    this.last = { ...last, processes };
+    return this.last;
+  }
+
+  /**
+   * After an incremental scan with scoreOnDemand: the kernel's oom_score of the processes
+   * `used` names that the scan handed out without it. The last snapshot with them — same
+   * memory numbers — or undefined when none of them lacked it.
+   */
+  async readScores(used: (p: ProcessInfo) => boolean): Promise<Snapshot | undefined> {
+    const last = this.last;
+    if (last === undefined || !this.scoreOnDemand) return undefined;
+    const processes = this.scanner.readScores(used);
     if (processes === undefined) return undefined;
     this.last = { ...last, processes };
     return this.last;

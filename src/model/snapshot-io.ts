@@ -20,7 +20,7 @@ const PROCESS_KEYS = [
   'pid', 'name', 'state', 'kernelThread', 'exiting', 'uid', 'startTime', 'oomScoreAdj',
   'rssAnonKiB', 'rssFileKiB', 'rssShmemKiB', 'swapKiB',
 ] as const;
-const PROCESS_OPTIONAL_KEYS = ['oomScore', 'ppid', 'cmdline', 'memcgV1', 'freezerV1', 'cgroupV2'] as const;
+const PROCESS_OPTIONAL_KEYS = ['oomScore', 'pageTablesKiB', 'ppid', 'cmdline', 'memcgV1', 'freezerV1', 'cgroupV2'] as const;
 const ALL_PROCESS_KEYS: readonly string[] = [...PROCESS_KEYS, ...PROCESS_OPTIONAL_KEYS];
 const CGROUP_KEYS = ['path', 'usageKiB', 'limitKiB', 'maxKiB', 'fileKiB', 'swapKiB', 'swapLimitKiB'] as const;
 const TOP_KEYS = ['version', 'timeMs', 'memory', 'cgroup', 'processes', 'scopes'] as const;
@@ -56,6 +56,7 @@ const PROCESS_CHECKS: Record<(typeof PROCESS_KEYS)[number] | (typeof PROCESS_OPT
   rssShmemKiB: kib,
   swapKiB: kib,
   oomScore: num,
+  pageTablesKiB: kib,
   ppid: nonNegInt,
   cmdline: str,
   memcgV1: str,

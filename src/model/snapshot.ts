@@ -102,7 +102,10 @@ export interface ProcessInfo {
   rssShmemKiB: number;
   swapKiB: number;
   // Optional on input; the live scanner fills them.
+  /** /proc/PID/oom_score as the kernel showed it (absent: not read; the oom-score policy works it out). */
   oomScore?: number;
+  /** Page tables, KiB (status VmPTE): part of the kernel's oom_badness. */
+  pageTablesKiB?: number;
   ppid?: number;
   cmdline?: string;
   /** cgroup v1 memory controller path, e.g. "/user.slice". */

@@ -3,13 +3,15 @@
 // no swap configured counts as 0 % free), then kill the process with the highest
 // oom_score, the largest RSS breaking ties. One victim per decision.
 import { formatKiB } from '../model/units.js';
-import { residentKiB, type ProcessInfo, type Snapshot } from '../model/snapshot.js';
+import { residentKiB, type MemoryState, type ProcessInfo, type Snapshot } from '../model/snapshot.js';
 import { victimFrom, type Decision, type DecisionReason } from '../model/decision.js';
 import { limitedCgroup } from './domain.js';
 import { byIdentity, byTier, screen, tierNote, type Candidate } from './screen.js';
 import type { Policy, PolicyContext, TriggerReport } from './types.js';
 import type { MemoryView } from '../model/memory-view.js';
 import { availableHeadroom, memcgHeadroom } from './headroom.js';
+import { kernelOomScore, SCORE_LAG_POINTS } from './oom-badness.js';
+import { NO_SIZES, usedAmong, type SizesUsed } from './sizes-used.js';
 
 export interface OomScoreParams {
   /** Act when MemAvailable is at or below this percentage of MemTotal. */
@@ -89,17 +91,22 @@ function reasonOf(levels: MemoryLevels, params: OomScoreParams): DecisionReason 
 }
 
 /**
- * /proc/PID/oom_score as the kernel computes it (proc_oom_score, oom_badness), for
- * snapshots that lack it: badness = rss + swap + adj * total / 1000, and
- * oom_score = (1000 + badness * 1000 / total) * 2 / 3, total = RAM + swap (the cgroup's
- * limit in a cgroup domain). Page tables, which the kernel also counts, are not in a
- * snapshot. Range 0..2000; adj -1000 gives 0.
+ * /proc/PID/oom_score as the kernel computes it (oom-badness.ts), for processes whose
+ * snapshot lacks it: the daemon's scans leave it out (it costs a read per process at every
+ * event) and read the kernel's own only for the processes that could win (scoresUsed).
+ * The totals are the machine's RAM + swap in every domain, as /proc/PID/oom_score's are.
+ * Range 0..2000; adj -1000 gives 0.
  */
-export function estimateOomScore(p: ProcessInfo, totalKiB: number): number {
-  if (p.oomScoreAdj <= -1000 || totalKiB <= 0) return 0;
-  const badness = residentKiB(p) + p.swapKiB + Math.trunc((p.oomScoreAdj * totalKiB) / 1000);
-  return Math.max(0, Math.trunc(((1000 + Math.trunc((badness * 1000) / totalKiB)) * 2) / 3));
+export function estimateOomScore(p: ProcessInfo, memory: Pick<MemoryState, 'totalKiB' | 'swapTotalKiB' | 'vmstat'>): number {
+  return kernelOomScore(
+    { residentKiB: residentKiB(p), swapKiB: p.swapKiB, pageTablesKiB: p.pageTablesKiB ?? 0, oomScoreAdj: p.oomScoreAdj },
+    memory.totalKiB + memory.swapTotalKiB,
+    memory.vmstat?.pageSizeKiB ?? DEFAULT_PAGE_KIB,
+  );
 }
+
+/** Where a snapshot does not say (no vmstat): the page size of x86 and most arm64 kernels. */
+const DEFAULT_PAGE_KIB = 4;
 
 function pct(x: number): string {
   return `${x.toFixed(1)} %`;
@@ -135,9 +142,36 @@ export function explainOomScoreTrigger(view: MemoryView, p: OomScoreParams): Tri
   };
 }
 
-function scoreTotalKiB(snapshot: Snapshot): number {
-  const cg = limitedCgroup(snapshot.cgroup);
-  return cg ? cg.limitKiB : snapshot.memory.totalKiB + snapshot.memory.swapTotalKiB;
+/** Each candidate's oom_score: the kernel's where the snapshot has it, else worked out. */
+function scoresOf(snapshot: Snapshot, candidates: readonly Candidate[]): Map<Candidate, number> {
+  return new Map(candidates.map((c) => [c, c.p.oomScore ?? estimateOomScore(c.p, snapshot.memory)]));
+}
+
+function screenOomScore(snapshot: Snapshot, ctx: PolicyContext): ReturnType<typeof screen> {
+  return screen(snapshot, ctx, {
+    sizeKiB: residentKiB,
+    // earlyoom passes over processes with VmRSS 0 (kernel threads, zombies, no mm).
+    policySkip: (_p, size) => (size <= 0 ? 'no-memory' : undefined),
+  });
+}
+
+/**
+ * The processes whose oom_score the source should read from the kernel before this
+ * decision stands (Policy.scoresUsed): every candidate of the victim's tier whose worked-out
+ * score comes within SCORE_LAG_POINTS of the victim's. Once each of them carries the
+ * kernel's value, every other candidate's worked-out score is more than the lag below the
+ * victim's, so its kernel value is below it too: the victim is the one the kernel's values
+ * would give.
+ */
+export function oomScoresUsed(snapshot: Snapshot, decision: Decision<OomScoreState>, ctx: PolicyContext): SizesUsed {
+  const victim = decision.victims[0];
+  if (victim === undefined) return NO_SIZES;
+  const { candidates } = screenOomScore(snapshot, ctx);
+  const chosen = candidates.find((c) => c.p.pid === victim.pid);
+  if (chosen === undefined) return NO_SIZES;
+  const score = scoresOf(snapshot, candidates);
+  const floor = (score.get(chosen) ?? 0) - SCORE_LAG_POINTS;
+  return usedAmong(candidates.filter((c) => c.p.oomScore === undefined && !byTier(c, chosen) && (score.get(c) ?? 0) >= floor).map((c) => c.p));
 }
 
 export function decideOomScore(
@@ -146,13 +180,8 @@ export function decideOomScore(
   params: OomScoreParams,
   ctx: PolicyContext,
 ): Decision<OomScoreState> {
-  const { candidates, skipped } = screen(snapshot, ctx, {
-    sizeKiB: residentKiB,
-    // earlyoom passes over processes with VmRSS 0 (kernel threads, zombies, no mm).
-    policySkip: (_p, size) => (size <= 0 ? 'no-memory' : undefined),
-  });
-  const totalKiB = scoreTotalKiB(snapshot);
-  const score = new Map(candidates.map((c) => [c, c.p.oomScore ?? estimateOomScore(c.p, totalKiB)]));
+  const { candidates, skipped } = screenOomScore(snapshot, ctx);
+  const score = scoresOf(snapshot, candidates);
   const s = (c: Candidate): number => score.get(c) ?? 0;
   const ranked = [...candidates].sort((a, b) => byTier(a, b) || s(b) - s(a) || b.sizeKiB - a.sizeKiB || byIdentity(a, b));
   const levels = memoryLevels(snapshot);
@@ -204,6 +233,7 @@ export const oomScore: Policy<OomScoreParams, OomScoreState> = {
   initialState: () => ({}),
   needsAction: (view: MemoryView, p: OomScoreParams) => thresholdsMet(memoryLevels(view), p),
   decide: decideOomScore,
+  scoresUsed: (snapshot, decision, _params, ctx) => oomScoresUsed(snapshot, decision, ctx),
   describeParams: (p) => `available memory <= ${p.memAvailablePercent} % ${p.swapCombine === 'or' ? 'or' : 'and'} free swap <= ${p.swapFreePercent} %`,
   explainTrigger: explainOomScoreTrigger,
 };

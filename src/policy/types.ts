@@ -78,7 +78,10 @@ export interface Policy<P = unknown, S = unknown> {
   // The facts code outside src/policy/ asks instead of comparing a policy's name.
   /** Which signal it acts on: pressure events, or memory thresholds (read on events or polled). */
   readonly trigger: TriggerKind;
-  /** It ranks by the kernel's oom_score, so a source must read /proc/PID/oom_score. */
+  /**
+   * It ranks by the kernel's oom_score: a source reads /proc/PID/oom_score — of every
+   * process, or, with scoresUsed, only of those that could change the decision.
+   */
   readonly readsOomScore: boolean;
   /** It runs on a minfree/adj table, which LMK_TARGET (the control socket) may replace. */
   readonly takesTableLevels: boolean;
@@ -111,6 +114,12 @@ export interface Policy<P = unknown, S = unknown> {
    * (ProcessSource.freshen). Without it every size counts, so nothing is served stale.
    */
   sizesUsed?(snapshot: Snapshot, decision: Decision<S>, params: P, ctx: PolicyContext): (p: ProcessInfo) => boolean;
+  /**
+   * Optional, for a policy that ranks by oom_score (readsOomScore): the processes whose
+   * oom_score this decision rests on closely enough that the kernel's own value must be
+   * read (ProcessSource.readScores); the others' worked-out scores cannot change it.
+   */
+  scoresUsed?(snapshot: Snapshot, decision: Decision<S>, params: P, ctx: PolicyContext): (p: ProcessInfo) => boolean;
   /** One line describing the parameters, for logs and `explain`. */
   describeParams(params: P): string;
   /**

@@ -17,6 +17,8 @@ export interface ReapdOptions {
   /** Wrap the node command, e.g. ['unshare', '-m', 'sh', '-c', …] (see wrapScript). */
   wrap?: (nodeArgv: string[]) => string[];
   env?: NodeJS.ProcessEnv;
+  /** The CLI entry to run (default: this tree's dist/src/cli/main.js); benchmarks compare trees. */
+  bin?: string;
 }
 
 export class Reapd {
@@ -43,7 +45,7 @@ export class Reapd {
   }
 
   start(o: ReapdOptions = {}): this {
-    const argv = [REAPD_BIN, 'run', '--log-format', 'json', '--journal', this.journalPath];
+    const argv = [o.bin ?? REAPD_BIN, 'run', '--log-format', 'json', '--journal', this.journalPath];
     if (o.config !== undefined) {
       this.writeConfig(o.config);
       argv.push('--config', this.configPath);

@@ -272,6 +272,48 @@ test('sizes served from an earlier read: a policy that does not say which sizes 
   assert.equal(world.killCalls.length, 1);
 });
 
+/** A source whose scan leaves oom_score out until readScores() reads "the kernel's" (KernelProcessSource scoreOnDemand). */
+class ScoreOnDemandSource extends LazySource {
+  readonly scoresRead: number[][] = [];
+  private readonly read = new Set<number>();
+  private lastScores: Snapshot | undefined;
+  constructor(
+    truth: ProcessInfo[],
+    private readonly kernel: Map<number, number>,
+  ) {
+    super(truth, new Map());
+  }
+  private withScores(base: Snapshot): Snapshot {
+    this.lastScores = { ...base, processes: base.processes.map((p) => (this.read.has(p.pid) ? { ...p, oomScore: this.kernel.get(p.pid) ?? 0 } : p)) };
+    return this.lastScores;
+  }
+  override async scan(): Promise<Snapshot> {
+    this.read.clear();
+    return this.withScores(await super.scan());
+  }
+  async readScores(used: (p: ProcessInfo) => boolean): Promise<Snapshot | undefined> {
+    const pids = (this.lastScores?.processes ?? []).filter((p) => p.oomScore === undefined && used(p)).map((p) => p.pid);
+    if (pids.length === 0) return undefined;
+    this.scoresRead.push(pids);
+    for (const pid of pids) this.read.add(pid);
+    return this.withScores(await super.scan());
+  }
+}
+
+test('oom_score left out of the scan: the engine reads the kernel value of the processes that could win, and kills by it', async () => {
+  // Worked out from the sizes (1 GiB of RAM): 201 (adj 500, 10 MiB) scores 1006, 202 (adj 500,
+  // 8 MiB) 1004, 300 759, 100 698. Say the kernel's value for 202 is higher than its sizes
+  // show (page tables the last status read did not see): 1010. Only 201 and 202 are
+  // within reach (2 points) of the first victim.
+  const truth = [proc(100, 0, 50), proc(201, 500, 10), proc(202, 500, 8), proc(300, 100, 40)];
+  const source = new ScoreOnDemandSource(truth, new Map([[100, 698], [201, 1006], [202, 1010], [300, 759]]));
+  const world = new FakeWorld();
+  const out = await lazyEngine(world, source, 'oom-score').onTrigger(trigger);
+  assert.equal(out.kind, 'killed');
+  assert.deepEqual(world.killCalls, [[202]], "the kernel's highest oom_score, not the worked-out one");
+  assert.deepEqual(source.scoresRead, [[201, 202]], 'read only the two within reach of the victim');
+});
+
 test('a kill is journalled when SIGKILL goes out, before the wait for its exit, then completed (issue 11 item 6)', async () => {
   const world = new FakeWorld();
   let releaseWait: (() => void) | undefined;

@@ -31,6 +31,8 @@ export interface ProcStatus {
   rssFileKiB?: number;
   rssShmemKiB?: number;
   vmSwapKiB?: number;
+  /** VmPTE: page tables (mm_pgtables_bytes >> 10). */
+  vmPteKiB?: number;
   /** VmLck: locked memory (mlock). */
   vmLckKiB?: number;
   /** Pending signals, thread-private and shared (bit n−1 for signal n). */
@@ -97,6 +99,7 @@ const SETTERS: Record<string, (s: ProcStatus, v: string) => void> = {
   RssFile: (s, v) => (s.rssFileKiB = kib(v)),
   RssShmem: (s, v) => (s.rssShmemKiB = kib(v)),
   VmSwap: (s, v) => (s.vmSwapKiB = kib(v)),
+  VmPTE: (s, v) => (s.vmPteKiB = kib(v)),
   VmLck: (s, v) => (s.vmLckKiB = kib(v)),
   SigPnd: (s, v) => (s.sigPnd = hex(v)),
   ShdPnd: (s, v) => (s.shdPnd = hex(v)),

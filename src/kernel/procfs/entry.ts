@@ -63,6 +63,8 @@ export interface PidEntry {
   rssFileKiB: number;
   rssShmemKiB: number;
   swapKiB: number;
+  /** status VmPTE, KiB (with the Rss split: part of the kernel's oom_badness). */
+  pageTablesKiB: number;
   /** Once SIGKILL is pending it stays pending: the process is going to die. */
   sigkillPending: boolean;
   cgroups?: ProcCgroups;
@@ -97,6 +99,7 @@ export function newEntry(pid: number): PidEntry {
     rssFileKiB: 0,
     rssShmemKiB: 0,
     swapKiB: 0,
+    pageTablesKiB: 0,
     sigkillPending: false,
     oomScoreAdj: 0,
     oomScore: 0,

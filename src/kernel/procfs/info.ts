@@ -28,6 +28,7 @@ export function processInfo(e: PidEntry, stat: ProcStat, withScore: boolean): Pr
   // Only when read by this scan: an incremental scan without oom_score leaves it out
   // rather than hand on an old value (the oom-score policy then estimates it).
   if (withScore) p.oomScore = e.oomScore;
+  if (e.pageTablesKiB > 0) p.pageTablesKiB = e.pageTablesKiB;
   p.ppid = stat.ppid;
   if (e.cmdline !== undefined) p.cmdline = e.cmdline;
   if (e.cgroups?.memoryV1 !== undefined) p.memcgV1 = e.cgroups.memoryV1;
@@ -53,6 +54,7 @@ function unchanged(p: ProcessInfo, e: PidEntry, stat: ProcStat, withScore: boole
     p.rssShmemKiB === e.rssShmemKiB &&
     p.swapKiB === e.swapKiB &&
     p.oomScore === (withScore ? e.oomScore : undefined) &&
+    p.pageTablesKiB === (e.pageTablesKiB > 0 ? e.pageTablesKiB : undefined) &&
     p.cmdline === e.cmdline &&
     p.memcgV1 === e.cgroups?.memoryV1 &&
     p.freezerV1 === e.cgroups?.freezerV1 &&

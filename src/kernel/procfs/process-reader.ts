@@ -168,6 +168,27 @@ export class ProcessReader {
     }
   }
 
+  /**
+   * The kernel's oom_score of a process the last scan read without it (readScores): its
+   * held fd or by path, then oom_score_adj last (through its held fd: the vouch, see the
+   * header). undefined when it is gone or unreadable (then dropped).
+   */
+  readScoreNow(e: PidEntry): ProcessInfo | undefined {
+    try {
+      if (e.stat === undefined) return undefined;
+      const score = parseOomScoreBytes(this.small.buf, must(this.readSmall(e.scoreFd, 'oom_score', e)));
+      if (score === undefined) throw new Error('unparsable oom_score');
+      const adj = parseOomScoreAdjBytes(this.small.buf, must(this.readSmall(e.adjFd, 'oom_score_adj', e)));
+      if (adj === undefined) throw new Error('unparsable oom_score_adj');
+      e.oomScore = score;
+      e.oomScoreAdj = adj;
+      return processInfo(e, e.stat, true);
+    } catch {
+      this.drop(e);
+      return undefined;
+    }
+  }
+
   drop(e: PidEntry): void {
     this.fds.shrink(e, 0);
     if (this.entries.get(e.pid) === e) this.entries.delete(e.pid);

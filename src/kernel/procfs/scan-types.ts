@@ -72,6 +72,8 @@ export interface ScanStats {
   /** Processes whose size was served from an earlier read (lazySizes), and of those, re-read by freshen(). */
   sizesServed: number;
   sizesFreshened: number;
+  /** oom_score read by readScores() after the scan left it out (the processes that could win). */
+  scoresRead: number;
   /** Fds held open after the scan, and the processes they belong to. */
   cachedFds: number;
   persistentProcesses: number;
@@ -80,7 +82,7 @@ export interface ScanStats {
 export function emptyStats(): ScanStats {
   return {
     listed: 0, returned: 0, vanished: 0, errors: 0, reusedPids: 0,
-    statReads: 0, statusReads: 0, fullReads: 0, statusDeferred: 0, refreshesPutOff: 0, prefetched: 0, sizesServed: 0, sizesFreshened: 0, cachedFds: 0, persistentProcesses: 0,
+    statReads: 0, statusReads: 0, fullReads: 0, statusDeferred: 0, refreshesPutOff: 0, prefetched: 0, sizesServed: 0, sizesFreshened: 0, scoresRead: 0, cachedFds: 0, persistentProcesses: 0,
   };
 }
 

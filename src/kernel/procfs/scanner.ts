@@ -195,6 +195,33 @@ export class ProcScanner {
   }
 
   /**
+   * After an incremental scan without oom_score: read the kernel's oom_score of the
+   * processes `used` names that the scan handed out without it (a decision's
+   * Policy.scoresUsed: the few that could win). The last scan's processes with those read
+   * (one gone meanwhile is left out), or undefined when `used` named none of them.
+   */
+  readScores(used: (p: ProcessInfo) => boolean): ProcessInfo[] | undefined {
+    const s = this.s;
+    const last = this.lastOut;
+    const missing: number[] = [];
+    for (let k = 0; k < last.length; k++) {
+      const p = last[k] as ProcessInfo;
+      const e = this.reader.entries.get(p.pid);
+      if (p.oomScore === undefined && e !== undefined && e.lastScan === s.scanNo && e.info === p && used(p)) missing.push(k);
+    }
+    if (missing.length === 0) return undefined;
+    const out: (ProcessInfo | undefined)[] = last.slice();
+    for (const k of missing) {
+      const e = this.reader.entries.get((last[k] as ProcessInfo).pid) as PidEntry;
+      out[k] = this.reader.readScoreNow(e);
+    }
+    this.lastOut = out.filter((p): p is ProcessInfo => p !== undefined);
+    s.stats.returned = this.lastOut.length;
+    s.stats.scoresRead += missing.length;
+    return this.lastOut;
+  }
+
+  /**
    * Run up to `count` of the status reads and refreshes the last (incremental) scan put
    * off; true while more remain. A refresh reads the process in full, as a full scan
    * would, and updates what the next scan hands out. A process gone meanwhile is dropped.

@@ -140,6 +140,7 @@ export class SlowFields {
       e.rssFileKiB = s.rssFileKiB ?? 0;
       e.rssShmemKiB = s.rssShmemKiB ?? 0;
       e.swapKiB = s.vmSwapKiB ?? 0;
+      e.pageTablesKiB = s.vmPteKiB ?? 0;
       e.statusStatm = statm;
       return;
     }
