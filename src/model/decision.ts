@@ -54,6 +54,11 @@ export interface Victim {
   why: string;
   /** A table policy's kill: the adj of the minfree level that applied (lmkd's min_oom_score). */
   levelAdj?: number;
+  /**
+   * Its cgroup2 path as the scan last read /proc/PID/cgroup (ProcessInfo.cgroupV2): what
+   * the kill path reports (D-Bus Killed's scope) without reading the victim once it is dying.
+   */
+  cgroupV2?: string;
   /** The scope (cgroup2 path as /proc/PID/cgroup names it, or "pid:N") the victim was chosen in, when scopes are on. */
   scope?: string;
   /** The scope's size when it was chosen, KiB. */
@@ -137,7 +142,7 @@ export interface ScopeDecision {
 }
 
 export function victimFrom(p: ProcessInfo, sizeKiB: number, reason: DecisionReason, why: string): Victim {
-  return {
+  const v: Victim = {
     pid: p.pid,
     startTime: p.startTime,
     name: p.name,
@@ -148,6 +153,8 @@ export function victimFrom(p: ProcessInfo, sizeKiB: number, reason: DecisionReas
     reason,
     why,
   };
+  if (p.cgroupV2 !== undefined) v.cgroupV2 = p.cgroupV2;
+  return v;
 }
 
 /**

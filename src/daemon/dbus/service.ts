@@ -4,7 +4,6 @@
 // connecting happens after the daemon started, an absent or broken bus is logged once and
 // every signal skipped until a reconnect (at most every RECONNECT_MS) succeeds.
 import dbus from 'dbus-next';
-import { readCgroupV2Path } from '../../kernel/procfs/cgroup-of.js';
 import type { KillRecord } from '../../model/kill-record.js';
 import type { KillObserver } from '../observer.js';
 import type { Log } from '../logger.js';
@@ -116,14 +115,11 @@ export class DbusService {
 
   readonly observer: KillObserver = {
     // "critical" once the kill thread acted (a decision comes before its kill: too early to
-    // send anything). And the victim's cgroup (its "scope": which app), read while it is
-    // still a zombie at worst.
+    // send anything). And the victim's cgroup (its "scope": which app) as the scan read it:
+    // nothing of a victim is read once it is dying (its memory teardown must not wait for us).
     signalled: (domain, results) => {
       this.level(domain, 'critical');
-      for (const r of results) {
-        if (!r.killed) continue;
-        void readCgroupV2Path(r.victim.pid).then((path) => this.scopes.set(r.victim.pid, path), () => undefined);
-      }
+      for (const r of results) if (r.killed) this.scopes.set(r.victim.pid, r.victim.cgroupV2 ?? '');
     },
     kill: (domain, record) => this.killed(domain, record),
     warning: (w) => this.warned(w),

@@ -12,8 +12,8 @@
 import type { Victim } from '../../model/decision.js';
 import { errorCode } from '../sys/errors.js';
 import { SIGKILL } from '../sys/process.js';
-import { boostVictim } from './boost.js';
-import { findFreezerRoot, isFrozen, readFreezer } from './freezer.js';
+import { boostVictim, gatherFacts, type VictimFacts } from './boost.js';
+import { findFreezerRoot, isFrozen } from './freezer.js';
 import { findCgroup2Root, killGroup, pinToReaper, prepareGroupKill, thawGroup, unpin, type GroupKill } from './group-kill.js';
 import { closeQuietly, openVictims, type OpenedVictim } from './identity.js';
 import { tryReap, type ReapAttempt } from './reap.js';
@@ -43,11 +43,14 @@ interface Handle {
   knownSharers?: Sharer[];
   /** The process_mrelease made right after the signal, not yet accounted for. */
   firstAttempt?: ReapAttempt;
+  /** Its threads and freezer cgroup, read before the signal (boost.ts gatherFacts). */
+  facts: VictimFacts;
   timer?: ReturnType<typeof setTimeout>;
 }
 
 interface Opened extends OpenedVictim {
   sharers?: Sharer[];
+  facts?: VictimFacts;
 }
 
 export interface CoreHost {
@@ -93,9 +96,12 @@ export class KillCore {
     // Freeze first, pidfds already open; one cgroup.kill then signals every member at once.
     const g = group === undefined ? undefined : this.groupKill(group, opened, victims);
     const pinned = g && reapAtOnce ? pinToReaper(this.sys, opened.map((o) => victims[o.index]?.pid ?? 0)) : undefined;
+    // Everything the steps after the signal need, read now: nothing under /proc/VICTIM
+    // is read once it is dying (boost.ts).
+    for (const entry of opened) entry.facts = gatherFacts(this.sys, this.config, this.freezerRoot, victims[entry.index]?.pid ?? 0);
     const viaGroup = g !== undefined && g.killFile && killGroup(this.sys, g);
     for (const entry of [...reapOrder].reverse()) {
-      const h = this.signal(entry.index, entry.fd, victims, outcomes, reapAtOnce && entry === reapOrder[0], viaGroup);
+      const h = this.signal(entry.index, entry.fd, victims, outcomes, reapAtOnce && entry === reapOrder[0], viaGroup, entry.facts);
       if (!h) continue;
       if (entry.sharers && entry.sharers.length > 0) h.knownSharers = entry.sharers;
       handles.set(entry.index, h);
@@ -110,7 +116,7 @@ export class KillCore {
       const h = handles.get(index);
       const outcome = outcomes[index];
       if (!h || !outcome) continue;
-      if (pinned) h.state.notes.push(...boostVictim(this.sys, this.config, h.victim.pid, this.config.thaw ? readFreezer(this.sys, this.freezerRoot, h.victim.pid) : undefined));
+      if (pinned) h.state.notes.push(...boostVictim(this.sys, this.config, h.victim.pid, h.facts));
       Object.assign(outcome, this.snapshot(h), { pending: h.pending });
     }
     if (pinned) {
@@ -162,7 +168,10 @@ export class KillCore {
    * SIGKILL (unless the group's cgroup.kill already sent it: viaGroup); with reapNow,
    * process_mrelease follows with nothing in between (the race).
    */
-  private signal(index: number, fd: number, victims: readonly Victim[], outcomes: Outcome[], reapNow: boolean, viaGroup = false): Handle | undefined {
+  private signal(
+    index: number, fd: number, victims: readonly Victim[], outcomes: Outcome[], reapNow: boolean, viaGroup: boolean,
+    facts: VictimFacts = { freezer: undefined, tids: [] },
+  ): Handle | undefined {
     const outcome = outcomes[index];
     const victim = victims[index];
     if (!outcome || !victim) return undefined;
@@ -190,6 +199,7 @@ export class KillCore {
       pending: false,
       released: false,
       extraFds: [],
+      facts,
     };
     if (first) h.firstAttempt = first;
     this.handles.set(h.key, h);
@@ -202,12 +212,10 @@ export class KillCore {
   private firstReapAndBoost(h: Handle, boost = true): boolean {
     const { config } = this;
     let pending = false;
-    let freezer;
     if (config.reap && this.reapSupported) {
       if (config.reapDelayMs > 0) {
-        freezer = readFreezer(this.sys, this.freezerRoot, h.victim.pid);
         // Seed 003: a frozen victim cannot run its own exit, so a delay only loses time.
-        if (isFrozen(freezer)) pending = this.reapOnce(h);
+        if (isFrozen(h.facts.freezer)) pending = this.reapOnce(h);
         else {
           h.state.notes.push(`reap: delayed ${config.reapDelayMs} ms`);
           this.later(h, config.reapDelayMs, () => this.followUp(h));
@@ -216,8 +224,7 @@ export class KillCore {
       } else pending = this.reapOnce(h);
     }
     if (!boost) return pending;
-    if (config.thaw && freezer === undefined) freezer = readFreezer(this.sys, this.freezerRoot, h.victim.pid);
-    h.state.notes.push(...boostVictim(this.sys, config, h.victim.pid, freezer));
+    h.state.notes.push(...boostVictim(this.sys, config, h.victim.pid, h.facts));
     return pending;
   }
 
@@ -293,6 +300,8 @@ export class KillCore {
       for (const x of sharers) if (covered.has(x.pid)) x.unkillable = 'protected by rule';
     }
     if (this.closed) return;
+    // A sharer is a victim too: its facts before its signal.
+    const facts = new Map(sharers.filter((x) => !x.unkillable).map((x) => [x.pid, gatherFacts(this.sys, this.config, this.freezerRoot, x.pid)]));
     const r = killSharers(this.sys, sharers, this.config.sharedMm);
     h.state.notes.push(...r.notes);
     h.extraFds.push(...r.fds);
@@ -304,8 +313,8 @@ export class KillCore {
     h.pending = this.reapOnce(h);
     // A killed sharer must die too: the same help as a victim (thaw, CPUs, RT).
     for (const pid of r.killed) {
-      const freezer = this.config.thaw ? readFreezer(this.sys, this.freezerRoot, pid) : undefined;
-      h.state.notes.push(...boostVictim(this.sys, this.config, pid, freezer).map((n) => `shared-mm ${pid}: ${n}`));
+      const f = facts.get(pid) ?? { freezer: undefined, tids: [] };
+      h.state.notes.push(...boostVictim(this.sys, this.config, pid, f).map((n) => `shared-mm ${pid}: ${n}`));
     }
     if (!h.pending) this.settle(h);
   }

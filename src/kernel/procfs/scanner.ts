@@ -232,7 +232,9 @@ export class ProcScanner {
     s.refreshBudget = Infinity;
     try {
       return s.putOff.run(count, {
-        current: (e) => this.reader.entries.get(e.pid) === e && e.lastScan === s.scanNo,
+        // Never a decision's victim: once signalled, nothing of it is read until it is gone
+        // (its memory teardown must not wait for our reads: kill/boost.ts).
+        current: (e) => this.reader.entries.get(e.pid) === e && e.lastScan === s.scanNo && !e.chosen,
         status: (e) => this.reader.readStatusNow(e),
         refresh: (e) => {
           if (!this.slow.due(e, s.scanNo)) return false;

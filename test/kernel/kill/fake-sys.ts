@@ -33,6 +33,8 @@ const enoent = (what: string): Error => Object.assign(new Error(`ENOENT: ${what}
 export class FakeKernel {
   readonly procs = new Map<number, FakeProcess>();
   readonly fds = new Map<number, number>();
+  /** Every pidfd ever opened and its pid (closing does not forget it: the call log outlives fds). */
+  readonly pidfdPid = new Map<number, number>();
   readonly calls: Call[] = [];
   readonly files = new Map<string, string>();
   readonly writes: { path: string; data: string }[] = [];
@@ -100,6 +102,7 @@ function makeSys(k: FakeKernel): KillSys {
       if (p.notLeader) throw err('pidfd_open', 'ENOENT', 2);
       const fd = k.nextFdNumber();
       k.fds.set(fd, pid);
+      k.pidfdPid.set(fd, pid);
       k.afterOpen?.(pid);
       return fd;
     },
@@ -128,6 +131,7 @@ function makeSys(k: FakeKernel): KillSys {
       return pa.mm !== undefined && pa.mm === pb.mm ? 0 : 1;
     },
     readProc(pid, name) {
+      log(`read /proc/PID/${name}`, pid);
       const p = proc(pid);
       if (name === 'stat') {
         const f = ['S', '1', '1', '1', '0', '-1', String(p.flags ?? 0x400000)];
@@ -140,7 +144,10 @@ function makeSys(k: FakeKernel): KillSys {
       throw enoent(name);
     },
     listPids: () => [...k.procs.values()].filter((p) => !p.notLeader).map((p) => p.pid),
-    listTasks: (pid) => proc(pid).tids ?? [pid],
+    listTasks: (pid) => {
+      log('read /proc/PID/task', pid);
+      return proc(pid).tids ?? [pid];
+    },
     schedSetscheduler(tid, policy, prio) {
       log('sched_setscheduler', tid, policy, prio);
       if (k.schedError) throw err('sched_setscheduler', k.schedError, 1);

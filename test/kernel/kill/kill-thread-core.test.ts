@@ -33,6 +33,15 @@ function assertMreleaseOnlyAfterKill(k: FakeKernel): void {
   }
 }
 
+/** No /proc read of a process once its pidfd was sent SIGKILL (issue 18 item 5: such reads can hold up its teardown). */
+function assertNoReadAfterKill(k: FakeKernel): void {
+  const killed = new Set<number>();
+  for (const call of k.calls) {
+    if (call.name === 'pidfd_send_signal' && call.args[1] === 9) killed.add(k.pidfdPid.get(call.args[0] as number) ?? -1);
+    if (call.name.startsWith('read /proc/')) assert.ok(!killed.has(call.args[0] as number), `${call.name} of ${call.args[0]} after its SIGKILL`);
+  }
+}
+
 test('a ranked process with the same starttime is killed and reaped through its pidfd', () => {
   const k = new FakeKernel();
   k.add({ pid: 10, startTime: 500 });
@@ -169,6 +178,7 @@ test('EINVAL from a shared address space: killable sharers are killed through pi
   assert.equal(k.procs.get(51)?.killed, true);
   assert.equal(k.procs.get(52)?.killed, undefined);
   assertMreleaseOnlyAfterKill(k);
+  assertNoReadAfterKill(k); // the sharer's threads and freezer too: read before its own signal
 });
 
 test('shared address space with an unkillable or protected process: nobody else is killed, no reap', async () => {
@@ -216,6 +226,7 @@ test('a reap delay applies to a running victim but never to a frozen one (seed 0
   const u = await updated;
   assert.equal(u.key, outcomes[0]?.key);
   assert.equal(u.reaped, true);
+  assertNoReadAfterKill(k);
 });
 
 test('boost: a frozen v1 victim is moved into the thawed sibling after its reap; every thread gets all CPUs and SCHED_RR 1', () => {
@@ -231,6 +242,9 @@ test('boost: a frozen v1 victim is moved into the thawed sibling after its reap;
   assert.ok(mrelease < firstSched, 'reap before boost');
   assert.deepEqual(k.callsOf('sched_setaffinity').map((x) => x.args[0]), [90, 91, 92]);
   assert.deepEqual(k.callsOf('sched_setscheduler').map((x) => x.args), [[90, 2, 1], [91, 2, 1], [92, 2, 1]]);
+  // Its threads and freezer cgroup were read before the signal, nothing of it after.
+  assert.ok(k.calls.some((x) => x.name === 'read /proc/PID/task' && x.args[0] === 90));
+  assertNoReadAfterKill(k);
 });
 
 test('boost steps are optional and their failures are notes', () => {
