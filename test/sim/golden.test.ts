@@ -16,8 +16,8 @@ const UPDATE = process.env.REAPD_UPDATE_GOLDEN === '1';
 
 const files = readdirSync(LIBRARY).filter((f) => f.endsWith('.toml')).sort();
 
-test('the scenario library holds the four scenarios the simulator promises', () => {
-  for (const name of ['android-app-cache', 'desktop-leak', 'container-host', 'frozen-background']) {
+test('the scenario library holds the scenarios the simulator promises', () => {
+  for (const name of ['android-app-cache', 'desktop-leak', 'container-host', 'frozen-background', 'desktop-zram']) {
     assert.ok(files.includes(`${name}.toml`), `scenarios/${name}.toml`);
   }
 });
