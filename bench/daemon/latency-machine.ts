@@ -107,11 +107,16 @@ async function stopThrasher(c: ChildProcess): Promise<void> {
  * Every policy on one set of sleepers (spawned, exec'd and aged once); per policy,
  * `rounds` daemons of each tree, alternating, each for `iterations` kills.
  */
-export async function machineLatencyRuns(extraProcesses: number, iterations: number, trees: readonly Tree[] = benchTrees(), rounds = 1): Promise<MachineLatencyResult[]> {
+export async function machineLatencyRuns(
+  extraProcesses: number, iterations: number, trees: readonly Tree[] = benchTrees(), rounds = 1,
+  /** Run on the aged sleepers before the daemons (the scan's own work, bench/daemon/scan-work.ts). */
+  first?: () => Promise<void>,
+): Promise<MachineLatencyResult[]> {
   const stopSleepers = await spawnSleepers(extraProcesses);
   const thrash = prepareThrash();
   try {
     await new Promise((r) => setTimeout(r, SLEEPER_AGE_MS));
+    await first?.();
     const out: MachineLatencyResult[] = [];
     for (const policy of MACHINE_POLICIES) {
       const byTree = trees.map((t) => ({ policy, tree: t.label, extraProcesses, onMachine: 0, scanMs: [] as number[], samplesMs: [] as number[], missed: 0 }));
