@@ -18,7 +18,7 @@ function describeSource(s: PlannedSource): string {
     case 'memory-events':
       return `memory.events (high, max, oom) on ${s.group}`;
     case 'poll':
-      return `adaptive poll ${s.minMs}–${s.maxMs} ms`;
+      return `adaptive poll ${s.minMs}–${s.maxMs} ms${s.wake ? ` woken by PSI ${s.wake.psiKind} ${s.wake.stallUs / 1000}ms/${s.wake.windowUs / 1000}ms on ${s.wake.path}` : ''}`;
   }
 }
 

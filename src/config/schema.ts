@@ -118,7 +118,7 @@ export const TRIGGER_DEFAULTS: TriggerSettings = {
   psiKind: 'some',
   psiStallMs: 70,
   psiWindowMs: 1000,
-  pollMinMs: 100,
+  pollMinMs: 10,
   pollMaxMs: 1000,
 };
 

@@ -26,7 +26,7 @@ export interface TriggerSettings {
   /** Stall time within the window that fires the trigger. */
   psiStallMs: number;
   psiWindowMs: number;
-  /** Bounds of the adaptive poller's sleep (earlyoom sleeps 100 ms … 1 s). */
+  /** Bounds of the adaptive poller's sleep (default 10 ms … 1 s; earlyoom sleeps 100 ms … 1 s). */
   pollMinMs: number;
   pollMaxMs: number;
 }

@@ -26,7 +26,15 @@ export type PlannedSource =
   | { kind: 'psi'; path: string; psiKind: PsiKind; stallUs: number; windowUs: number; level?: 'medium' | 'critical' }
   | { kind: 'memcg'; memcg: string; event: 'critical' | 'oom' }
   | { kind: 'memory-events'; group: string }
-  | { kind: 'poll'; minMs: number; maxMs: number };
+  | { kind: 'poll'; minMs: number; maxMs: number; wake?: PsiWake };
+
+/** A PSI trigger that only ends the adaptive poller's sleep early (it never acts by itself). */
+export interface PsiWake {
+  path: string;
+  psiKind: PsiKind;
+  stallUs: number;
+  windowUs: number;
+}
 
 export interface TriggerPlan {
   sources: PlannedSource[];
@@ -47,9 +55,13 @@ export class PlanError extends Error {
 
 export const SYSTEM_PSI_PATH = '/proc/pressure/memory';
 
-function psiSource(d: DomainConfig, path: string): PlannedSource {
+function psiSpec(d: DomainConfig): Omit<PsiWake, 'path'> {
   const t = d.trigger;
-  return { kind: 'psi', path, psiKind: t.psiKind, stallUs: Math.round(t.psiStallMs * 1000), windowUs: Math.round(t.psiWindowMs * 1000) };
+  return { psiKind: t.psiKind, stallUs: Math.round(t.psiStallMs * 1000), windowUs: Math.round(t.psiWindowMs * 1000) };
+}
+
+function psiSource(d: DomainConfig, path: string): PlannedSource {
+  return { kind: 'psi', path, ...psiSpec(d) };
 }
 
 function psiPath(d: DomainConfig, where: DomainKind): string {
@@ -85,6 +97,9 @@ export function planTriggers(d: DomainConfig, policyKind: TriggerKind, where: Do
     return { sources: wantedPsi(d, path, wants), why: `the policy's PSI triggers on ${path}: ${what} per ${d.trigger.psiWindowMs} ms` };
   }
   const poll: PlannedSource = { kind: 'poll', minMs: d.trigger.pollMinMs, maxMs: d.trigger.pollMaxMs };
+  // Where the domain has a PSI file, its stalls wake the poller: check now, not after the nap.
+  const pressure = caps.psi && d.trigger.mode === 'auto' ? pressurePathFor(d, where) : null;
+  const wokenPoll: PlannedSource = pressure === null ? poll : { ...poll, wake: { ...psiSpec(d), path: pressure } };
   const memcgEvents = (events: Array<'critical' | 'oom'>): PlannedSource[] =>
     where === 'cgroup2-memory' ? [{ kind: 'memory-events', group: d.memcg ?? '' }] : events.map((event) => ({ kind: 'memcg', memcg: d.memcg ?? '', event }));
   const limitEvents = where === 'memcg-v1' || where === 'cgroup2-memory';
@@ -100,7 +115,7 @@ export function planTriggers(d: DomainConfig, policyKind: TriggerKind, where: Do
     case 'auto':
       break;
   }
-  if (where === 'cgroup2-memory') return planCgroup2Memory(d, policyKind, poll, caps);
+  if (where === 'cgroup2-memory') return planCgroup2Memory(d, policyKind, wokenPoll, caps);
   if (policyKind === 'pressure') {
     if (where === 'memcg-v1' && d.psiGroup === null) {
       return { sources: memcgEvents(['critical', 'oom']), why: 'pressure policy on a v1 memcg: vmpressure critical and under_oom eventfds' };
@@ -112,6 +127,7 @@ export function planTriggers(d: DomainConfig, policyKind: TriggerKind, where: Do
     const psi = d.psiGroup !== null && caps.psi ? [psiSource(d, psiPath(d, where))] : [];
     return { sources: [poll, ...memcgEvents(['oom']), ...psi], why: 'threshold policy on a v1 memcg: adaptive poll of limit - usage, under_oom (and PSI on psi_group when set)' };
   }
+  if (pressure !== null) return { sources: [wokenPoll], why: `threshold policy: adaptive poll (no kernel event serves a threshold), woken early by PSI stalls on ${pressure}` };
   return { sources: [poll], why: 'threshold policy: adaptive poll (no kernel event serves a threshold)' };
 }
 

@@ -49,6 +49,7 @@ export function buildTrigger(s: PlannedSource, ctx: TriggerContext): TriggerSour
         ...common,
         source: 'threshold',
         constants: { minSleepMs: s.minMs, maxSleepMs: s.maxMs },
+        ...(s.wake ? { wakeBy: new PsiTrigger({ ...common, name: `psi-wake ${s.wake.path}`, poller: ctx.poller, path: s.wake.path, kind: s.wake.psiKind, stallUs: s.wake.stallUs, windowUs: s.wake.windowUs }) } : {}),
         check: policyThresholdCheck({
           readMemory: ctx.readMemory,
           needsAction: (view) => ctx.policy.needsAction(view, ctx.params()),

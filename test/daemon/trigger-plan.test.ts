@@ -70,3 +70,21 @@ test('a cgroup2 group with the memory controller always arms memory.events (the 
   assert.deepEqual(kinds(domain(`policy = "simple-lmk"\n${g}\ntrigger = "psi"`), 'cgroup2-memory'), ['psi:/sys/fs/cgroup/g/memory.pressure'], 'an explicit "psi" is PSI only');
   assert.throws(() => kinds(domain(`policy = "simple-lmk"\n${g}\ntrigger = "memcg-events"`), 'cgroup2'), PlanError, 'no memory controller: no memory.events');
 });
+
+test('a threshold policy\'s poller is woken by PSI stalls where the domain has a pressure file (issue 18 item 4)', () => {
+  const wakeOf = (toml: string, where: Parameters<typeof planTriggers>[2], psi = true): string | undefined => {
+    const s = planTriggers(domain(toml), 'threshold', where, { psi }).sources.find((x) => x.kind === 'poll');
+    return s?.kind === 'poll' ? s.wake?.path : undefined;
+  };
+  assert.equal(wakeOf('policy = "oom-score"', 'machine'), '/proc/pressure/memory');
+  assert.equal(wakeOf('policy = "lowmemorykiller"\nmemcg = "/sys/fs/cgroup/unified/g"', 'cgroup2'), '/sys/fs/cgroup/unified/g/memory.pressure');
+  assert.equal(wakeOf('policy = "oom-score"\nmemcg = "/sys/fs/cgroup/g"', 'cgroup2-memory'), '/sys/fs/cgroup/g/memory.pressure');
+  assert.equal(wakeOf('policy = "oom-score"', 'machine', false), undefined, 'no PSI: the poller alone');
+  assert.equal(wakeOf('policy = "oom-score"\ntrigger = "poll"', 'machine'), undefined, 'trigger = "poll": the poller alone');
+  assert.equal(wakeOf('policy = "lowmemorykiller"\nmemcg = "/sys/fs/cgroup/memory/m"', 'memcg-v1'), undefined, 'a v1 memcg has no pressure file of its own');
+  const plan = planTriggers(domain('policy = "oom-score"'), 'threshold', 'machine', { psi: true });
+  assert.equal(plan.sources.length, 1, 'the wake is part of the poller, not a source that acts');
+  assert.match(plan.why, /woken early by PSI/);
+  const poll = plan.sources[0];
+  assert.equal(poll?.kind === 'poll' ? poll.minMs : undefined, 10, 'the default floor: 10 ms near the threshold');
+});

@@ -7,9 +7,16 @@
 //
 // earlyoom's constants (kept here): RAM fills at most ~6000 MiB/s ("seen with stress -m 4
 // --vm-bytes 4G"), swap at ~800 MiB/s ("seen with membomb on ZRAM"); 1 KiB/ms ≈ 1 MiB/s.
-// The clamp is earlyoom's too: at least 100 ms between reads (at most 10 reads/s), at most
-// 1000 ms. Whatever the configuration, never below FLOOR_SLEEP_MS = 10 ms (the PSI-file
-// rule of kernel-interfaces §1.6, applied to every periodic read).
+// earlyoom clamps to 100 … 1000 ms; the daemon's default floor is 10 ms (poll_min_interval,
+// issue 18): reading /proc/meminfo costs microseconds, and near the threshold a 100 ms nap
+// is 600 MiB at earlyoom's own fill rate. Far from the threshold (≥ 6 GiB of headroom) the
+// sleep is earlyoom's 1000 ms, so idle wakeups stay at its one per second. Whatever the
+// configuration, never below FLOOR_SLEEP_MS = 10 ms (the PSI-file rule of
+// kernel-interfaces §1.6, applied to every periodic read).
+//
+// A wake source (wakeBy: a PSI trigger on the domain's pressure file) ends a sleep early:
+// memory stalls say memory is moving, so the poller checks at once and sleeps anew from
+// what it reads. It never acts by itself: only the check decides.
 import type { TriggerEvent } from '../../engine/ports.js';
 import { setTimeout as sleepTimer } from 'node:timers/promises';
 import { systemClock } from '../clock.js';
@@ -70,6 +77,8 @@ export interface ThresholdPollerOptions extends TriggerCommon {
   source?: string;
   constants?: Partial<AdaptivePollConstants>;
   sleep?: Sleeper;
+  /** Ends the current sleep whenever it emits (a PSI trigger): check now. Started and stopped with the poller. */
+  wakeBy?: TriggerSource;
 }
 
 export class ThresholdPoller implements TriggerSource {
@@ -84,6 +93,10 @@ export class ThresholdPoller implements TriggerSource {
   private lastError: string | undefined;
   private checkCount = 0;
   private lastSleep = 0;
+  private wakeCount = 0;
+  private wakeFailed = false;
+  /** Aborts the sleep under way (wake()). */
+  private napAbort: AbortController | undefined;
 
   constructor(options: ThresholdPollerOptions) {
     this.options = options;
@@ -103,15 +116,42 @@ export class ThresholdPoller implements TriggerSource {
     return this.lastSleep;
   }
 
+  /** Between checks (a wake() now ends the sleep). */
+  get asleep(): boolean {
+    return this.napAbort !== undefined && !this.napAbort.signal.aborted;
+  }
+
+  /** Sleeps ended early by wake(). */
+  get wakes(): number {
+    return this.wakeCount;
+  }
+
   start(emit: (e: TriggerEvent) => void): void {
     if (this.loop) throw new Error(`${this.name}: start() called twice`);
     this.abort = new AbortController();
     this.loop = this.run(emit, this.abort.signal);
+    const wakeBy = this.options.wakeBy;
+    if (wakeBy === undefined) return;
+    try {
+      wakeBy.start(() => this.wake());
+    } catch (e) {
+      // The poller still polls: it only loses the early wake-ups.
+      this.log('warn', 'poll-wake-failed', `${this.name}: ${wakeBy.name} not armed, polling without it: ${e instanceof Error ? e.message : String(e)}`, { trigger: this.name });
+      this.wakeFailed = true;
+    }
   }
 
   async stop(): Promise<void> {
     this.abort?.abort();
+    if (!this.wakeFailed) await this.options.wakeBy?.stop();
     await this.loop;
+  }
+
+  /** End the sleep under way: the next check runs now (a no-op while a check runs). */
+  wake(): void {
+    if (this.napAbort === undefined || this.napAbort.signal.aborted) return;
+    this.wakeCount++;
+    this.napAbort.abort();
   }
 
   private async run(emit: (e: TriggerEvent) => void, signal: AbortSignal): Promise<void> {
@@ -119,7 +159,16 @@ export class ThresholdPoller implements TriggerSource {
       const sleepMs = await this.checkOnce(emit, signal);
       if (sleepMs === undefined) return;
       this.lastSleep = sleepMs;
-      await this.sleep(sleepMs, signal);
+      const nap = new AbortController();
+      const onStop = (): void => nap.abort();
+      signal.addEventListener('abort', onStop, { once: true });
+      this.napAbort = nap;
+      try {
+        await this.sleep(sleepMs, nap.signal);
+      } finally {
+        this.napAbort = undefined;
+        signal.removeEventListener('abort', onStop);
+      }
     }
   }
 
