@@ -3,7 +3,7 @@
 // file in a loop and times each pass (what a user feels as the freeze); after three
 // normal passes an anonymous leak grows into zram. Three runs in one boot, one after
 // another: no killer, Debian's earlyoom 1.7 at its defaults, reapd's desktop
-// configuration (config/desktop.toml). For each: when the leaker died and how, the worst pass against a normal
+// default (config/default.toml, lmkd's PSI strategy). For each: when the leaker died and how, the worst pass against a normal
 // one, and whether anything else died (the re-reader, or a kernel OOM kill).
 // The guest runs under TCG, ~20× slower than native for node: read the times as a
 // comparison between the three, not as what a real machine would take.
@@ -112,7 +112,7 @@ async function run(): Promise<string> {
     '|---|---|---|---|---|---|---|',
     ...results.map((r) => (typeof r === 'string' ? r : row(r))),
     '',
-    'earlyoom: Debian bookworm\'s 1.7 (`-m 10 -s 10`, its defaults). reapd: config/desktop.toml (lmkd\'s PSI strategy).',
+    'earlyoom: Debian bookworm\'s 1.7 (`-m 10 -s 10`, its defaults). reapd: its embedded default, config/default.toml (lmkd\'s PSI strategy).',
   ].join('\n');
 }
 

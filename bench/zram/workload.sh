@@ -3,14 +3,24 @@
 # a re-reader reads a 600 MiB file (on the host, through virtiofs: real page cache in the
 # guest) in a loop and times each pass; after BASE_PASSES normal passes an anonymous leak
 # starts and grows into zram. KILLER (none | earlyoom | reapd) guards the guest. Prints
-# one JSON line: the pass times, when the leaker died and how, and who else died.
+# one JSON line: the pass times, when the leaker died and how, and who else died, and for
+# reapd what stayed resident of it (VmSwap sampled every 200 ms) and its event -> SIGKILL.
 #   workload.sh KILLER FILE EARLYOOM_BIN
+# Knobs (environment): LIMIT_S, BASE_PASSES; READER=0 (no re-reader: a calm machine);
+# HOLD_MIB (an idle program holding that much anon memory, as issue 20's desktop);
+# LEAK_CHUNK_MIB and LEAK_EVERY_MS (the leak's rate); REAPD_DAEMON (extra [daemon] lines,
+# e.g. "self_cgroup = false").
 set -u
 killer=$1 file=$2 earlyoom=$3
 limit_s=${LIMIT_S:-100}
 base_passes=${BASE_PASSES:-3}
+reader_on=${READER:-1}
+hold_mib=${HOLD_MIB:-0}
+leak_chunk_mib=${LEAK_CHUNK_MIB:-16}
+leak_every_ms=${LEAK_EVERY_MS:-20}
 dir=$(mktemp -d)
 now_ms() { echo $(( $(date +%s%N) / 1000000 )); }
+run_start=$(now_ms)
 
 sync; echo 3 > /proc/sys/vm/drop_caches
 killer_pid=
@@ -20,30 +30,54 @@ case $killer in
     "$earlyoom" -r 0 >"$dir/killer.log" 2>&1 &
     killer_pid=$! ;;
   reapd)
-    # reapd's desktop configuration (config/desktop.toml), journal in the guest.
-    printf '[daemon]\njournal = "%s/journal.jsonl"\nlog_format = "json"\n' "$dir" > "$dir/daemon.toml"
-    sed -n '/^\[\[rules.protect\]\]/,$p' config/desktop.toml >> "$dir/daemon.toml"
+    # reapd on its embedded default (config/default.toml), journal in the guest.
+    printf '[daemon]\njournal = "%s/journal.jsonl"\nlog_format = "json"\n%b\n' "$dir" "${REAPD_DAEMON:-}" > "$dir/daemon.toml"
+    sed -n '/^\[\[rules.protect\]\]/,$p' config/default.toml >> "$dir/daemon.toml"
     node dist/src/cli/main.js run --config "$dir/daemon.toml" >"$dir/killer.log" 2>&1 &
     killer_pid=$!
     for _ in $(seq 600); do grep -q '"event":"started"' "$dir/killer.log" && break; sleep 0.1; done ;;
 esac
 
-# The re-reader: one line per pass, "pass <ms>".
-( while :; do t0=$(now_ms); cat "$file" > /dev/null; echo "pass $(( $(now_ms) - t0 ))"; done ) >"$dir/passes" 2>/dev/null &
-reader=$!
-for _ in $(seq 600); do [ "$(grep -c ^pass "$dir/passes")" -ge $((base_passes + 1)) ] && break; sleep 0.2; done
+# What of reapd is in swap, and its major faults (field 12 of stat), every 200 ms.
+sampler=
+if [ "$killer" = reapd ]; then
+  ( while kill -0 "$killer_pid" 2>/dev/null; do
+      swap=$(awk '/^VmSwap:/ { print $2 }' "/proc/$killer_pid/status" 2>/dev/null)
+      majflt=$(awk '{ print $12 }' "/proc/$killer_pid/stat" 2>/dev/null)
+      echo "${swap:-0} ${majflt:-0}"; sleep 0.2
+    done ) >"$dir/resident" 2>/dev/null &
+  sampler=$!
+fi
 
-# The leak: 16 MiB chunks, each page one third random-looking bytes and two thirds zeros,
+# The idle program: HOLD_MIB of anon memory touched once, then never again (swap's first pick).
+holder=
+if [ "$hold_mib" -gt 0 ]; then
+  node -e "const b = Buffer.alloc($hold_mib << 20, 1); setInterval(() => b[0], 60000);" >/dev/null 2>&1 &
+  holder=$!
+fi
+
+# The re-reader: one line per pass, "pass <ms>".
+: >"$dir/passes"
+reader=
+if [ "$reader_on" = 1 ]; then
+  ( while :; do t0=$(now_ms); cat "$file" > /dev/null; echo "pass $(( $(now_ms) - t0 ))"; done ) >"$dir/passes" 2>/dev/null &
+  reader=$!
+  for _ in $(seq 600); do [ "$(grep -c ^pass "$dir/passes")" -ge $((base_passes + 1)) ] && break; sleep 0.2; done
+else
+  sleep 2
+fi
+
+# The leak: LEAK_CHUNK_MIB chunks every LEAK_EVERY_MS, each page one third random-looking bytes and two thirds zeros,
 # so zram compresses it about 3:1 (as it does real heaps), until 6 GiB or killed.
-node -e '
+CHUNK_MIB=$leak_chunk_mib EVERY_MS=$leak_every_ms node -e '
 const block = Buffer.alloc(1 << 20); let x = 12345;
 for (let i = 0; i < block.length; i += 4) { x = (x * 1103515245 + 12345) >>> 0; block.writeUInt32LE(x, i); }
 const held = []; console.log("leaking");
 const step = () => {
-  const b = Buffer.alloc(16 << 20);
+  const b = Buffer.alloc(Number(process.env.CHUNK_MIB) << 20);
   for (let p = 0; p < b.length; p += 4096) block.copy(b, p, (p * 7) % (block.length - 1366), (p * 7) % (block.length - 1366) + 1365);
   held.push(b);
-  if (held.length < 384) setTimeout(step, 20);
+  if (held.length * Number(process.env.CHUNK_MIB) < 6144) setTimeout(step, Number(process.env.EVERY_MS));
 };
 step(); setInterval(() => {}, 1000);
 ' >"$dir/leaker.out" 2>&1 &
@@ -56,9 +90,10 @@ while [ $(( $(now_ms) - start )) -lt $((limit_s * 1000)) ]; do
 done
 wait $leaker 2>/dev/null; leaker_rc=$?
 [ "$died_ms" = null ] && { kill -9 $leaker 2>/dev/null; wait $leaker 2>/dev/null; }
-reader_alive=false; kill -0 $reader 2>/dev/null && reader_alive=true
+reader_alive=null; [ -n "$reader" ] && { reader_alive=false; kill -0 $reader 2>/dev/null && reader_alive=true; }
 killer_alive=null; [ -n "$killer_pid" ] && { killer_alive=false; kill -0 "$killer_pid" 2>/dev/null && killer_alive=true; }
-kill -9 $reader 2>/dev/null; wait $reader 2>/dev/null
+[ -n "$reader" ] && { kill -9 $reader 2>/dev/null; wait $reader 2>/dev/null; }
+[ -n "$holder" ] && { kill -9 $holder 2>/dev/null; wait $holder 2>/dev/null; }
 [ -n "$killer_pid" ] && { kill "$killer_pid"; wait "$killer_pid" 2>/dev/null; }
 kernel_kills=$(dmesg | grep -c 'Out of memory: Killed process')
 dmesg -C
@@ -75,7 +110,17 @@ killed=null
 # The journal writes a kill when SIGKILL goes out and again when it is settled: count victims.
 [ "$killer" = reapd ] && killed=$(grep '"killed":true' "$dir/journal.jsonl" 2>/dev/null | grep -o '"pid":[0-9]*' | sort -u | wc -l)
 [ "$killer" = earlyoom ] && killed=$(grep -c "sending SIG" "$dir/killer.log")
+# reapd's own residency: the largest VmSwap seen, how many samples, major faults over the run;
+# its event -> SIGKILL for each kill, from its own log.
+swap_max=null swap_samples=0 majflt=null event_ms=
+if [ "$killer" = reapd ]; then
+  [ -n "$sampler" ] && wait $sampler 2>/dev/null
+  swap_samples=$(wc -l <"$dir/resident")
+  swap_max=$(awk 'BEGIN { m = 0 } { if ($1 > m) m = $1 } END { print m }' "$dir/resident")
+  majflt=$(awk '$2 > 0 { if (!n++) a = $2; b = $2 } END { print (n ? b - a : 0) }' "$dir/resident")
+  event_ms=$(grep '"event":"kill"' "$dir/killer.log" | grep -o '"eventToSignalMs":[0-9.]*' | cut -d: -f2 | paste -sd, -)
+fi
 echo "--- killer log (tail) ---" >&2; tail -n 8 "$dir/killer.log" >&2 2>/dev/null
-printf '{"killer":"%s","basePasses":%d,"passesMs":[%s],"leakerDiedMs":%s,"leakerRc":%d,"readerAlive":%s,"killerAlive":%s,"killerKills":%s,"kernelOomKills":%d,"reason":%s,"logReason":%s}\n' \
-  "$killer" "$base_passes" "$passes" "$died_ms" "$leaker_rc" "$reader_alive" "$killer_alive" "$killed" "$kernel_kills" "$reason" "$log_reason"
+printf '{"killer":"%s","basePasses":%d,"passesMs":[%s],"leakerDiedMs":%s,"leakerRc":%d,"readerAlive":%s,"killerAlive":%s,"killerKills":%s,"kernelOomKills":%d,"reason":%s,"logReason":%s,"swapMaxKiB":%s,"swapSamples":%d,"majorFaults":%s,"eventToSignalMs":[%s],"runMs":%d}\n' \
+  "$killer" "$base_passes" "$passes" "$died_ms" "$leaker_rc" "$reader_alive" "$killer_alive" "$killed" "$kernel_kills" "$reason" "$log_reason" "$swap_max" "$swap_samples" "$majflt" "$event_ms" $(( $(now_ms) - run_start ))
 rm -rf "$dir"

@@ -4,10 +4,9 @@
 // and under_oom eventfds).
 import { existsSync } from 'node:fs';
 import type { DomainConfig } from '../config/index.js';
-import { planTriggers, SYSTEM_PSI_PATH, type PlannedSource } from '../daemon/trigger-plan.js';
+import { planForPolicy, SYSTEM_PSI_PATH, type PlannedSource } from '../daemon/trigger-plan.js';
 import { classifyDomain } from '../kernel/procfs/domain-kind.js';
 import { POLICIES } from '../policy/registry.js';
-import { triggerKindOf } from '../policy/types.js';
 
 function describeSource(s: PlannedSource): string {
   switch (s.kind) {
@@ -25,7 +24,7 @@ function describeSource(s: PlannedSource): string {
 export function plannedTriggers(d: DomainConfig): string {
   try {
     const policy = POLICIES[d.policy];
-    const plan = planTriggers(d, triggerKindOf(policy, d.params), classifyDomain(d.memcg), { psi: existsSync(SYSTEM_PSI_PATH) }, policy.psiTriggers?.(d.params));
+    const plan = planForPolicy(d, policy, classifyDomain(d.memcg), { psi: existsSync(SYSTEM_PSI_PATH) });
     return `run arms: ${plan.sources.map(describeSource).join(' + ')} (trigger ${d.trigger.mode}: ${plan.why})`;
   } catch (e) {
     return `run cannot arm its triggers: ${e instanceof Error ? e.message : String(e)}`;

@@ -99,6 +99,11 @@ export function applyFlags(table: Record<string, unknown>, flags: ConfigFlags): 
       d[key] = flagValue(flags[prop]);
       fromFlags.set(formatPath(['domain', i, key]), flag);
     }
+    if (flags.levels !== undefined && flags.lmkdMode === undefined && d.mode === 'psi') {
+      // A table is only read in mode "table": --levels over a psi-mode file (the embedded default) asks for the table.
+      d.mode = 'table';
+      fromFlags.set(formatPath(['domain', i, 'mode']), '--levels');
+    }
     return d;
   });
   return { table: out, fromFlags };

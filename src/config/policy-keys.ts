@@ -69,6 +69,8 @@ const KEYS: readonly PolicyKey[] = [
   { key: 'thrashing_limit_decay', option: 'thrashingLimitDecay', type: 'percent', toText: percentText },
   { key: 'thrashing_limit_critical', option: 'thrashingLimitCritical', type: 'percent', toText: percentText },
   { key: 'swap_free_low_percentage', option: 'swapFreeLowPercentage', type: 'percent', toText: percentText },
+  // reapd's own backstop between lmkd's PSI events (not an lmkd property).
+  { key: 'available_low_percentage', option: 'availableLowPercentage', type: 'percent', toText: percentText },
   { key: 'swap_util_max', option: 'swapUtilMax', type: 'percent', toText: percentText },
   { key: 'filecache_min_kb', option: 'filecacheMin', type: 'size', toText: sizeText },
   { key: 'stall_limit_critical', option: 'stallLimitCritical', type: 'percent', toText: percentText },

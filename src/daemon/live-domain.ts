@@ -7,13 +7,13 @@
 import type { Clock, JournalPort, Killer, ProcessSource, TriggerEvent } from '../engine/ports.js';
 import { Domain, type DomainOutcome } from '../engine/domain.js';
 import type { KillRecord } from '../model/kill-record.js';
-import { triggerKindOf, type Policy, type RegistryEntry } from '../policy/types.js';
+import type { Policy, RegistryEntry } from '../policy/types.js';
 import type { FdPoller, TriggerEnd, TriggerSource } from '../kernel/triggers/index.js';
 import type { DomainConfig } from '../config/types.js';
 import { DomainEvents } from './events.js';
 import type { Log, Logger } from './logger.js';
 import { DomainTriggers } from './domain-triggers.js';
-import { PlanError, planTriggers, samePlan, type PlannedSource, type TriggerPlan } from './trigger-plan.js';
+import { PlanError, planForPolicy, samePlan, type PlannedSource, type TriggerPlan } from './trigger-plan.js';
 import type { DomainKind } from '../model/memory-view.js';
 import { buildTrigger } from './triggers.js';
 import { pressurePathFor } from './trigger-plan.js';
@@ -101,7 +101,7 @@ export class LiveDomain {
     if (deps.registry) ports.registry = deps.registry;
     this.domain = new Domain(cfg, ports);
     this.policy = this.domain.policy;
-    this.plan = planTriggers(cfg, triggerKindOf(this.policy, cfg.params), deps.kind, { psi: deps.psiAvailable }, this.policy.psiTriggers?.(cfg.params));
+    this.plan = planForPolicy(cfg, this.policy, deps.kind, { psi: deps.psiAvailable });
     this.triggers = new DomainTriggers(this.log, (s, onEnded) => this.makeTrigger(s, onEnded), deps.triggerRetryMs);
     this.warner = new DomainWarner({
       domain: cfg.name, policy: cfg.policy, log: this.log, nowMs: deps.clock.nowMs, wallMs: deps.clock.wallMs,
@@ -282,7 +282,7 @@ export class LiveDomain {
     const changes: string[] = [];
     if (this.domain.keepsTargetLevels) changes.push('levels from LMK_TARGET kept');
     next = { ...next, params: this.domain.apply(next).params };
-    const plan = planTriggers(next, triggerKindOf(this.policy, next.params), this.deps.kind, { psi: this.deps.psiAvailable }, this.policy.psiTriggers?.(next.params));
+    const plan = planForPolicy(next, this.policy, this.deps.kind, { psi: this.deps.psiAvailable });
     if (JSON.stringify(next) !== JSON.stringify(this.cfg)) changes.push('settings');
     if (next.holdBackKiB !== this.cfg.holdBackKiB) {
       this.releaseHoldBack();

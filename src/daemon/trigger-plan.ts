@@ -18,7 +18,7 @@
 // swap a group at memory.max is OOM-killed within one failed reclaim, long before a PSI
 // window fills (docs/host-layouts.md), so on such a group memory.events is always armed.
 import { join } from 'node:path';
-import type { PsiWant, TriggerKind } from '../policy/types.js';
+import { triggerKindOf, type Policy, type PsiWant, type TriggerKind } from '../policy/types.js';
 import type { DomainConfig, PsiKind } from '../config/types.js';
 import type { DomainKind } from '../model/memory-view.js';
 
@@ -26,7 +26,7 @@ export type PlannedSource =
   | { kind: 'psi'; path: string; psiKind: PsiKind; stallUs: number; windowUs: number; level?: 'medium' | 'critical' }
   | { kind: 'memcg'; memcg: string; event: 'critical' | 'oom' }
   | { kind: 'memory-events'; group: string }
-  | { kind: 'poll'; minMs: number; maxMs: number; wake?: PsiWake };
+  | { kind: 'poll'; minMs: number; maxMs: number; wake?: PsiWake; level?: 'poll' };
 
 /** A PSI trigger that only ends the adaptive poller's sleep early (it never acts by itself). */
 export interface PsiWake {
@@ -89,14 +89,24 @@ function wantedPsi(d: DomainConfig, path: string, wants: readonly PsiWant[]): Pl
   return wants.map((w) => ({ kind: 'psi', path, psiKind: w.psiKind, stallUs: Math.round(w.stallMs * 1000), windowUs, level: w.level }));
 }
 
-export function planTriggers(d: DomainConfig, policyKind: TriggerKind, where: DomainKind, caps: { psi: boolean }, wants?: readonly PsiWant[]): TriggerPlan {
+/**
+ * `pollBetween`: the policy also wants the adaptive poll beside its own PSI triggers
+ * (Policy.pollsBetweenEvents), whose events carry level "poll".
+ */
+export function planTriggers(d: DomainConfig, policyKind: TriggerKind, where: DomainKind, caps: { psi: boolean }, wants?: readonly PsiWant[], pollBetween = false): TriggerPlan {
+  const poll: PlannedSource = { kind: 'poll', minMs: d.trigger.pollMinMs, maxMs: d.trigger.pollMaxMs };
   if (wants && wants.length > 0 && (d.trigger.mode === 'auto' || d.trigger.mode === 'psi')) {
+    if (!caps.psi && pollBetween && d.trigger.mode === 'auto') {
+      // A default that stops a daemon on a kernel booted without PSI would guard nothing: keep the backstop.
+      return { sources: [{ ...poll, level: 'poll' }], why: 'PSI is not available (/proc/pressure is missing; boot with psi=1): only the adaptive poll of available memory (available_low_percentage), none of the policy\'s PSI reasons' };
+    }
     requirePsi(caps.psi, d);
     const path = psiPath(d, where);
     const what = wants.map((w) => `${w.psiKind} ${w.stallMs} ms (${w.level})`).join(', ');
-    return { sources: wantedPsi(d, path, wants), why: `the policy's PSI triggers on ${path}: ${what} per ${d.trigger.psiWindowMs} ms` };
+    const why = `the policy's PSI triggers on ${path}: ${what} per ${d.trigger.psiWindowMs} ms`;
+    if (!pollBetween) return { sources: wantedPsi(d, path, wants), why };
+    return { sources: [...wantedPsi(d, path, wants), { ...poll, level: 'poll' }], why: `${why}, and between them the adaptive poll of available memory` };
   }
-  const poll: PlannedSource = { kind: 'poll', minMs: d.trigger.pollMinMs, maxMs: d.trigger.pollMaxMs };
   // Where the domain has a PSI file, its stalls wake the poller: check now, not after the nap.
   const pressure = caps.psi && d.trigger.mode === 'auto' ? pressurePathFor(d, where) : null;
   const wokenPoll: PlannedSource = pressure === null ? poll : { ...poll, wake: { ...psiSpec(d), path: pressure } };
@@ -138,6 +148,11 @@ function planCgroup2Memory(d: DomainConfig, policyKind: TriggerKind, poll: Plann
   }
   if (!caps.psi) return { sources: [events], why: 'pressure policy on a cgroup2 memory group without PSI: memory.events (high, max, oom)' };
   return { sources: [psiSource(d, psiPath(d, 'cgroup2-memory')), events], why: 'pressure policy on a cgroup2 memory group: PSI on memory.pressure and memory.events (high, max, oom)' };
+}
+
+/** planTriggers with what the domain's policy asks for (its kind, its own PSI triggers, its poll between them). */
+export function planForPolicy(d: DomainConfig, policy: Policy, where: DomainKind, caps: { psi: boolean }): TriggerPlan {
+  return planTriggers(d, triggerKindOf(policy, d.params), where, caps, policy.psiTriggers?.(d.params), policy.pollsBetweenEvents?.(d.params) ?? false);
 }
 
 /** Two plans arm the same sources (reload re-arms only when they differ). */

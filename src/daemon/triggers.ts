@@ -48,6 +48,7 @@ export function buildTrigger(s: PlannedSource, ctx: TriggerContext): TriggerSour
       return new ThresholdPoller({
         ...common,
         source: 'threshold',
+        ...(s.level ? { level: s.level } : {}),
         constants: { minSleepMs: s.minMs, maxSleepMs: s.maxMs },
         ...(s.wake ? { wakeBy: new PsiTrigger({ ...common, name: `psi-wake ${s.wake.path}`, poller: ctx.poller, path: s.wake.path, kind: s.wake.psiKind, stallUs: s.wake.stallUs, windowUs: s.wake.windowUs }) } : {}),
         check: policyThresholdCheck({

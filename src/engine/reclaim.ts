@@ -138,11 +138,20 @@ export class ReclaimEngine<P = unknown, S = unknown> {
     }
   }
 
+  /**
+   * Whether memory decides if this reclaim acts: always for a threshold policy, and for a
+   * pressure policy when its own poll woke it between pressure events (lmkd psi's
+   * available_low_percentage backstop) — a pressure event itself is the policy's to judge.
+   */
+  private gatedByMemory(): boolean {
+    return triggerKindOf(this.deps.policy, this.settings.params) === 'threshold' || this.eventLevel === 'poll';
+  }
+
   /** The policy's decision on a snapshot, or undefined when memory needs no action. */
   private decideOn(snapshot: Snapshot): Decision<S> | undefined {
     const { policy } = this.deps;
     const { params } = this.settings;
-    if (triggerKindOf(policy, params) === 'threshold' && !policy.needsAction(snapshot, params)) return undefined;
+    if (this.gatedByMemory() && !policy.needsAction(snapshot, params)) return undefined;
     const scoped = decideWithScopes(policy, snapshot, this.state, params, this.context(), this.settings.scopes, this.scopeHistory);
     this.scopeHistory = scoped.history;
     return scoped.decision;
@@ -230,7 +239,7 @@ export class ReclaimEngine<P = unknown, S = unknown> {
       return { kind: 'no-victims', decision };
     }
     // Things change while we select (earlyoom re-reads memory before it kills).
-    if (triggerKindOf(policy, params) === 'threshold' && !policy.needsAction(await source.readMemory(), params)) {
+    if (this.gatedByMemory() && !policy.needsAction(await source.readMemory(), params)) {
       events.log('info', 'recovered', 'memory recovered before the kill; nothing killed', { domain: this.deps.domain });
       return { kind: 'recovered', decision };
     }

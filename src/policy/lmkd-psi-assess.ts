@@ -216,6 +216,9 @@ export function assessPsi(m: MemoryState, state: LmkdPsiState, p: LmkdPsiParams,
   let s: LmkdPsiState = { ...state, killing: false };
   const afterKill = state.killing;
   let window = state.window;
+  // lmkd's counters start at zero, so its first event never bails out as "unchanged";
+  // reapd's baseline is that first reading, which must not count as "nothing changed".
+  const firstReading = window === undefined;
   if (vm && (afterKill || !window)) {
     // After a kill (and at the first reading) the window restarts from the counters as they are now.
     window = { initRefault: vm.workingsetRefaultFile, prevRefault: window?.prevRefault ?? vm.workingsetRefaultFile, baseFileLru: vm.fileLruPages,
@@ -228,7 +231,7 @@ export function assessPsi(m: MemoryState, state: LmkdPsiState, p: LmkdPsiParams,
   if (vm && window) {
     if (reclaim === 'direct') window = { ...window, initPgscanDirect: vm.pgscanDirect, initPgscanKswapd: vm.pgscanKswapd };
     else if (reclaim === 'kswapd') window = { ...window, initPgscanKswapd: vm.pgscanKswapd };
-    else if (vm.workingsetRefaultFile === window.prevRefault) {
+    else if (vm.workingsetRefaultFile === window.prevRefault && !firstReading) {
       // lmkd bails out here before it looks at anything else — even on the event after a kill.
       return quiet({ ...s, window }, 'not reclaiming and no file page refaulted since the last event', lines, wmark);
     }
@@ -263,6 +266,33 @@ function factLines(m: MemoryState, p: LmkdPsiParams, f: Facts): string[] {
     `swap free ${formatKiB(m.swapFreeKiB)} of ${formatKiB(m.swapTotalKiB)}; low below ${formatKiB(swapLowThresholdKiB(m, p))} (swap_free_low_percentage ${p.swapFreeLowPct}): ${f.swapLow ? 'low' : 'not low'}`,
     `thrashing ${f.thrashingPct}% of the file LRU (limit ${f.limit}%, critical ${p.thrashingLimitCriticalPct}%); reclaim: ${f.reclaim}`,
   ];
+}
+
+/**
+ * reapd's backstop (available_low_percentage, 0: off): MemAvailable below that share of
+ * RAM, with swap absent or low. What the domain's poll checks between PSI events.
+ */
+export function availableExhausted(m: MemoryState, p: LmkdPsiParams): boolean {
+  if (p.availableLowPct <= 0) return false;
+  const swapLow = swapLowThresholdKiB(m, p) > 0 && m.swapFreeKiB < swapLowThresholdKiB(m, p);
+  return (m.swapTotalKiB <= 0 || swapLow) && m.availableKiB < (m.totalKiB * p.availableLowPct) / 100;
+}
+
+/**
+ * The poll between PSI events: lmkd's reason table needs an event, so only the backstop
+ * can hold here — memory about to run out entirely, where the kernel's OOM killer would
+ * act next: low-mem, at any adj (highest first, as always).
+ */
+export function assessPolled(m: MemoryState, state: LmkdPsiState, p: LmkdPsiParams): PsiAssessment {
+  const wmark = lowestWatermark(m);
+  const limitKiB = Math.trunc((m.totalKiB * p.availableLowPct) / 100);
+  const swap = m.swapTotalKiB <= 0 ? 'no swap' : `swap free ${formatKiB(m.swapFreeKiB)} of ${formatKiB(m.swapTotalKiB)}`;
+  const lines = [`available ${formatKiB(m.availableKiB)} vs ${formatKiB(limitKiB)} (available_low_percentage ${p.availableLowPct}); ${swap}`];
+  const s = { ...state, killing: false };
+  if (!availableExhausted(m, p)) return quiet(s, 'available memory is not below available_low_percentage with swap low or absent', lines, wmark);
+  const why = `available memory is below ${p.availableLowPct}% of RAM with ${m.swapTotalKiB <= 0 ? 'no swap' : 'swap low'} (polled between pressure events)`;
+  lines.push(`reason: low-mem — ${why}`);
+  return { reason: 'low-mem', why, minScoreAdj: 0, thrashingPct: 0, wmark, reclaim: 'none', swapLow: m.swapTotalKiB > 0, cutThrashingLimit: false, next: s, lines };
 }
 
 /** The state after this event's decision killed: lmkd's `killing = true`, max_thrashing reset, limit cut. */

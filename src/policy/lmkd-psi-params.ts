@@ -38,6 +38,14 @@ export interface LmkdPsiParams {
    * never lets it below PERCEPTIBLE_APP_ADJ + 1; neither does reapd (perceptibleAdj + 1).
    */
   lowmemMinOomScore: number;
+  /**
+   * reapd's backstop, not an lmkd property: between PSI events the domain also polls
+   * MemAvailable, and below this % of RAM — with swap low or absent — kills for low-mem
+   * without waiting for an event. Without swap a fast leak can exhaust memory before any
+   * PSI window fills, and the kernel's OOM killer acts first (measured in the VM tier).
+   * 0: off (lmkd's behaviour).
+   */
+  availableLowPct: number;
 }
 
 export const LMKD_PSI_DEFAULTS: Readonly<LmkdPsiParams> = {
@@ -52,6 +60,7 @@ export const LMKD_PSI_DEFAULTS: Readonly<LmkdPsiParams> = {
   stallLimitCriticalPct: 100,
   perceptibleAdj: 200,
   lowmemMinOomScore: 701,
+  availableLowPct: 0,
 };
 
 /** lmkd's PSI_WINDOW_SIZE_MS: both triggers measure their stall over 1 s. */
@@ -63,6 +72,7 @@ export function describePsiParams(p: LmkdPsiParams): string {
     `psi_partial_stall_ms ${p.psiPartialStallMs}, psi_complete_stall_ms ${p.psiCompleteStallMs}, thrashing_limit ${p.thrashingLimitPct}%, ` +
     `thrashing_limit_decay ${p.thrashingLimitDecayPct}%, thrashing_limit_critical ${p.thrashingLimitCriticalPct}%, ` +
     `swap_free_low_percentage ${p.swapFreeLowPct}%, swap_util_max ${p.swapUtilMaxPct}%, filecache_min_kb ${p.filecacheMinKiB}, ` +
-    `stall_limit_critical ${p.stallLimitCriticalPct}%, lowmem_min_oom_score ${p.lowmemMinOomScore}, perceptible adj ${p.perceptibleAdj}`
+    `stall_limit_critical ${p.stallLimitCriticalPct}%, lowmem_min_oom_score ${p.lowmemMinOomScore}, perceptible adj ${p.perceptibleAdj}` +
+    (p.availableLowPct > 0 ? `, available_low_percentage ${p.availableLowPct}% (polled between events)` : '')
   );
 }

@@ -10,7 +10,7 @@ import { victimFrom, type Decision } from '../model/decision.js';
 import { byIdentity, byTier, screen, tierNote, type Candidate } from './screen.js';
 import { tableCandidates } from './lowmemorykiller.js';
 import { NO_SIZES, noteSizesUsed, usedAmong } from './sizes-used.js';
-import { assessPsi, initialPsiState, stateAfterKill, type LmkdPsiState, type PsiAssessment } from './lmkd-psi-assess.js';
+import { assessPolled, assessPsi, initialPsiState, stateAfterKill, type LmkdPsiState, type PsiAssessment } from './lmkd-psi-assess.js';
 import type { LmkdPsiParams } from './lmkd-psi-params.js';
 import type { PolicyContext, RegistryEntry } from './types.js';
 
@@ -48,7 +48,11 @@ export function decideLmkdPsi(snapshot: Snapshot, state: PsiDecideState, params:
   const ratio = swapCostRatio(snapshot.memory);
   // While the last victim may still be dying lmkd skips the event and changes nothing.
   const waiting = sinceKill !== undefined && sinceKill < params.killTimeoutMs;
-  const a: PsiAssessment | undefined = waiting ? undefined : assessPsi(snapshot.memory, psiState, params.psi, ctx.nowMs, isCriticalEvent(ctx));
+  // A poll (available_low_percentage) woke the engine between PSI events: only the backstop can hold.
+  const assess = (): PsiAssessment => (ctx.eventLevel === 'poll'
+    ? assessPolled(snapshot.memory, psiState, params.psi)
+    : assessPsi(snapshot.memory, psiState, params.psi, ctx.nowMs, isCriticalEvent(ctx)));
+  const a: PsiAssessment | undefined = waiting ? undefined : assess();
   const minAdj = a?.minScoreAdj ?? 0;
   const { candidates, skipped } = screen(snapshot, ctx, {
     sizeKiB: (p) => residentAndSwapKiB(p, ratio),

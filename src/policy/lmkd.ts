@@ -12,9 +12,9 @@ import { levelWhy, noLevelSummary, tableCandidates, tableTriggerReport } from '.
 import { NO_SIZES, noteSizesUsed, sizesUsedBy, usedAmong } from './sizes-used.js';
 import type { Policy, PolicyContext, PsiWant, RegistryEntry } from './types.js';
 import type { MemoryView } from '../model/memory-view.js';
-import { minfreeDomainHeadroom, tableNeededKiB } from './headroom.js';
+import { availableHeadroom, minfreeDomainHeadroom, tableNeededKiB } from './headroom.js';
 import { decideLmkdPsi } from './lmkd-psi.js';
-import { lowestWatermark, swapLowThresholdKiB, type LmkdPsiState } from './lmkd-psi-assess.js';
+import { availableExhausted, type LmkdPsiState } from './lmkd-psi-assess.js';
 import { describePsiParams, LMKD_PSI_DEFAULTS, LMKD_PSI_WINDOW_MS, type LmkdPsiParams } from './lmkd-psi-params.js';
 
 /** heaviest: the largest resident size at the adj (ro.lmk.kill_heaviest_task);
@@ -168,12 +168,18 @@ function lmkdPsiTriggers(p: LmkdParams): PsiWant[] | undefined {
   ];
 }
 
-/** Without the state a PSI-mode event carries, memory is "low" when a reason could hold on memory alone. */
+/**
+ * PSI mode acts on its PSI events; between them only reapd's backstop can call for action
+ * (available_low_percentage: the domain's poll and the engine's check before a polled decision).
+ */
 function psiNeedsAction(view: MemoryView, p: LmkdParams): boolean {
-  const m = view.memory;
-  const swapLow = swapLowThresholdKiB(m, p.psi) > 0 && m.swapFreeKiB < swapLowThresholdKiB(m, p.psi);
-  const wmark = lowestWatermark(m);
-  return wmark === 'min' || (swapLow && wmark !== 'none');
+  return availableExhausted(view.memory, p.psi);
+}
+
+/** PSI mode with the backstop on polls MemAvailable against it; otherwise the table paces nothing that acts. */
+function lmkdHeadroom(view: MemoryView, p: LmkdParams) {
+  if (p.mode === 'psi' && p.psi.availableLowPct > 0) return availableHeadroom(view.memory, p.psi.availableLowPct, p.psi.swapFreeLowPct);
+  return minfreeDomainHeadroom(view, p.levels.map((l) => l.minfreeKiB));
 }
 
 /**
@@ -191,10 +197,11 @@ export const lmkd: Policy<LmkdParams, LmkdState> = {
   readsOomScore: false,
   takesTableLevels: true,
   servesLmkdClients: true,
-  headroom: (view, p) => minfreeDomainHeadroom(view, p.levels.map((l) => l.minfreeKiB)),
+  headroom: lmkdHeadroom,
   neededKiB: (view, p) => (p.mode === 'psi' ? psiNeededKiB(view) : tableNeededKiB(p.levels, lmkdFreeFile(view))),
   triggerFor: (p) => (p.mode === 'psi' ? 'pressure' : 'threshold'),
   psiTriggers: lmkdPsiTriggers,
+  pollsBetweenEvents: (p) => p.mode === 'psi' && p.psi.availableLowPct > 0,
   defaultParams: () => ({
     mode: 'table',
     psi: { ...LMKD_PSI_DEFAULTS },

@@ -143,6 +143,7 @@ export interface ParamText {
   thrashingLimitDecay?: string;
   thrashingLimitCritical?: string;
   swapFreeLowPercentage?: string;
+  availableLowPercentage?: string;
   swapUtilMax?: string;
   filecacheMin?: string;
   stallLimitCritical?: string;
@@ -170,6 +171,7 @@ export const PARAM_OPTIONS: Readonly<Record<keyof ParamText, { flag: string; pol
   thrashingLimitDecay: { flag: '--thrashing-limit-decay', policies: ['lmkd'] },
   thrashingLimitCritical: { flag: '--thrashing-limit-critical', policies: ['lmkd'] },
   swapFreeLowPercentage: { flag: '--swap-free-low-percentage', policies: ['lmkd'] },
+  availableLowPercentage: { flag: '--available-low-percentage', policies: ['lmkd'] },
   swapUtilMax: { flag: '--swap-util-max', policies: ['lmkd'] },
   filecacheMin: { flag: '--filecache-min', policies: ['lmkd'] },
   stallLimitCritical: { flag: '--stall-limit-critical', policies: ['lmkd'] },
@@ -203,6 +205,7 @@ function applyLmkdPsi(psi: LmkdPsiParams, t: ParamText): LmkdPsiParams {
   if (t.thrashingLimitDecay !== undefined) out.thrashingLimitDecayPct = parseCount(t.thrashingLimitDecay, 'thrashing_limit_decay', 0, 100);
   if (t.thrashingLimitCritical !== undefined) out.thrashingLimitCriticalPct = parseCount(t.thrashingLimitCritical, 'thrashing_limit_critical', 0);
   if (t.swapFreeLowPercentage !== undefined) out.swapFreeLowPct = parseCount(t.swapFreeLowPercentage, 'swap_free_low_percentage', 0, 100);
+  if (t.availableLowPercentage !== undefined) out.availableLowPct = parseCount(t.availableLowPercentage, 'available_low_percentage', 0, 100);
   if (t.swapUtilMax !== undefined) out.swapUtilMaxPct = parseCount(t.swapUtilMax, 'swap_util_max', 0, 100);
   if (t.filecacheMin !== undefined) out.filecacheMinKiB = parseSize(t.filecacheMin, 'filecache_min_kb');
   if (t.stallLimitCritical !== undefined) out.stallLimitCriticalPct = parsePercent(t.stallLimitCritical, 'stall_limit_critical');

@@ -98,6 +98,11 @@ export interface Policy<P = unknown, S = unknown> {
   triggerFor?(params: P): TriggerKind;
   /** Optional: the PSI triggers the policy wants for these parameters (instead of the domain's one). */
   psiTriggers?(params: P): PsiWant[] | undefined;
+  /**
+   * Optional: with its own PSI triggers, the domain also runs the adaptive poll (events of
+   * level "poll", gated by needsAction) — lmkd psi's available_low_percentage backstop.
+   */
+  pollsBetweenEvents?(params: P): boolean;
   defaultParams(): P;
   initialState(): S;
   /**

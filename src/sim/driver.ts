@@ -116,7 +116,12 @@ export class DomainDriver {
   private triggerEvent(nowMs: number): TriggerEvent | null {
     if (triggerKindOf(this.policy, this.params) === 'threshold') return { source: 'threshold', level: 'poll', atMs: nowMs };
     const wants = this.policy.psiTriggers?.(this.params);
-    if (wants && wants.length > 0) return this.wantedEvent(nowMs, wants);
+    if (wants && wants.length > 0) {
+      // Between its PSI events such a policy may poll too: an event when needsAction holds, as the daemon's poller sends one.
+      const event = this.wantedEvent(nowMs, wants);
+      if (event || !this.policy.pollsBetweenEvents?.(this.params)) return event;
+      return this.policy.needsAction(this.backend.source.view(), this.params) ? { source: 'threshold', level: 'poll', atMs: nowMs } : null;
+    }
     const { psi, trigger } = this.settings;
     const p = this.backend.pressure();
     const psiHit = trigger !== 'vmpressure' && p.windowStallMs >= psi.stallMs;

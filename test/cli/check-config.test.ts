@@ -51,7 +51,8 @@ test('check-config with no file checks the embedded default', () => {
   const r = reapd('check-config');
   assert.equal(r.status, EXIT.OK, r.stderr);
   assert.match(r.stdout, /\(embedded default\): valid/);
-  assert.match(r.stdout, /policy oom-score/);
+  assert.match(r.stdout, /policy lmkd \(mode psi/);
+  assert.match(r.stdout, /available_low_percentage 5%/);
 });
 
 test('check-config: every error with key and line on stderr, exit 3', () => {

@@ -29,21 +29,9 @@ test('the embedded default is shipped with the package and found from dist/', ()
   assert.ok(pkg.files.includes('config'), 'package.json "files" must ship config/');
 });
 
-test('the embedded default is valid: one machine domain with earlyoom-like oom-score', () => {
+test('the embedded default is valid: one machine domain with lmkd\'s PSI strategy in desktop settings', () => {
   const config = loadConfig(undefined);
   assert.equal(config.file, '(embedded default)');
-  assert.equal(config.domains.length, 1);
-  const d = config.domains[0];
-  assert.ok(d);
-  assert.equal(d.memcg, null);
-  assert.equal(d.policy, 'oom-score');
-  assert.deepEqual(d.params, { ...(POLICIES['oom-score'].defaultParams() as object), memAvailablePercent: 10, swapFreePercent: 10 });
-  assert.equal(d.dryRun, false);
-  assert.ok(d.rules.protect.length > 0, 'the default protects core system processes');
-});
-
-test('config/desktop.toml is valid: one machine domain with lmkd\'s PSI strategy in desktop settings', () => {
-  const config = loadConfig(join(REPO_ROOT, 'config', 'desktop.toml'));
   assert.equal(config.domains.length, 1);
   const d = config.domains[0];
   assert.ok(d);
@@ -54,14 +42,25 @@ test('config/desktop.toml is valid: one machine domain with lmkd\'s PSI strategy
     ...lmkdDefaults,
     mode: 'psi',
     pick: 'heaviest',
-    psi: { ...lmkdDefaults.psi, thrashingLimitPct: 30, thrashingLimitCriticalPct: 60, thrashingLimitDecayPct: 50, swapFreeLowPct: 10, perceptibleAdj: -1, lowmemMinOomScore: 0 },
+    psi: { ...lmkdDefaults.psi, thrashingLimitPct: 30, thrashingLimitCriticalPct: 60, thrashingLimitDecayPct: 50, swapFreeLowPct: 10, perceptibleAdj: -1, lowmemMinOomScore: 0, availableLowPct: 5 },
   });
   assert.equal(d.dryRun, false);
   assert.ok(d.rules.protect.length > 0, 'the default protects core system processes');
 });
 
-test('earlyoom\'s behaviour is one flag away from config/desktop.toml: --policy oom-score drops the lmkd keys', () => {
-  const config = loadConfig(join(REPO_ROOT, 'config', 'desktop.toml'), { policy: 'oom-score' });
+test('config/earlyoom.toml is the embedded default with earlyoom\'s rule: oom-score at 10 % / 10 %, the same daemon and rules', () => {
+  const config = loadConfig(join(REPO_ROOT, 'config', 'earlyoom.toml'));
+  const d = config.domains[0];
+  assert.equal(config.domains.length, 1);
+  assert.equal(d?.policy, 'oom-score');
+  assert.deepEqual(d?.params, { ...(POLICIES['oom-score'].defaultParams() as object), memAvailablePercent: 10, swapFreePercent: 10 });
+  const embedded = loadConfig(undefined);
+  assert.deepEqual(config.daemon, embedded.daemon);
+  assert.deepEqual(d?.rules, embedded.domains[0]?.rules);
+});
+
+test('earlyoom\'s behaviour is also one flag away: --policy oom-score drops the default\'s lmkd keys', () => {
+  const config = loadConfig(undefined, { policy: 'oom-score' });
   const d = config.domains[0];
   assert.equal(d?.policy, 'oom-score');
   assert.deepEqual(d?.params, { ...(POLICIES['oom-score'].defaultParams() as object), memAvailablePercent: 10, swapFreePercent: 10 });

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { checkConfigText, type DomainConfig } from '../../src/config/index.js';
-import { planTriggers, PlanError, samePlan } from '../../src/daemon/trigger-plan.js';
+import { planForPolicy, planTriggers, PlanError, samePlan } from '../../src/daemon/trigger-plan.js';
 import { POLICIES } from '../../src/policy/index.js';
 
 function domain(toml: string): DomainConfig {
@@ -87,4 +87,19 @@ test('a threshold policy\'s poller is woken by PSI stalls where the domain has a
   assert.match(plan.why, /woken early by PSI/);
   const poll = plan.sources[0];
   assert.equal(poll?.kind === 'poll' ? poll.minMs : undefined, 10, 'the default floor: 10 ms near the threshold');
+});
+
+test('lmkd psi with available_low_percentage arms the adaptive poll beside its PSI triggers, its events at level "poll"; without it PSI only', () => {
+  const psi = 'policy = "lmkd"\nmode = "psi"';
+  const on = planForPolicy(domain(`${psi}\navailable_low_percentage = 5`), POLICIES.lmkd, 'machine', { psi: true });
+  assert.deepEqual(on.sources.map((s) => s.kind), ['psi', 'psi', 'poll']);
+  assert.deepEqual(on.sources.filter((s) => s.kind === 'poll').map((s) => s.kind === 'poll' && s.level), ['poll']);
+  assert.match(on.why, /between them the adaptive poll/);
+  const off = planForPolicy(domain(psi), POLICIES.lmkd, 'machine', { psi: true });
+  assert.deepEqual(off.sources.map((s) => s.kind), ['psi', 'psi']);
+  // A kernel without PSI: the backstop alone, and it says why; without the backstop it is an error.
+  const noPsi = planForPolicy(domain(`${psi}\navailable_low_percentage = 5`), POLICIES.lmkd, 'machine', { psi: false });
+  assert.deepEqual(noPsi.sources.map((s) => s.kind), ['poll']);
+  assert.match(noPsi.why, /PSI is not available.*psi=1/);
+  assert.throws(() => planForPolicy(domain(psi), POLICIES.lmkd, 'machine', { psi: false }), (e: unknown) => e instanceof PlanError && e.kind === 'unsupported');
 });
