@@ -184,9 +184,18 @@ export async function runDaemon(o: RunOptions): Promise<number> {
   return code;
 }
 
-/** oom_score_adj, locked code pages: one line per step, a warning for each that fell short. */
+/**
+ * The main loop's real-time priority: below the kill thread's (10) and the watchdog's, above
+ * every normal process. The main thread reads /proc and decides; on a thrashing machine at
+ * normal priority it queues behind kswapd, the zram compressor and the leak itself. lmkd
+ * runs its main loop at SCHED_FIFO 1 for the same reason. Threads created later (libuv's
+ * pool) start at normal priority: SCHED_RESET_ON_FORK.
+ */
+const MAIN_THREAD_RT = { policy: 'fifo', priority: 1 } as const;
+
+/** oom_score_adj, locked code pages, the main loop's priority: one line per step, a warning for each that fell short. */
 function protectAndLog(logger: Logger): void {
-  const report = protectSelf();
+  const report = protectSelf({ realtimeMainThread: MAIN_THREAD_RT });
   for (const step of report.steps) {
     const level = step.status === 'done' || step.status === 'skipped' ? 'info' : 'warn';
     logger.log(level, 'self-protect', `self-protection ${step.step}: ${step.status} — ${step.message}${step.warning ? ` (${step.warning})` : ''}`, {

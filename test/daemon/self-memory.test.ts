@@ -89,3 +89,36 @@ test('self_cgroup = false: reapd stays in the group it was started in and says i
     await domain.remove();
   }
 });
+
+/** policy and rt_priority of one thread, from /proc/PID/task/TID/stat (fields 41 and 40). */
+function schedOf(pid: number, tid: number): { policy: number; rtPriority: number } {
+  const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  // After "(comm) " the first field is field 3 (state): field N is fields[N - 3].
+  return { policy: Number(fields[41 - 3]) & 0xff, rtPriority: Number(fields[40 - 3]) };
+}
+
+test('the main loop runs at SCHED_FIFO 1 (as lmkd\'s), below the kill thread; self_protect = false leaves it at normal priority', { skip: firstReason(needRoot(), needCgroupV1('memory')) }, async () => {
+  const domain = memcgV1({ limitMiB: 64 });
+  for (const protect of [true, false]) {
+    const reapd = new Reapd();
+    try {
+      reapd.start({ config: config(protect ? [] : ['self_protect = false'], domain.path) });
+      await reapd.waitForEvent('started', 60_000);
+      const pid = reapd.child?.pid as number;
+      const main = schedOf(pid, pid);
+      if (!protect) {
+        assert.deepEqual(main, { policy: 0, rtPriority: 0 }, 'SCHED_OTHER without self-protection');
+        continue;
+      }
+      const step = stepLine(reapd, 'realtime-main');
+      assert.equal(step?.status, 'done', step?.msg);
+      assert.deepEqual(main, { policy: 1, rtPriority: 1 }, 'the main thread: SCHED_FIFO 1');
+      const rt = readdirSync(`/proc/${pid}/task`).map((t) => schedOf(pid, Number(t))).filter((s) => s.policy === 1);
+      assert.ok(rt.some((s) => s.rtPriority === 10), `the kill thread stays above it at 10: ${JSON.stringify(rt)}`);
+    } finally {
+      await reapd.stop();
+    }
+  }
+  await domain.remove();
+});

@@ -1,5 +1,5 @@
 // The desktop with zram (the VM tier: Debian 6.12, 1 GiB RAM, 1 GiB zram, the whole guest
-// guarded by config/desktop.toml), the workload of issue 20: a foreground program re-reads a
+// guarded by the embedded default, config/default.toml), the workload of issue 20: a foreground program re-reads a
 // 400 MiB file, an idle one holds 200 MiB, a leak grows 8 MiB every 100 ms. One boot, four
 // runs of bench/zram/workload.sh (the benchmark's workload, `npm run bench -- zram`):
 // - "resident": reapd as shipped. lmkd's PSI strategy kills the leak, and only it, for a
@@ -83,7 +83,7 @@ describe('a desktop with zram: lmkd psi acts on the leak, and reapd stays reside
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
-  test('config/desktop.toml kills the leak, one kill, for a named lmkd reason; nothing else dies', () => {
+  test('the embedded default kills the leak, one kill, for a named lmkd reason; nothing else dies', () => {
     const r = result(boot, 'resident');
     assert.notEqual(r.leakerDiedMs, null, 'the leaker died');
     assert.equal(r.leakerRc, 137, 'SIGKILL');
