@@ -64,12 +64,13 @@ describe('a desktop with zram: lmkd psi acts on the leak, and reapd stays reside
     closeSync(fd);
     const workload = (killer: string, env: string) =>
       `${env} LEAK_CHUNK_MIB=8 LEAK_EVERY_MS=100 BASE_PASSES=2 bash bench/zram/workload.sh ${killer} ${join(dir, 'data')} /nonexistent`;
-    const desktop = 'HOLD_MIB=200 LIMIT_S=90';
+    const desktop = 'HOLD_MIB=200 LIMIT_S=60';
     boot = await runInVm([
-      { name: 'calm', script: `swapoff -a && ${workload('reapd', 'READER=0 LIMIT_S=60')}; rc=$?; swapon /dev/zram0; exit $rc`, timeoutS: 200 },
-      { name: 'resident', script: workload('reapd', desktop), timeoutS: 240 },
-      { name: 'unprotected', script: workload('reapd', `${desktop} REAPD_DAEMON='self_cgroup = false'`), timeoutS: 240 },
-      { name: 'none', script: workload('none', 'HOLD_MIB=200 LIMIT_S=60'), timeoutS: 200 },
+      { name: 'calm', script: `swapoff -a && ${workload('reapd', 'READER=0 LIMIT_S=45')}; rc=$?; swapon /dev/zram0; exit $rc`, timeoutS: 150 },
+      { name: 'resident', script: workload('reapd', desktop), timeoutS: 180 },
+      { name: 'unprotected', script: workload('reapd', `${desktop} REAPD_DAEMON='self_cgroup = false'`), timeoutS: 180 },
+      // Last: without a killer the guest may freeze until the check's own time limit (measured: 200 s and counting).
+      { name: 'none', script: workload('none', 'HOLD_MIB=200 LIMIT_S=30'), timeoutS: 75 },
     ], { memory: '1G', zram: '1G' });
     const calm = result(boot, 'calm');
     const thrash = result(boot, 'resident');
@@ -115,7 +116,10 @@ describe('a desktop with zram: lmkd psi acts on the leak, and reapd stays reside
     assert.equal(r.kernelOomKills, 0, 'by reapd, not the kernel');
   });
 
-  test('control: without a killer the leak is not ended by reapd — the kernel kills, or it runs on', () => {
+  test('control: without a killer the leak is not ended in time — the kernel kills, it runs on, or the guest freezes', () => {
+    const check = checkResult(boot, 'none');
+    // rc 137: the check's own time limit (75 s) killed it: the guest stopped making progress (the freeze).
+    if (check.rc === 137 && !check.stdout.includes('{')) return;
     const r = result(boot, 'none');
     assert.ok(r.kernelOomKills > 0 || r.leakerDiedMs === null, JSON.stringify(r));
   });
