@@ -120,7 +120,9 @@ if [ "$killer" = reapd ]; then
   majflt=$(awk '$2 > 0 { if (!n++) a = $2; b = $2 } END { print (n ? b - a : 0) }' "$dir/resident")
   event_ms=$(grep '"event":"kill"' "$dir/killer.log" | grep -o '"eventToSignalMs":[0-9.]*' | cut -d: -f2 | paste -sd, -)
 fi
-echo "--- killer log (tail) ---" >&2; tail -n 8 "$dir/killer.log" >&2 2>/dev/null
+echo "--- killer log: decisions with victims, kills, warnings; then the tail ---" >&2
+grep -E '"event":"(kill|warning|watchdog[a-z-]*|self-swapped)"|"victims":\[\{' "$dir/killer.log" 2>/dev/null | cut -c1-700 >&2
+tail -n 5 "$dir/killer.log" >&2 2>/dev/null
 printf '{"killer":"%s","basePasses":%d,"passesMs":[%s],"leakerDiedMs":%s,"leakerRc":%d,"readerAlive":%s,"killerAlive":%s,"killerKills":%s,"kernelOomKills":%d,"reason":%s,"logReason":%s,"swapMaxKiB":%s,"swapSamples":%d,"majorFaults":%s,"eventToSignalMs":[%s],"runMs":%d}\n' \
   "$killer" "$base_passes" "$passes" "$died_ms" "$leaker_rc" "$reader_alive" "$killer_alive" "$killed" "$kernel_kills" "$reason" "$log_reason" "$swap_max" "$swap_samples" "$majflt" "$event_ms" $(( $(now_ms) - run_start ))
 rm -rf "$dir"
