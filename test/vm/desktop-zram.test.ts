@@ -1,15 +1,13 @@
 // The desktop with zram (the VM tier: Debian 6.12, 1 GiB RAM, 1 GiB zram, the whole guest
 // guarded by the embedded default, config/default.toml), the workload of issue 20: a foreground program re-reads a
-// 400 MiB file, an idle one holds 200 MiB, a leak grows 8 MiB every 100 ms. One boot, four
-// runs of bench/zram/workload.sh (the benchmark's workload, `npm run bench -- zram`):
+// 400 MiB file, an idle one holds 200 MiB, a leak grows 8 MiB every 100 ms. One boot, three
+// runs of bench/zram/workload.sh (the benchmark's workload, `npm run bench -- zram`, which
+// also times reapd's event -> SIGKILL against a calm machine's: docs/performance.md):
 // - "resident": reapd as shipped. lmkd's PSI strategy kills the leak, and only it, for a
 //   named lmkd reason (issue 15); reapd's own memory never reaches swap (its own cgroup has
 //   memory.swap.max = 0, issue 20), sampled every 200 ms for the whole run.
-// - "unprotected": the same with self_cgroup = false: reapd's heap does go to zram, so the
-//   residency assertion above can fail.
-// - "calm": swap off, no re-reader, the same leak: reapd's event -> SIGKILL on a machine that
-//   is not thrashing, the figure the thrashing run's is compared with (no timing assertion:
-//   the ratio is reported, docs/performance.md has native numbers).
+// - "unprotected": the same with self_cgroup = false, for the leak's first 20 s: reapd's
+//   heap does go to zram (issue 20 saw it within 8 s), so the residency assertion can fail.
 // - "none": no killer, the control for issue 15: the kernel's OOM killer ends the leak, or
 //   nothing does.
 import { after, before, describe, test } from 'node:test';
@@ -47,11 +45,6 @@ function result(boot: VmBoot, name: string): Run {
   }
 }
 
-const median = (xs: readonly number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)] ?? NaN;
-};
-
 describe('a desktop with zram: lmkd psi acts on the leak, and reapd stays resident (VM)', { skip }, () => {
   let dir: string;
   let boot: VmBoot;
@@ -63,22 +56,18 @@ describe('a desktop with zram: lmkd psi acts on the leak, and reapd stays reside
     for (let i = 0; i < 400; i++) writeSync(fd, chunk);
     closeSync(fd);
     const workload = (killer: string, env: string) =>
-      `${env} LEAK_CHUNK_MIB=8 LEAK_EVERY_MS=100 BASE_PASSES=2 bash bench/zram/workload.sh ${killer} ${join(dir, 'data')} /nonexistent`;
-    const desktop = 'HOLD_MIB=200 LIMIT_S=60';
+      `HOLD_MIB=200 LEAK_CHUNK_MIB=8 LEAK_EVERY_MS=100 BASE_PASSES=1 ${env} bash bench/zram/workload.sh ${killer} ${join(dir, 'data')} /nonexistent`;
     boot = await runInVm([
-      { name: 'calm', script: `swapoff -a && ${workload('reapd', 'READER=0 LIMIT_S=45')}; rc=$?; swapon /dev/zram0; exit $rc`, timeoutS: 150 },
-      { name: 'resident', script: workload('reapd', desktop), timeoutS: 180 },
-      { name: 'unprotected', script: workload('reapd', `${desktop} REAPD_DAEMON='self_cgroup = false'`), timeoutS: 180 },
+      // The leak took 29-47 s to be killed in four runs under TCG; 100 s leaves room for a slow guest.
+      { name: 'resident', script: workload('reapd', 'LIMIT_S=100'), timeoutS: 200 },
+      { name: 'unprotected', script: workload('reapd', `LIMIT_S=20 REAPD_DAEMON='self_cgroup = false'`), timeoutS: 120 },
       // Last: without a killer the guest may freeze until the check's own time limit (measured: 200 s and counting).
-      { name: 'none', script: workload('none', 'HOLD_MIB=200 LIMIT_S=30'), timeoutS: 75 },
+      { name: 'none', script: workload('none', 'LIMIT_S=60'), timeoutS: 75 },
     ], { memory: '1G', zram: '1G' });
-    const calm = result(boot, 'calm');
-    const thrash = result(boot, 'resident');
-    const unprotected = result(boot, 'unprotected');
-    // What the run measured, for the note and docs (no timing assertions in the VM).
-    process.stdout.write(`# desktop-zram: event -> SIGKILL calm ${JSON.stringify(calm.eventToSignalMs)} ms, thrashing ${JSON.stringify(thrash.eventToSignalMs)} ms ` +
-      `(${(median(thrash.eventToSignalMs) / median(calm.eventToSignalMs)).toFixed(2)}x); leak died at ${thrash.leakerDiedMs} ms; ` +
-      `reapd VmSwap max ${thrash.swapMaxKiB} KiB protected, ${unprotected.swapMaxKiB} KiB unprotected; major faults ${thrash.majorFaults} vs ${unprotected.majorFaults}\n`);
+    for (const name of ['resident', 'unprotected', 'none']) {
+      const r = checkResult(boot, name);
+      process.stdout.write(`# desktop-zram ${name}: rc ${r.rc} ${r.stdout.trim().split('\n').pop() ?? ''}\n`);
+    }
   });
   after(() => {
     if (dir) rmSync(dir, { recursive: true, force: true });
@@ -86,7 +75,7 @@ describe('a desktop with zram: lmkd psi acts on the leak, and reapd stays reside
 
   test('the embedded default kills the leak, one kill, for a named lmkd reason; nothing else dies', () => {
     const r = result(boot, 'resident');
-    assert.notEqual(r.leakerDiedMs, null, 'the leaker died');
+    assert.notEqual(r.leakerDiedMs, null, `the leaker died: ${JSON.stringify(r)}\n${checkResult(boot, 'resident').stderr.slice(-6000)}`);
     assert.equal(r.leakerRc, 137, 'SIGKILL');
     assert.equal(r.killerKills, 1, 'one victim in the journal');
     assert.match(r.reason ?? '', LMKD_REASONS);
@@ -107,13 +96,6 @@ describe('a desktop with zram: lmkd psi acts on the leak, and reapd stays reside
     const r = result(boot, 'unprotected');
     assert.ok(r.swapSamples >= 20, `sampled through the run (${r.swapSamples} samples)`);
     assert.ok((r.swapMaxKiB ?? 0) > 1024, `VmSwap reached ${r.swapMaxKiB} KiB`);
-  });
-
-  test('a calm machine (no swap, no re-reader) gives the idle figure: the leak killed by reapd, timed by its log', () => {
-    const r = result(boot, 'calm');
-    assert.equal(r.leakerRc, 137, 'the leaker was SIGKILLed');
-    assert.ok(r.eventToSignalMs.length >= 1, 'its log timed the kill');
-    assert.equal(r.kernelOomKills, 0, 'by reapd, not the kernel');
   });
 
   test('control: without a killer the leak is not ended in time — the kernel kills, it runs on, or the guest freezes', () => {
