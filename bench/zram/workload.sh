@@ -110,6 +110,10 @@ killed=null
 # The journal writes a kill when SIGKILL goes out and again when it is settled: count victims.
 [ "$killer" = reapd ] && killed=$(grep '"killed":true' "$dir/journal.jsonl" 2>/dev/null | grep -o '"pid":[0-9]*' | sort -u | wc -l)
 [ "$killer" = earlyoom ] && killed=$(grep -c "sending SIG" "$dir/killer.log")
+# Whether reapd's journal names the leaker as killed (a slow guest can end the watch loop
+# at its limit in the same moment the kill lands, so leakerDiedMs alone can say null).
+leaker_killed=null
+[ "$killer" = reapd ] && { leaker_killed=false; grep '"killed":true' "$dir/journal.jsonl" 2>/dev/null | grep -q "\"pid\":$leaker," && leaker_killed=true; }
 # reapd's own residency: the largest VmSwap seen, how many samples, major faults over the run;
 # its event -> SIGKILL for each kill, from its own log.
 swap_max=null swap_samples=0 majflt=null event_ms=
@@ -123,6 +127,6 @@ fi
 echo "--- killer log: decisions with victims, kills, warnings; then the tail ---" >&2
 grep -E '"event":"(kill|warning|watchdog[a-z-]*|self-swapped)"|"victims":\[\{' "$dir/killer.log" 2>/dev/null | cut -c1-700 >&2
 tail -n 5 "$dir/killer.log" >&2 2>/dev/null
-printf '{"killer":"%s","basePasses":%d,"passesMs":[%s],"leakerDiedMs":%s,"leakerRc":%d,"readerAlive":%s,"killerAlive":%s,"killerKills":%s,"kernelOomKills":%d,"reason":%s,"logReason":%s,"swapMaxKiB":%s,"swapSamples":%d,"majorFaults":%s,"eventToSignalMs":[%s],"runMs":%d}\n' \
-  "$killer" "$base_passes" "$passes" "$died_ms" "$leaker_rc" "$reader_alive" "$killer_alive" "$killed" "$kernel_kills" "$reason" "$log_reason" "$swap_max" "$swap_samples" "$majflt" "$event_ms" $(( $(now_ms) - run_start ))
+printf '{"killer":"%s","basePasses":%d,"passesMs":[%s],"leakerDiedMs":%s,"leakerRc":%d,"readerAlive":%s,"killerAlive":%s,"killerKills":%s,"kernelOomKills":%d,"reason":%s,"logReason":%s,"swapMaxKiB":%s,"swapSamples":%d,"majorFaults":%s,"eventToSignalMs":[%s],"leakerKilledByReapd":%s,"runMs":%d}\n' \
+  "$killer" "$base_passes" "$passes" "$died_ms" "$leaker_rc" "$reader_alive" "$killer_alive" "$killed" "$kernel_kills" "$reason" "$log_reason" "$swap_max" "$swap_samples" "$majflt" "$event_ms" "$leaker_killed" $(( $(now_ms) - run_start ))
 rm -rf "$dir"

@@ -8,6 +8,7 @@
 //   memory.swap.max = 0, issue 20), sampled every 200 ms for the whole run.
 // - "unprotected": the same with self_cgroup = false, for the leak's first 20 s: reapd's
 //   heap does go to zram (issue 20 saw it within 8 s), so the residency assertion can fail.
+//   dry_run: a kill would end the thrash before the swap-out (one run killed the leak at 9 s).
 // - "none": no killer, the control for issue 15: the kernel's OOM killer ends the leak, or
 //   nothing does.
 import { after, before, describe, test } from 'node:test';
@@ -33,6 +34,7 @@ interface Run {
   swapSamples: number;
   majorFaults: number | null;
   eventToSignalMs: number[];
+  leakerKilledByReapd: boolean | null;
 }
 
 function result(boot: VmBoot, name: string): Run {
@@ -59,8 +61,8 @@ describe('a desktop with zram: lmkd psi acts on the leak, and reapd stays reside
       `HOLD_MIB=200 LEAK_CHUNK_MIB=8 LEAK_EVERY_MS=100 BASE_PASSES=1 ${env} bash bench/zram/workload.sh ${killer} ${join(dir, 'data')} /nonexistent`;
     boot = await runInVm([
       // The leak took 29-47 s to be killed in four runs under TCG; 100 s leaves room for a slow guest.
-      { name: 'resident', script: workload('reapd', 'LIMIT_S=100'), timeoutS: 200 },
-      { name: 'unprotected', script: workload('reapd', `LIMIT_S=20 REAPD_DAEMON='self_cgroup = false'`), timeoutS: 120 },
+      { name: 'resident', script: workload('reapd', 'LIMIT_S=150'), timeoutS: 260 },
+      { name: 'unprotected', script: workload('reapd', `LIMIT_S=20 REAPD_DAEMON='self_cgroup = false\\ndry_run = true'`), timeoutS: 120 },
       // Last: without a killer the guest may freeze until the check's own time limit (measured: 200 s and counting).
       { name: 'none', script: workload('none', 'LIMIT_S=60'), timeoutS: 75 },
     ], { memory: '1G', zram: '1G' });
@@ -75,7 +77,8 @@ describe('a desktop with zram: lmkd psi acts on the leak, and reapd stays reside
 
   test('the embedded default kills the leak, one kill, for a named lmkd reason; nothing else dies', () => {
     const r = result(boot, 'resident');
-    assert.notEqual(r.leakerDiedMs, null, `the leaker died: ${JSON.stringify(r)}\n${checkResult(boot, 'resident').stderr.slice(-6000)}`);
+    // Not "by when": a guest on a loaded host can take minutes (docs/testing.md: no timing in the VM).
+    assert.equal(r.leakerKilledByReapd, true, `reapd's journal names the leaker as killed: ${JSON.stringify(r)}\n${checkResult(boot, 'resident').stderr.slice(-6000)}`);
     assert.equal(r.leakerRc, 137, 'SIGKILL');
     assert.equal(r.killerKills, 1, 'one victim in the journal');
     assert.match(r.reason ?? '', LMKD_REASONS);
