@@ -1,4 +1,4 @@
-// desktop-zram: lmkd's PSI strategy (config/desktop.toml's values) kills the leak before
+// desktop-zram: lmkd's PSI strategy (the embedded default's values, config/default.toml) kills the leak before
 // the working set thrashes, where oom-score (earlyoom's rule) waits for zram to fill —
 // and the same comparison without zram's RAM cost and reclaim lag, where it does not hold.
 import { test } from 'node:test';
