@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EXIT } from '../../src/cli/exit-codes.js';
@@ -145,7 +145,18 @@ test('bad input: unreadable or invalid snapshots exit with INPUT, bad flags with
  * live tests bring their own candidate instead of assuming the machine has one.
  */
 function spawnSleeper(): ChildProcess {
-  return spawn('sleep', ['60'], { stdio: 'ignore' });
+  const child = spawn('sleep', ['60'], { stdio: 'ignore' });
+  // Until it has exec'd, the child is a copy of this node in the middle of a spawn: wait for "sleep" (at most 5 s).
+  const until = Date.now() + 5000;
+  while (Date.now() < until) {
+    try {
+      if (readFileSync(`/proc/${child.pid ?? 0}/comm`, 'utf8').trim() === 'sleep') break;
+    } catch {
+      // not there yet
+    }
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 10);
+  }
+  return child;
 }
 
 function stopSleeper(child: ChildProcess): void {
