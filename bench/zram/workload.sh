@@ -8,7 +8,7 @@
 #   workload.sh KILLER FILE EARLYOOM_BIN
 # Knobs (environment): LIMIT_S, BASE_PASSES; READER=0 (no re-reader: a calm machine);
 # HOLD_MIB (an idle program holding that much anon memory, as issue 20's desktop);
-# LEAK_CHUNK_MIB and LEAK_EVERY_MS (the leak's rate); REAPD_DAEMON (extra [daemon] lines,
+# LEAK_CHUNK_MIB and LEAK_EVERY_MS (the leak's rate), LEAK_MAX_MIB (where it stops growing); REAPD_DAEMON (extra [daemon] lines,
 # e.g. "self_cgroup = false").
 set -u
 killer=$1 file=$2 earlyoom=$3
@@ -18,6 +18,7 @@ reader_on=${READER:-1}
 hold_mib=${HOLD_MIB:-0}
 leak_chunk_mib=${LEAK_CHUNK_MIB:-16}
 leak_every_ms=${LEAK_EVERY_MS:-20}
+leak_max_mib=${LEAK_MAX_MIB:-6144}
 dir=$(mktemp -d)
 now_ms() { echo $(( $(date +%s%N) / 1000000 )); }
 run_start=$(now_ms)
@@ -69,7 +70,7 @@ fi
 
 # The leak: LEAK_CHUNK_MIB chunks every LEAK_EVERY_MS, each page one third random-looking bytes and two thirds zeros,
 # so zram compresses it about 3:1 (as it does real heaps), until 6 GiB or killed.
-CHUNK_MIB=$leak_chunk_mib EVERY_MS=$leak_every_ms node -e '
+CHUNK_MIB=$leak_chunk_mib EVERY_MS=$leak_every_ms MAX_MIB=$leak_max_mib node -e '
 const block = Buffer.alloc(1 << 20); let x = 12345;
 for (let i = 0; i < block.length; i += 4) { x = (x * 1103515245 + 12345) >>> 0; block.writeUInt32LE(x, i); }
 const held = []; console.log("leaking");
@@ -77,7 +78,7 @@ const step = () => {
   const b = Buffer.alloc(Number(process.env.CHUNK_MIB) << 20);
   for (let p = 0; p < b.length; p += 4096) block.copy(b, p, (p * 7) % (block.length - 1366), (p * 7) % (block.length - 1366) + 1365);
   held.push(b);
-  if (held.length * Number(process.env.CHUNK_MIB) < 6144) setTimeout(step, Number(process.env.EVERY_MS));
+  if (held.length * Number(process.env.CHUNK_MIB) < Number(process.env.MAX_MIB)) setTimeout(step, Number(process.env.EVERY_MS));
 };
 step(); setInterval(() => {}, 1000);
 ' >"$dir/leaker.out" 2>&1 &
