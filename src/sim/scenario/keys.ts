@@ -19,7 +19,7 @@ export const UNIT_RUNS = ['process', 'scope', 'whole-scope'] as const;
 export const PARAM_TABLE_KEYS = [
   'minfree', 'reclaim_timeout', 'levels', 'death_pending', 'kill_timeout', 'pick', 'mem_available', 'swap_free', 'swap_combine',
   'mode', 'psi_partial_stall_ms', 'psi_complete_stall_ms', 'thrashing_limit', 'thrashing_limit_decay', 'thrashing_limit_critical',
-  'swap_free_low_percentage', 'swap_util_max', 'filecache_min_kb', 'stall_limit_critical', 'perceptible_adj', 'lowmem_min_oom_score',
+  'swap_free_low_percentage', 'swap_util_max', 'filecache_min_kb', 'stall_limit_critical', 'perceptible_adj', 'lowmem_min_oom_score', 'available_low_percentage',
   'kill_heaviest_task',
 ] as const;
 
