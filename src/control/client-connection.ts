@@ -6,14 +6,15 @@ import { close, POLLERR, POLLHUP, POLLIN, POLLNVAL, POLLOUT } from '../kernel/sy
 import { recv, send } from '../kernel/sys/socket.js';
 import { ControlError } from './errors.js';
 import type { KillStat } from './kill-stat.js';
-import { decodeServerMessage } from './replies.js';
+import { decodeServerMessage, type ServerMessage } from './replies.js';
 import type { WarningEvent } from './protocol.js';
 import type { FdPoller, Watch } from '../kernel/fd-poller.js';
 
-type ReplyKind = 'killcnt' | 'update_props' | 'boot_completed';
+type ReplyKind = 'killcnt' | 'update_props' | 'boot_completed' | 'outcome';
+export type Reply<K extends ReplyKind> = Extract<ServerMessage, { cmd: K }>;
 
 interface Waiter {
-  resolve(value: number): void;
+  resolve(value: ServerMessage): void;
   reject(e: Error): void;
   timer: NodeJS.Timeout;
 }
@@ -47,7 +48,7 @@ const RECV_BYTES = 256;
 
 export class ClientConnection {
   private readonly queue: Outgoing[] = [];
-  private readonly waiters: Record<ReplyKind, Waiter[]> = { killcnt: [], update_props: [], boot_completed: [] };
+  private readonly waiters: Record<ReplyKind, Waiter[]> = { killcnt: [], update_props: [], boot_completed: [], outcome: [] };
   private readonly listeners: Listeners = { prockill: new Set(), stat: new Set(), warning: new Set() };
   private readonly buffer = Buffer.alloc(RECV_BYTES);
   private readonly watch: Watch;
@@ -76,9 +77,11 @@ export class ClientConnection {
     });
   }
 
-  request(kind: ReplyKind, data: Uint8Array): Promise<number> {
+  request<K extends ReplyKind>(kind: K, data: Uint8Array): Promise<Reply<K>> {
     if (this.closed) return Promise.reject(new ControlError('closed', 'the control connection is closed'));
-    return new Promise((resolve, reject) => {
+    return new Promise<Reply<K>>((resolveReply, reject) => {
+      // dispatch() hands each waiter a reply of its own kind.
+      const resolve = (m: ServerMessage): void => resolveReply(m as Reply<K>);
       const timer = setTimeout(() => {
         const list = this.waiters[kind];
         const i = list.indexOf(waiter);
@@ -167,7 +170,7 @@ export class ClientConnection {
       const waiter = this.waiters[msg.cmd].shift();
       if (!waiter) return;
       clearTimeout(waiter.timer);
-      waiter.resolve(msg.cmd === 'killcnt' ? msg.count : msg.result);
+      waiter.resolve(msg);
     }
   }
 

@@ -18,6 +18,7 @@ import { PAGE_SIZE_KIB } from '../model/units.js';
 import { ClientConnection } from './client-connection.js';
 import { ControlError } from './errors.js';
 import type { KillStat } from './kill-stat.js';
+import type { Outcome } from './outcome.js';
 import { OOM_SCORE_ADJ_MAX, OOM_SCORE_ADJ_MIN } from '../model/limits.js';
 import { encode, MAX_PROCS_PRIO, MAX_TARGETS, PROC_TYPE, type ProcPrio, type SubscriptionKind, type WarningEvent } from './protocol.js';
 import { threadNowMs } from '../kernel/clock.js';
@@ -26,6 +27,7 @@ import { DEFAULT_SOCKET_PATH } from './socket-path.js';
 
 export { ControlError } from './errors.js';
 export type { KillStat } from './kill-stat.js';
+export { describeOutcome, OUTCOME_STATUS, type Outcome } from './outcome.js';
 export { DEFAULT_SOCKET_PATH } from './socket-path.js';
 export type { SubscriptionKind, WarningEvent } from './protocol.js';
 
@@ -150,7 +152,7 @@ export class LmkdClient {
 
   /** Kills with minAdj <= adj <= maxAdj; with no arguments, every kill (lmkd: min > 1000). */
   getKillCount(minAdj = OOM_SCORE_ADJ_MAX + 1, maxAdj = OOM_SCORE_ADJ_MAX + 1): Promise<number> {
-    return this.conn.request('killcnt', encode.getKillCount(int32('min adj', minAdj), int32('max adj', maxAdj)));
+    return this.conn.request('killcnt', encode.getKillCount(int32('min adj', minAdj), int32('max adj', maxAdj))).then((r) => r.count);
   }
 
   /**
@@ -181,7 +183,7 @@ export class LmkdClient {
 
   /** LMK_UPDATE_PROPS: ask reapd to reload its configuration; true when it did. */
   async updateProps(): Promise<boolean> {
-    return (await this.conn.request('update_props', encode.updateProps())) === 0;
+    return (await this.conn.request('update_props', encode.updateProps())).result === 0;
   }
 
   startMonitoring(): Promise<void> {
@@ -190,7 +192,26 @@ export class LmkdClient {
 
   /** LMK_BOOT_COMPLETED (Android 15); reapd answers 0. */
   bootCompleted(): Promise<number> {
-    return this.conn.request('boot_completed', encode.bootCompleted());
+    return this.conn.request('boot_completed', encode.bootCompleted()).then((r) => r.result);
+  }
+
+  /**
+   * reapd's REAPD_OUTCOME (65, not lmkd's): what the server did with this connection's last
+   * command that has no reply (TARGET, PROCPRIO, PROCS_PRIO, PROCREMOVE, …): done, refused,
+   * rate-limited, dropped. undefined when the server does not know the query (lmkd ignores
+   * it): a GETKILLCNT sent after it is answered first. The server reads one connection in
+   * order, so the outcome is that of every command sent before this call.
+   */
+  async outcome(): Promise<Outcome | undefined> {
+    let answered: Outcome | undefined;
+    const query = this.conn.request('outcome', encode.outcome()).then(
+      ({ command, status, detail }) => void (answered = { command, status, detail }),
+      () => undefined, // lmkd: never answered; closing the connection settles it
+    );
+    await this.getKillCount();
+    // The outcome reply, if any, came before the killcnt reply and settled `query` first.
+    await Promise.race([query, Promise.resolve()]);
+    return answered;
   }
 
   /** Send any bytes as one datagram (protocol tests, fuzzing). */

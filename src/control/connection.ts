@@ -1,10 +1,11 @@
 // One accepted client connection on the server side: its socket, credentials,
-// subscriptions and rate-limited log.
+// subscriptions, rate-limited log and the outcome of its last command.
 import { isSyscallError } from '../kernel/sys/errors.js';
 import { MessageBuffer, recvmsgWithCred, send, type ReceivedMessage, type Ucred } from '../kernel/sys/socket.js';
 import type { LogLimiter } from './log-limiter.js';
 import type { SubscriptionKind } from './protocol.js';
 import type { Watch } from '../kernel/fd-poller.js';
+import { NO_OUTCOME, type Outcome } from './outcome.js';
 
 /** Room for any datagram we accept (52 bytes) and enough to see that a longer one is longer. */
 const RECV_BYTES = 64;
@@ -17,6 +18,8 @@ export class Connection {
   /** Every sender pid seen on this connection (SO_PEERCRED at accept, then SCM_CREDENTIALS). */
   readonly pids = new Set<number>();
   watch: Watch | undefined;
+  /** What became of the last command without a reply (REAPD_OUTCOME, outcome.ts). */
+  outcome: Outcome = NO_OUTCOME;
   closed = false;
   private readonly buffer = new MessageBuffer(RECV_BYTES);
 

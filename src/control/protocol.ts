@@ -8,6 +8,8 @@
 // reapd's one extension: LMK_SUBSCRIBE event 16 asks for warnings before a kill, sent as
 // message 64 (REAPD_WARNING). lmkd has neither number; an lmkd client never subscribes to
 // 16, so it never sees a 64 (docs/control-socket.md, "Warnings before a kill").
+// And a query, 65 (REAPD_OUTCOME): what became of this connection's last command that has
+// no reply (outcome.ts). lmkd clients never send it.
 import { OOM_SCORE_ADJ_MAX, OOM_SCORE_ADJ_MIN } from '../model/limits.js';
 
 export const LMK = {
@@ -25,6 +27,8 @@ export const LMK = {
   PROCS_PRIO: 11,
   /** reapd's extension, server -> warning subscribers: `64, pid, uid, rank, sizeKiB, headroomKiB`. */
   REAPD_WARNING: 64,
+  /** reapd's extension, client -> server `65`, answered `65, command, status, detail` (outcome.ts). */
+  REAPD_OUTCOME: 65,
 } as const;
 
 /** 13 words: LMK_TARGET with MAX_TARGETS = 6 pairs, and LMK_PROCS_PRIO with 3 quadruples. */
@@ -64,6 +68,7 @@ export type Command =
   | { cmd: 'update_props' }
   | { cmd: 'start_monitoring' }
   | { cmd: 'boot_completed' }
+  | { cmd: 'outcome' }
   /** Not atomic (as lmkd): valid entries apply, invalid ones are reported in `rejected`. */
   | { cmd: 'procs_prio'; procs: ProcPrio[]; rejected: ProtocolError[] };
 
@@ -168,6 +173,7 @@ const FIXED_ARGS: Record<number, number> = {
   [LMK.UPDATE_PROPS]: 0,
   [LMK.START_MONITORING]: 0,
   [LMK.BOOT_COMPLETED]: 0,
+  [LMK.REAPD_OUTCOME]: 0,
 };
 
 const NAMES: Record<number, string> = Object.fromEntries(Object.entries(LMK).map(([k, v]) => [v, `LMK_${k}`]));
@@ -194,6 +200,8 @@ function decodeFixed(cmd: number, args: number[], length: number): Decoded<Comma
       return { ok: true, value: { cmd: 'update_props' } };
     case LMK.START_MONITORING:
       return { ok: true, value: { cmd: 'start_monitoring' } };
+    case LMK.REAPD_OUTCOME:
+      return { ok: true, value: { cmd: 'outcome' } };
     default:
       return { ok: true, value: { cmd: 'boot_completed' } };
   }
@@ -234,6 +242,7 @@ export const encode = {
   updateProps: () => packWords([LMK.UPDATE_PROPS]),
   startMonitoring: () => packWords([LMK.START_MONITORING]),
   bootCompleted: () => packWords([LMK.BOOT_COMPLETED]),
+  outcome: () => packWords([LMK.REAPD_OUTCOME]),
   procsPrio: (procs: readonly ProcPrio[]) => packWords([LMK.PROCS_PRIO, ...procs.flatMap((p) => [p.pid, p.uid, p.adj, p.processType])]),
 };
 
@@ -243,6 +252,7 @@ export const encodeReply = {
   updateProps: (ok: boolean) => packWords([LMK.UPDATE_PROPS, ok ? 0 : -1]),
   bootCompleted: (result: number) => packWords([LMK.BOOT_COMPLETED, result]),
   procKill: (pid: number, uid: number) => packWords([LMK.PROCKILL, pid, uid]),
+  outcome: (o: { command: number; status: number; detail: number }) => packWords([LMK.REAPD_OUTCOME, o.command, o.status, clampInt32(o.detail)]),
   /** rank 1 is the next victim; KiB beyond int32 (2 TiB) are clamped. */
   warning: (w: WarningEvent) => packWords([LMK.REAPD_WARNING, w.pid, w.uid, w.rank, clampInt32(w.sizeKiB), clampInt32(w.headroomKiB)]),
 };

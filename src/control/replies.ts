@@ -1,7 +1,8 @@
 // Server -> client datagrams, decoded on the client side: the replies to GETKILLCNT,
-// UPDATE_PROPS and BOOT_COMPLETED, and the asynchronous PROCKILL, kill statistics and
+// UPDATE_PROPS, BOOT_COMPLETED and reapd's REAPD_OUTCOME, and the asynchronous PROCKILL, kill statistics and
 // reapd's warnings (REAPD_WARNING).
 import { decodeKillStat, type KillStat } from './kill-stat.js';
+import type { Outcome, OutcomeStatus } from './outcome.js';
 import { LMK, commandName, type Decoded, type WarningEvent } from './protocol.js';
 
 export type ServerMessage =
@@ -10,7 +11,8 @@ export type ServerMessage =
   | { cmd: 'boot_completed'; result: number }
   | { cmd: 'prockill'; pid: number; uid: number }
   | { cmd: 'stat'; stat: KillStat }
-  | ({ cmd: 'warning' } & WarningEvent);
+  | ({ cmd: 'warning' } & WarningEvent)
+  | ({ cmd: 'outcome' } & Outcome);
 
 const WORDS: Record<number, number> = {
   [LMK.GETKILLCNT]: 2,
@@ -18,6 +20,7 @@ const WORDS: Record<number, number> = {
   [LMK.BOOT_COMPLETED]: 2,
   [LMK.PROCKILL]: 3,
   [LMK.REAPD_WARNING]: 6,
+  [LMK.REAPD_OUTCOME]: 4,
 };
 
 /** Decode one server -> client datagram. Never throws. */
@@ -48,6 +51,8 @@ export function decodeServerMessage(data: Uint8Array): Decoded<ServerMessage> {
       return { ok: true, value: { cmd: 'boot_completed', result: w1 } };
     case LMK.REAPD_WARNING:
       return { ok: true, value: { cmd: 'warning', pid: w1, uid: w(2), rank: w(3), sizeKiB: w(4), headroomKiB: w(5) } };
+    case LMK.REAPD_OUTCOME:
+      return { ok: true, value: { cmd: 'outcome', command: w1, status: w(2) as OutcomeStatus, detail: w(3) } };
     default:
       return { ok: true, value: { cmd: 'prockill', pid: w1, uid: w(2) } };
   }

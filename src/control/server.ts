@@ -42,7 +42,7 @@ export interface ControlServerOptions {
   maxConnections?: number;
   log?: ControlLog;
   clock?: Clock;
-  onTarget?: (levels: Level[]) => void;
+  onTarget?: (levels: Level[]) => boolean | void;
   onUpdateProps?: () => Promise<boolean>;
   onStartMonitoring?: () => void;
   /** Datagrams handled per connection per wake-up before the others get a turn. */
@@ -77,7 +77,7 @@ export class ControlServer implements ControlHooks {
   private nextId = 1;
   private state: 'new' | 'listening' | 'closed' = 'new';
 
-  onTarget?: (levels: Level[]) => void;
+  onTarget?: (levels: Level[]) => boolean | void;
   onUpdateProps?: () => Promise<boolean>;
   onStartMonitoring?: () => void;
 

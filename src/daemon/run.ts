@@ -56,6 +56,7 @@ function openControl(logger: Logger, daemon: Daemon, path: string): Promise<Cont
     onTarget: (levels) => {
       const applied = daemon.domainList.filter((d) => d.setLevels(levels)).map((d) => d.name);
       logger.info('lmk-target', `LMK_TARGET: ${levels.length} levels applied to ${applied.length > 0 ? applied.join(', ') : 'no domain (none uses lowmemorykiller or lmkd)'}`, { levels });
+      return applied.length > 0;
     },
     onUpdateProps: () => daemon.reload(),
   });

@@ -136,7 +136,7 @@ test('valid PROCPRIO records survive encode -> decode', () => {
   );
 });
 
-test('replies: GETKILLCNT, UPDATE_PROPS, BOOT_COMPLETED, PROCKILL and REAPD_WARNING', () => {
+test('replies: GETKILLCNT, UPDATE_PROPS, BOOT_COMPLETED, PROCKILL, REAPD_WARNING and REAPD_OUTCOME', () => {
   assert.deepEqual(Array.from(encodeReply.killCount(3)), [0, 0, 0, 4, 0, 0, 0, 3]);
   assert.deepEqual(Array.from(encodeReply.updateProps(false)), [0, 0, 0, 7, 0xff, 0xff, 0xff, 0xff]);
   assert.deepEqual(Array.from(encodeReply.procKill(4242, 10001)), [0, 0, 0, 6, 0, 0, 0x10, 0x92, 0, 0, 0x27, 0x11]);
@@ -152,6 +152,11 @@ test('replies: GETKILLCNT, UPDATE_PROPS, BOOT_COMPLETED, PROCKILL and REAPD_WARN
   const huge = decodeServerMessage(encodeReply.warning({ ...warning, sizeKiB: 2 ** 40 }));
   assert.equal(huge.ok ? (huge.value as { sizeKiB: number }).sizeKiB : undefined, 2 ** 31 - 1, 'clamped to int32');
   assert.equal(decodeServerMessage(packWords([64, 1, 2, 3, 4])).ok, false, 'a short REAPD_WARNING');
+  // reapd's outcome query: `65` in, `65, command, status, detail` out.
+  assert.deepEqual(decodeCommand(encode.outcome()), { ok: true, value: { cmd: 'outcome' } });
+  assert.equal(decodeCommand(packWords([65, 1])).ok, false, 'REAPD_OUTCOME takes no argument');
+  assert.deepEqual(Array.from(encodeReply.outcome({ command: 0, status: 1, detail: 250 })), [0, 0, 0, 65, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 250]);
+  assert.deepEqual(decodeServerMessage(encodeReply.outcome({ command: 1, status: 3, detail: 4242 })), { ok: true, value: { cmd: 'outcome', command: 1, status: 3, detail: 4242 } });
   fc.assert(fc.property(fc.uint8Array({ maxLength: 300 }), (b) => void decodeServerMessage(b)), { seed: 3, numRuns: 1000 });
 });
 

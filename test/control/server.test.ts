@@ -5,7 +5,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { lstatSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { LmkdClient } from '../../src/control/client.js';
+import { describeOutcome, LmkdClient, OUTCOME_STATUS } from '../../src/control/client.js';
+import { NO_OUTCOME } from '../../src/control/outcome.js';
 import { ControlError } from '../../src/control/errors.js';
 import { ControlServer } from '../../src/control/server.js';
 import { encode, packWords } from '../../src/control/protocol.js';
@@ -361,4 +362,60 @@ test('close() wakes the poll at once (no wait for its timeout) and ends every co
   await c.getKillCount();
   await withTimeout(t.stop(), 800, 'server close (the poll timeout is 1000 ms)');
   await withTimeout(c.closed, 2000, 'client sees the close');
+});
+
+test('REAPD_OUTCOME (65) says what became of the last command without a reply: done, refused, rate-limited, dropped, not applied', async () => {
+  let takesTable = true;
+  const t = await startServer({ onTarget: () => takesTable });
+  const kid = await sleeper();
+  const c = await LmkdClient.connect(t.path);
+  const other = await remoteClient(t.path);
+  try {
+    assert.deepEqual(await c.outcome(), { command: -1, status: OUTCOME_STATUS.NONE, detail: 0 });
+    await c.target([{ minfreeKiB: 6144, adj: 0 }]);
+    assert.deepEqual(await c.outcome(), { command: 0, status: OUTCOME_STATUS.OK, detail: 0 });
+    t.clock.now += 250;
+    await c.target([{ minfreeKiB: 8192, adj: 0 }]);
+    assert.deepEqual(await c.outcome(), { command: 0, status: OUTCOME_STATUS.RATE_LIMITED, detail: 250 });
+    t.clock.now += 1000;
+    takesTable = false;
+    await c.target([{ minfreeKiB: 8192, adj: 0 }]);
+    assert.equal((await c.outcome())?.status, OUTCOME_STATUS.NOT_APPLIED);
+    await c.sendRaw(packWords([0, 4096, 100, 1024, 200])); // descending
+    const dropped = await c.outcome();
+    assert.equal(dropped?.status, OUTCOME_STATUS.BAD_DATAGRAM);
+    assert.match(describeOutcome(dropped ?? NO_OUTCOME), /LMK_TARGET dropped: bad-target/);
+    await c.procPrio(1, 0, 900);
+    assert.equal((await c.outcome())?.status, OUTCOME_STATUS.PROTECTED);
+    await other.call('procPrio', kid.pid, 0, 900);
+    await other.call('getKillCount');
+    await c.procPrio(kid.pid, 0, 800);
+    assert.deepEqual(await c.outcome(), { command: 1, status: OUTCOME_STATUS.REFUSED, detail: other.pid });
+    await c.procRemove(kid.pid);
+    assert.deepEqual(await c.outcome(), { command: 2, status: OUTCOME_STATUS.REFUSED, detail: other.pid });
+    // PROCS_PRIO: the first failing entry; GETKILLCNT (it has a reply) leaves the outcome alone.
+    await c.procsPrio([{ pid: process.pid, uid: 0, adj: 900 }, { pid: kid.pid, uid: 0, adj: 800 }]);
+    await c.getKillCount();
+    assert.equal((await c.outcome())?.status, OUTCOME_STATUS.PROTECTED);
+    if (!hasCapSysResource()) {
+      const mine = await sleeper();
+      try {
+        await c.procPrio(mine.pid, 0, -500);
+        const o = await c.outcome();
+        assert.equal(o?.status, OUTCOME_STATUS.ADJ_FAILED);
+        assert.match(describeOutcome(o ?? NO_OUTCOME), /EACCES.*CAP_SYS_RESOURCE/);
+        await c.procPrio(mine.pid, 0, 500);
+        assert.deepEqual(await c.outcome(), { command: 1, status: OUTCOME_STATUS.OK, detail: 0 });
+      } finally {
+        await mine.kill();
+      }
+    }
+    // Each connection has its own: the other client's last command went through.
+    assert.deepEqual(await other.call('outcome'), { command: 1, status: OUTCOME_STATUS.OK, detail: 0 });
+  } finally {
+    await other.stop();
+    await c.close();
+    await kid.kill();
+    await t.stop();
+  }
 });

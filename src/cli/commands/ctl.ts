@@ -2,12 +2,13 @@
 // (docs/control-socket.md). Each invocation is one connection, and the server serves at
 // most 3: a 4th makes it drop all the others (lmkd's rule), so do not run `ctl` next to
 // three long-lived clients.
-// Exit codes: 0 ok; 1 no server on the socket, no reply, connection lost, or a failed
-// update-props; 2 bad arguments (USAGE); 5 the socket refused us (PERMISSION).
+// Exit codes: 0 ok; 1 no server on the socket, no reply, connection lost, a failed
+// update-props, or a procprio/procremove/target the daemon refused, rate-limited or dropped
+// (reapd's outcome query, REAPD_OUTCOME); 2 bad arguments (USAGE); 5 the socket refused us (PERMISSION).
 import type { Command } from 'commander';
 import { readFileSync } from 'node:fs';
 import { CliError, EXIT } from '../exit-codes.js';
-import { ControlError, LmkdClient, type KillStat } from '../../control/client.js';
+import { ControlError, describeOutcome, LmkdClient, OUTCOME_STATUS, type KillStat, type Outcome } from '../../control/client.js';
 import { DEFAULT_SOCKET_PATH } from '../../control/socket-path.js';
 import { KILL_REASON } from '../../control/kill-stat.js';
 import { parseLevels } from '../../policy/params.js';
@@ -87,6 +88,11 @@ async function subscribe(cmd: Command, o: { stats?: boolean; warnings?: boolean;
   });
 }
 
+/** The daemon refused, rate-limited or dropped the command: exit 1 with its reason. */
+function refuseUnlessOk(o: Outcome): void {
+  if (o.status !== OUTCOME_STATUS.OK) throw new CliError(`the daemon did not do it: ${describeOutcome(o)}`, EXIT.FAILURE);
+}
+
 /** /proc/PID/oom_score_adj, or undefined when it cannot be read (gone, another pid namespace). */
 function readAdj(pid: number): number | undefined {
   try {
@@ -105,19 +111,23 @@ export function register(program: Command): void {
 
   ctl
     .command('procprio <pid> <uid> <adj>')
-    .description('register (or update) a process at an oom_score_adj (LMK_PROCPRIO); the server replies nothing: refusals are in its log')
+    .description('register (or update) a process at an oom_score_adj (LMK_PROCPRIO); exit 1 with the reason when the daemon refused')
     .option('--service', 'process type service (1) instead of app (0)')
     .action(async (pid: string, uid: string, adj: string, o: { service?: boolean }, cmd: Command) => {
       const p = intArg('pid', pid, 1);
       const a = intArg('adj', adj, -1000, 1000);
-      // LMK_PROCPRIO has no reply. A GETKILLCNT after it is answered only once the server
-      // handled the PROCPRIO (one connection, in order); the registration's visible effect
-      // is the process's oom_score_adj, so read it back: "sent" and exit 0 while the daemon
-      // refused misled (issue 11).
-      await withClient(cmd, async (c) => {
+      // LMK_PROCPRIO has no reply: reapd's outcome query (REAPD_OUTCOME) says what the daemon
+      // did with it ("sent" and exit 0 while the daemon refused misled: issue 11). A server
+      // that does not know the query (lmkd) leaves the process's oom_score_adj to read back.
+      const outcome = await withClient(cmd, async (c) => {
         await c.procPrio(p, intArg('uid', uid), a, o.service ? 'service' : 'app');
-        await c.getKillCount();
+        return c.outcome();
       });
+      if (outcome) {
+        refuseUnlessOk(outcome);
+        out(`procprio: pid ${p} registered at adj ${a}`);
+        return;
+      }
       const now = readAdj(p);
       if (now !== undefined && now !== a) {
         throw new CliError(`procprio: the daemon did not register pid ${p} at adj ${a} (its oom_score_adj is ${now}): refused or failed; the daemon's log says why (control.refused, control.adj-failed)`, EXIT.FAILURE);
@@ -130,8 +140,12 @@ export function register(program: Command): void {
     .description('unregister a process (LMK_PROCREMOVE; owner only, or a record whose client left)')
     .action(async (pid: string, _o: unknown, cmd: Command) => {
       const p = intArg('pid', pid, 1);
-      await withClient(cmd, (c) => c.procRemove(p));
-      out(`procremove sent: pid ${p}`);
+      const outcome = await withClient(cmd, async (c) => {
+        await c.procRemove(p);
+        return c.outcome();
+      });
+      if (outcome) refuseUnlessOk(outcome);
+      out(`procremove ${outcome ? 'done' : 'sent'}: pid ${p}`);
     });
 
   ctl
@@ -144,7 +158,7 @@ export function register(program: Command): void {
 
   ctl
     .command('target <levels>')
-    .description('set the minfree/adj table (LMK_TARGET), e.g. 6MiB:0,8MiB:100,16MiB:200,64MiB:900; at most one update per second')
+    .description('set the minfree/adj table (LMK_TARGET), e.g. 6MiB:0,8MiB:100,16MiB:200,64MiB:900; at most one update per second (exit 1 when rate-limited or no domain takes it)')
     .action(async (text: string, _o: unknown, cmd: Command) => {
       let levels: Level[];
       try {
@@ -152,8 +166,14 @@ export function register(program: Command): void {
       } catch (e) {
         throw new CliError(e instanceof Error ? e.message : String(e), EXIT.USAGE);
       }
-      await withClient(cmd, (c) => c.target(levels));
-      out(`target sent: ${levels.map((l) => `${formatKiB(l.minfreeKiB)}:${l.adj}`).join(', ')}`);
+      // LMK_TARGET has no reply either: the daemon may rate-limit it (one per second) or have
+      // no domain that takes a table; the outcome query tells (lmkd: unknown, "sent").
+      const outcome = await withClient(cmd, async (c) => {
+        await c.target(levels);
+        return c.outcome();
+      });
+      if (outcome) refuseUnlessOk(outcome);
+      out(`target ${outcome ? 'applied' : 'sent'}: ${levels.map((l) => `${formatKiB(l.minfreeKiB)}:${l.adj}`).join(', ')}`);
     });
 
   ctl
