@@ -17,7 +17,8 @@ export function skipCounts(skipped: readonly Skip[]): Array<[SkipReason, number]
 }
 
 function table(header: string[], rows: string[][], rightAligned: ReadonlySet<number>): string[] {
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  // A loop, not Math.max(...rows): `--top 0` on 300,000 processes overflowed the stack.
+  const widths = header.map((h, i) => rows.reduce((w, r) => Math.max(w, (r[i] ?? '').length), h.length));
   const line = (cells: string[]): string =>
     `  ${cells.map((c, i) => (rightAligned.has(i) ? c.padStart(widths[i] ?? 0) : c.padEnd(widths[i] ?? 0))).join('  ')}`.trimEnd();
   return [line(header), ...rows.map(line)];
@@ -117,15 +118,13 @@ function victimLines(r: FrameReport): string[] {
 
 /** The human form of one frame. `top` limits the candidate table (0: all). */
 export function formatFrame(r: FrameReport, top: number): string {
-  const lines = [...headerLines(r), ''];
+  // Array literals, not push(...list): a call's arguments live on the stack, and the
+  // candidate table of `--top 0` on 300,000 processes overflowed it.
+  let lines = [...headerLines(r), ''];
   if (r.trigger) {
-    lines.push(`Trigger: ${r.trigger.active ? 'act' : 'nothing to do'}`);
-    lines.push(...r.trigger.lines.map((l) => `  ${l}`));
-    if (r.trigger.levels) lines.push(...levelLines(r.trigger.levels));
-    lines.push('');
+    lines = [...lines, `Trigger: ${r.trigger.active ? 'act' : 'nothing to do'}`, ...r.trigger.lines.map((l) => `  ${l}`), ...(r.trigger.levels ? levelLines(r.trigger.levels) : []), ''];
   }
-  lines.push(...scopeLines(r, top), ...candidateLines(r.decision.candidates, top), '');
-  lines.push(...victimLines(r), '');
+  lines = [...lines, ...scopeLines(r, top), ...candidateLines(r.decision.candidates, top), '', ...victimLines(r), ''];
   const counts = skipCounts(r.decision.skipped);
   const total = r.decision.skipped.length;
   lines.push(total === 0 ? 'Skipped: none' : `Skipped: ${total} (${counts.map(([k, n]) => `${k} ${n}`).join(', ')})`);

@@ -32,10 +32,19 @@ type Obj = Record<string, unknown>;
 type Check = (v: unknown) => string | undefined;
 
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
+/** At most 40 characters of a value. Arrays and objects are shown one level deep (their
+ * items as […] / {…}): JSON.stringify of 100,000 nested arrays overflowed the stack. */
 const show = (v: unknown): string => {
-  const s = JSON.stringify(v);
+  const s = typeof v === 'object' && v !== null ? shallow(v) : JSON.stringify(v);
   return s === undefined ? String(v) : s.length > 40 ? `${s.slice(0, 37)}...` : s;
 };
+const leaf = (v: unknown): string => (Array.isArray(v) ? '[…]' : typeof v === 'object' && v !== null ? '{…}' : (JSON.stringify(v) ?? String(v)));
+function shallow(v: object): string {
+  // Only as many entries as 40 characters can show.
+  if (Array.isArray(v)) return `[${v.slice(0, 20).map(leaf).join(',')}${v.length > 20 ? ',…' : ''}]`;
+  const entries = Object.entries(v);
+  return `{${entries.slice(0, 10).map(([k, x]) => `${JSON.stringify(k)}:${leaf(x)}`).join(',')}${entries.length > 10 ? ',…' : ''}}`;
+}
 
 const kib: Check = (v) => (typeof v === 'number' && Number.isFinite(v) && v >= 0 ? undefined : 'a number of KiB ≥ 0');
 const str: Check = (v) => (typeof v === 'string' ? undefined : 'a string');
