@@ -143,7 +143,8 @@ export type KillStatExtras = Partial<Omit<KillStat, 'uid' | 'taskName'>>;
 
 /**
  * Build the statistics message for a kill: the record's facts, the caller's extras, -1 for
- * the rest. taskName: lmkd's name read before the kill (task-name.ts), else the comm.
+ * the rest. taskName: lmkd's name read at registration (task-name.ts), else the one the
+ * scan read before the kill (KillRecord.taskName), else the comm.
  * min_oom_score: the adj of the table level that applied, for a table policy's kill.
  */
 export function killStatFromRecord(record: KillRecord, uid: number, adj: number, extras: KillStatExtras = {}, taskName?: string): KillStat {
@@ -163,6 +164,6 @@ export function killStatFromRecord(record: KillRecord, uid: number, adj: number,
     maxThrashing: -1,
     ...extras,
     uid,
-    taskName: taskName ?? record.name,
+    taskName: taskName ?? record.taskName ?? record.name,
   };
 }

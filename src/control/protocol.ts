@@ -35,8 +35,7 @@ export const LMK = {
 export const MAX_INBOUND_BYTES = 52;
 export const MAX_TARGETS = 6;
 export const MAX_PROCS_PRIO = 3;
-/** lmkd's MAX_TASKNAME_LEN is 128 including the NUL. */
-export const MAX_TASKNAME_BYTES = 127;
+export { MAX_TASKNAME_BYTES } from '../model/task-name.js';
 
 /** lmkd's process types (ptype). */
 export const PROC_TYPE = { APP: 0, SERVICE: 1 } as const;

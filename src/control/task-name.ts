@@ -4,19 +4,9 @@
 // ("com.reapd.aosptest.adj1000"). Android logs it to statsd. It must be read before the
 // kill: afterwards /proc/PID/cmdline is empty or gone.
 import { closeSync, openSync, readSync } from 'node:fs';
-import { MAX_TASKNAME_BYTES } from './protocol.js';
+import { lmkdTaskName, MAX_TASKNAME_BYTES } from '../model/task-name.js';
 
-/** lmkd's name from raw cmdline bytes; undefined when argv[0] is empty (kernel threads, zombies). */
-export function lmkdTaskName(cmdline: Uint8Array): string | undefined {
-  let end = cmdline.indexOf(0);
-  if (end < 0) end = cmdline.length;
-  const space = cmdline.subarray(0, end).indexOf(0x20);
-  if (space >= 0) end = space;
-  end = Math.min(end, MAX_TASKNAME_BYTES);
-  // Do not split a UTF-8 character at the byte limit.
-  while (end > 0 && end < cmdline.length && ((cmdline[end] as number) & 0xc0) === 0x80) end--;
-  return end > 0 ? new TextDecoder().decode(cmdline.subarray(0, end)) : undefined;
-}
+export { lmkdTaskName } from '../model/task-name.js';
 
 /** Read /proc/PID/cmdline's first bytes (enough for a 127-byte name) and take lmkd's name from them. */
 export function readLmkdTaskName(pid: number, procRoot = '/proc'): string | undefined {

@@ -42,6 +42,7 @@ export function killRecordFrom(r: KillResult, exitMs: number | null, ctx: Record
   if (r.error !== undefined) record.error = r.error;
   if (r.notes.length > 0) record.notes = r.notes;
   if (v.levelAdj !== undefined) record.levelAdj = v.levelAdj;
+  if (v.taskName !== undefined) record.taskName = v.taskName;
   if (ctx.stage) {
     record.stage = ctx.stage.stage;
     record.killId = ctx.stage.killId;

@@ -36,6 +36,7 @@ const OPTIONAL: Record<string, Check> = {
   stage: (v) => v === 'signalled' || v === 'final',
   killId: isStr,
   levelAdj: isInt,
+  taskName: isStr,
   scope: isStr,
   scopeKiB: isNum,
   scopeWhy: isStr,

@@ -1,5 +1,6 @@
 // What a policy decides, and why. Every victim carries a reason code and a sentence
 // (DESIGN.md example 9: observability in one place).
+import { lmkdTaskNameOf } from './task-name.js';
 import type { ProcessInfo } from './snapshot.js';
 
 export type PolicyName = 'simple-lmk' | 'lowmemorykiller' | 'lmkd' | 'oom-score';
@@ -54,6 +55,8 @@ export interface Victim {
   why: string;
   /** A table policy's kill: the adj of the minfree level that applied (lmkd's min_oom_score). */
   levelAdj?: number;
+  /** lmkd's name for it (model/task-name.ts) from the scan's cmdline, when it differs from `name`. */
+  taskName?: string;
   /**
    * Its cgroup2 path as the scan last read /proc/PID/cgroup (ProcessInfo.cgroupV2): what
    * the kill path reports (D-Bus Killed's scope) without reading the victim once it is dying.
@@ -154,6 +157,9 @@ export function victimFrom(p: ProcessInfo, sizeKiB: number, reason: DecisionReas
     why,
   };
   if (p.cgroupV2 !== undefined) v.cgroupV2 = p.cgroupV2;
+  // Read now, while it lives: after the kill its cmdline is gone.
+  const taskName = lmkdTaskNameOf(p.cmdline);
+  if (taskName !== undefined && taskName !== p.name) v.taskName = taskName;
   return v;
 }
 

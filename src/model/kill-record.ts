@@ -45,4 +45,6 @@ export interface KillRecord {
   killId?: string;
   /** A table policy's kill (lowmemorykiller, lmkd): the adj of the minfree level that applied. */
   levelAdj?: number;
+  /** lmkd's name for the victim (argv[0] of its cmdline, cut at the first space, ≤ 127 bytes), when it differs from `name`. */
+  taskName?: string;
 }
