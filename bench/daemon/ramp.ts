@@ -28,6 +28,8 @@ export interface RampRun {
   overshootMiB: number;
   /** The hog's last reported allocation, MiB. */
   peakHogMiB: number;
+  /** Which reapd tree ran (the CLI entry), when not this one. */
+  bin?: string;
 }
 
 const GIB_KIB = 1024 * 1024;
@@ -46,10 +48,10 @@ async function nsInit(unsharePid: number): Promise<number> {
   throw new Error('no namespace init found');
 }
 
-function startKiller(killer: RampRun['killer'], thresholdKiB: number, totalKiB: number): { child: ChildProcess; ready: Promise<void> } {
+function startKiller(killer: RampRun['killer'], thresholdKiB: number, totalKiB: number, bin = REAPD_BIN): { child: ChildProcess; ready: Promise<void> } {
   const argv = killer === 'earlyoom'
     ? [process.env.REAPD_EARLYOOM ?? 'earlyoom', '-M', `${thresholdKiB},${thresholdKiB}`, '-s', '100,100', '-r', '0']
-    : [process.execPath, REAPD_BIN, 'run', '--policy', 'oom-score', '--mem-available', ((thresholdKiB * 100) / totalKiB).toFixed(6),
+    : [process.execPath, bin, 'run', '--policy', 'oom-score', '--mem-available', ((thresholdKiB * 100) / totalKiB).toFixed(6),
       '--swap-free', '100', '--min-adj', '1000', '--journal', '', '--socket', '', '--log-format', 'json'];
   const child = spawn('unshare', ['-p', '-f', '--mount-proc', ...argv], { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
@@ -66,10 +68,10 @@ function startKiller(killer: RampRun['killer'], thresholdKiB: number, totalKiB: 
   return { child, ready };
 }
 
-export async function rampRun(killer: RampRun['killer'], rateMiBps: number): Promise<RampRun> {
+export async function rampRun(killer: RampRun['killer'], rateMiBps: number, bin?: string): Promise<RampRun> {
   const totalKiB = meminfoKiB('MemTotal');
   const thresholdKiB = meminfoKiB('MemAvailable') - GIB_KIB;
-  const k = startKiller(killer, thresholdKiB, totalKiB);
+  const k = startKiller(killer, thresholdKiB, totalKiB, bin);
   const unsharePid = k.child.pid ?? 0;
   let hog: ChildProcess | undefined;
   let init = 0;
@@ -99,7 +101,7 @@ export async function rampRun(killer: RampRun['killer'], rateMiBps: number): Pro
     clearInterval(sampler);
     const latencyMs = end !== null && crossAt !== undefined ? end - crossAt : null;
     const outcome = crossAt === undefined ? 'no-crossing' : end === null ? 'no-kill' : 'killed';
-    return { killer, rateMiBps, latencyMs, outcome, overshootMiB: Math.max(0, (thresholdKiB - minAvail) / 1024), peakHogMiB };
+    return { killer, rateMiBps, latencyMs, outcome, overshootMiB: Math.max(0, (thresholdKiB - minAvail) / 1024), peakHogMiB, ...(bin !== undefined ? { bin } : {}) };
   } finally {
     // SIGKILL the namespace's init: the kernel then kills everything in the namespace.
     if (init > 0) {
