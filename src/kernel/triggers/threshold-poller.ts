@@ -55,6 +55,14 @@ export const EARLYOOM_POLL_CONSTANTS: Readonly<AdaptivePollConstants> = {
 /** No configuration makes a periodic read more frequent than this. */
 export const FLOOR_SLEEP_MS = 10;
 
+/**
+ * While the threshold stays crossed, the poller emits again at most this often
+ * (earlyoom's 100 ms): each event costs the domain a scan, and with nothing left to kill
+ * a 10 ms pace would scan a hundred times a second. The short sleeps are for noticing the
+ * crossing, not for repeating it.
+ */
+export const CROSSED_SLEEP_MS = 100;
+
 /** How long to sleep before the next check, given the headroom (earlyoom's formula). */
 export function adaptiveSleepMs(check: Pick<ThresholdCheck, 'headroomKiB' | 'swapHeadroomKiB'>, c: AdaptivePollConstants = EARLYOOM_POLL_CONSTANTS): number {
   const mem = Math.max(0, check.headroomKiB) / c.ramFillRateKiBPerMs;
@@ -200,6 +208,7 @@ export class ThresholdPoller implements TriggerSource {
       };
       if (result.detail !== undefined) event.detail = result.detail;
       emit(event);
+      return Math.max(CROSSED_SLEEP_MS, adaptiveSleepMs(result, this.constants));
     }
     return adaptiveSleepMs(result, this.constants);
   }

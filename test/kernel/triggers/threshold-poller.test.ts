@@ -52,6 +52,25 @@ test('ThresholdPoller sleeps less as headroom shrinks and emits while the thresh
   assert.deepEqual(events, [{ source: 'threshold', level: 'minfree-1', atMs: 42, detail: 'other_free 10 MiB' }]);
 });
 
+test('the daemon\'s 10 ms floor: near the threshold it checks every 10 ms, but once crossed it emits again at most every 100 ms', async () => {
+  const script: ThresholdCheck[] = [
+    { act: false, headroomKiB: 30 * MiB },
+    { act: true, headroomKiB: 0 },
+    { act: true, headroomKiB: 0 },
+    { act: false, headroomKiB: 120 * MiB },
+  ];
+  let i = 0;
+  const { sleeps, sleep } = recordingSleeper();
+  const events: TriggerEvent[] = [];
+  const poller = new ThresholdPoller({ check: async () => script[Math.min(i++, script.length - 1)] as ThresholdCheck, sleep, constants: { minSleepMs: 10 } });
+  poller.start((e) => events.push(e));
+  await waitFor(() => sleeps.length >= script.length, 2000, 'four checks');
+  await poller.stop();
+  // 30 MiB / 6000 KiB per ms = 5 ms: the 10 ms floor; crossed: 100 ms (each event costs a scan); 120 MiB: 20 ms.
+  assert.deepEqual(sleeps.slice(0, 4), [10, 100, 100, 20]);
+  assert.equal(events.length, 2);
+});
+
 test('ThresholdPoller: stop() interrupts a sleep; a failing check is logged once and retried at the max interval', async () => {
   const logs: string[] = [];
   const sleeps: number[] = [];
