@@ -13,7 +13,8 @@ import { firstReason, needCc, needCgroupV1, needPsi, needRoot } from '../helpers
 import { parseSnapshotText } from '../../src/model/snapshot-io.js';
 
 function reapd(...args: string[]): { code: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, [REAPD_BIN, ...args], { encoding: 'utf8', timeout: 30_000 });
+  // A machine snapshot per line: megabytes on a busy host (spawnSync's 1 MiB default would kill the child).
+  const r = spawnSync(process.execPath, [REAPD_BIN, ...args], { encoding: 'utf8', timeout: 30_000, maxBuffer: 256 << 20 });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
