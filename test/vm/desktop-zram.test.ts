@@ -1,19 +1,20 @@
 // The desktop with zram (the VM tier: Debian 6.12, 1 GiB RAM, 1 GiB zram, the whole guest
 // guarded by the embedded default, config/default.toml), the workload of issue 20: a foreground program re-reads a
-// 400 MiB file, an idle one holds 200 MiB, a leak grows 8 MiB every 100 ms. One boot, three
+// 400 MiB file, an idle one holds 200 MiB, a leak grows 8 MiB every 100 ms. One boot: two
 // runs of bench/zram/workload.sh (the benchmark's workload, `npm run bench -- zram`, which
 // also times reapd's event -> SIGKILL against a calm machine's: docs/performance.md):
 // - "resident": reapd as shipped. lmkd's PSI strategy kills the leak, and only it, for a
 //   named lmkd reason (issue 15); reapd's own memory never reaches swap (its own cgroup has
 //   memory.swap.max = 0, issue 20), sampled every 200 ms for the whole run.
-// - "unprotected": the same with self_cgroup = false: reapd's heap does go to zram (issue 20
-//   saw it within 8 s), so the residency assertion can fail.
+// - "reclaim-protected" / "reclaim-unprotected": reapd started with and without its own
+//   cgroup, then memory.reclaim asks the kernel for 2 GiB: without the cgroup its idle heap
+//   goes to zram and it warns, so the residency assertion can fail (test/vm/guest/reclaim-resident.sh).
 // - "none": no killer, the control for the first test: the kernel kills, or the guest freezes.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { closeSync, mkdtempSync, openSync, rmSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
-import { checkResult, runInVm, vmUnavailable, type VmBoot } from './harness.js';
+import { checkJson, checkResult, runInVm, vmUnavailable, type VmBoot } from './harness.js';
 
 const skip = vmUnavailable();
 const LMKD_REASONS = /^(pressure-after-kill|not-responding|low-swap-and-thrashing|low-mem-and-swap|low-mem-and-thrashing|direct-reclaim-and-thrashing|low-mem-and-swap-util|low-filecache-after-thrashing|low-mem)$/;
@@ -33,6 +34,14 @@ interface Run {
   majorFaults: number | null;
   eventToSignalMs: number[];
   leakerKilledByReapd: boolean | null;
+}
+
+interface Reclaimed {
+  selfCgroup: boolean;
+  group: string;
+  vmSwapKiB: number;
+  warned: boolean;
+  exit: number;
 }
 
 function result(boot: VmBoot, name: string): Run {
@@ -58,16 +67,17 @@ describe('a desktop with zram: lmkd psi acts on the leak, and reapd stays reside
     const workload = (killer: string, env: string) =>
       `HOLD_MIB=200 LEAK_CHUNK_MIB=8 LEAK_EVERY_MS=100 BASE_PASSES=1 ${env} bash bench/zram/workload.sh ${killer} ${join(dir, 'data')} /nonexistent`;
     boot = await runInVm([
+      // Residency against the kernel's own reclaim (memory.reclaim on the root cgroup), with
+      // and without reapd's cgroup: deterministic, where a thrash's swap-out depends on how
+      // long it lasts before the kill (measured: 0.2-33 MiB in six runs).
+      { name: 'reclaim-protected', script: 'bash test/vm/guest/reclaim-resident.sh', timeoutS: 120 },
+      { name: 'reclaim-unprotected', script: 'SELF_CGROUP=false bash test/vm/guest/reclaim-resident.sh', timeoutS: 120 },
       // The leak took 25-49 s to be killed in five runs under TCG; 150 s leave room for a slow guest.
       { name: 'resident', script: workload('reapd', 'LIMIT_S=150'), timeoutS: 260 },
-      // Its kill would end the thrash before the swap-out (one run killed the leak for
-      // low-mem at 9 s), so this run leaves only lmkd's phone reasons (swap and thrashing):
-      // the kill comes later, as it did before the desktop settings (29-47 s).
-      { name: 'unprotected', script: workload('reapd', `LIMIT_S=100 REAPD_DAEMON='self_cgroup = false' REAPD_SED='s/^lowmem_min_oom_score = 0/lowmem_min_oom_score = 1001/; s/^available_low_percentage = 5/available_low_percentage = 0/'`), timeoutS: 200 },
       // Last: without a killer the guest may freeze past the check's own time limit (measured: 180 s and more).
       { name: 'none', script: workload('none', 'LIMIT_S=30'), timeoutS: 50 },
     ], { memory: '1G', zram: '1G' });
-    for (const name of ['resident', 'unprotected', 'none']) {
+    for (const name of ['resident', 'reclaim-protected', 'reclaim-unprotected', 'none']) {
       const r = checkResult(boot, name);
       process.stdout.write(`# desktop-zram ${name}: rc ${r.rc} ${r.stdout.trim().split('\n').pop() ?? ''}\n`);
     }
@@ -96,10 +106,16 @@ describe('a desktop with zram: lmkd psi acts on the leak, and reapd stays reside
     assert.ok(r.eventToSignalMs.length >= 1, 'its log timed the kill');
   });
 
-  test('the same run with self_cgroup = false swaps reapd out: the protection is what keeps it resident', () => {
-    const r = result(boot, 'unprotected');
-    assert.ok(r.swapSamples >= 20, `sampled through the run (${r.swapSamples} samples)`);
-    assert.ok((r.swapMaxKiB ?? 0) > 1024, `VmSwap reached ${r.swapMaxKiB} KiB`);
+  test('the kernel\'s reclaim takes nothing of reapd in its own cgroup, and its idle heap without one — reapd then says so', () => {
+    const prot = checkJson<Reclaimed>(boot, 'reclaim-protected');
+    assert.match(prot.group, /\/reapd$/, 'reapd made its own group');
+    assert.equal(prot.vmSwapKiB, 0, 'nothing of reapd went to zram');
+    assert.equal(prot.warned, false);
+    assert.equal(prot.exit, 0);
+    const unprot = checkJson<Reclaimed>(boot, 'reclaim-unprotected');
+    assert.doesNotMatch(unprot.group, /\/reapd$/, 'self_cgroup = false: it stays where it started');
+    assert.ok(unprot.vmSwapKiB > 1024, `without its cgroup reapd was swapped out: ${unprot.vmSwapKiB} KiB`);
+    assert.equal(unprot.warned, true, 'and warned of it (self-swapped)');
   });
 
   test('control: without a killer the leak is not ended in time — the kernel kills, it runs on, or the guest freezes', () => {
