@@ -7,32 +7,16 @@
 // test fails on that code. watchdog.test.ts shows a healthy loop makes the watchdog act never.)
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcessByStdio } from 'node:child_process';
-import type { Readable, Writable } from 'node:stream';
-import { join } from 'node:path';
 import { memcgV1 } from '../../helpers/cgroup.js';
 import { spawnHog, waitFor, withTimeout, type Hog } from '../../helpers/hog.js';
-import { REPO_ROOT } from '../../helpers/paths.js';
+import { startJsonChild, type JsonChild } from './json-child.js';
 import { firstReason, needCc, needCgroupV1, needRoot } from '../../helpers/skip.js';
 
 const skip = firstReason(needRoot(), needCgroupV1('memory'), needCc());
 const BLOCK_MS = 4000;
 
-function startChild(memcg: string): { proc: ChildProcessByStdio<Writable, Readable, null>; json: Array<Record<string, unknown>>; exited: Promise<number | null> } {
-  const script = join(REPO_ROOT, 'dist', 'test', 'daemon', 'watchdog', 'watchdog-told-child.js');
-  const proc = spawn(process.execPath, [script, memcg, String(BLOCK_MS)], { stdio: ['pipe', 'pipe', 'inherit'] });
-  const json: Array<Record<string, unknown>> = [];
-  let buffered = '';
-  proc.stdout.on('data', (d: Buffer) => {
-    buffered += d.toString();
-    let i: number;
-    while ((i = buffered.indexOf('\n')) >= 0) {
-      const line = buffered.slice(0, i);
-      buffered = buffered.slice(i + 1);
-      if (line.startsWith('{"t":')) json.push(JSON.parse(line) as Record<string, unknown>);
-    }
-  });
-  return { proc, json, exited: new Promise((resolve) => proc.once('exit', (code) => resolve(code))) };
+function startChild(memcg: string): JsonChild {
+  return startJsonChild('watchdog-told-child', [memcg, String(BLOCK_MS)]);
 }
 
 const sample = (page: string, re: RegExp): number | undefined => {

@@ -5,47 +5,19 @@
 // never act (the daemon is alive and in charge).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcessByStdio } from 'node:child_process';
-import type { Readable, Writable } from 'node:stream';
+import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { memcgV1, type TestCgroup } from '../../helpers/cgroup.js';
 import { spawnHog, waitFor, withTimeout, type Hog } from '../../helpers/hog.js';
 import { REPO_ROOT } from '../../helpers/paths.js';
 import { firstReason, needCc, needCgroupV1, needRoot } from '../../helpers/skip.js';
+import { startJsonChild, type JsonChild } from './json-child.js';
 
 const skip = firstReason(needRoot(), needCgroupV1('memory'), needCc());
 const BLOCK_MS = 4500;
 
-interface Child {
-  proc: ChildProcessByStdio<Writable, Readable, null>;
-  out: string[];
-  json: Array<Record<string, unknown>>;
-  next(t: string, ms: number): Promise<Record<string, unknown>>;
-  exited: Promise<number | null>;
-}
-
-function startChild(memcg: string, mode: 'stall' | 'healthy'): Child {
-  const script = join(REPO_ROOT, 'dist', 'test', 'daemon', 'watchdog', 'watchdog-child.js');
-  const proc = spawn(process.execPath, [script, memcg, mode, String(BLOCK_MS)], { stdio: ['pipe', 'pipe', 'inherit'] });
-  const out: string[] = [];
-  const json: Array<Record<string, unknown>> = [];
-  let buffered = '';
-  proc.stdout.on('data', (d: Buffer) => {
-    buffered += d.toString();
-    let i: number;
-    while ((i = buffered.indexOf('\n')) >= 0) {
-      const line = buffered.slice(0, i);
-      buffered = buffered.slice(i + 1);
-      out.push(line);
-      if (line.startsWith('{"t":')) json.push(JSON.parse(line) as Record<string, unknown>);
-    }
-  });
-  const exited = new Promise<number | null>((resolve) => proc.once('exit', (code) => resolve(code)));
-  const next = async (t: string, ms: number): Promise<Record<string, unknown>> => {
-    await waitFor(() => json.some((j) => j.t === t), ms, `child "${t}" (output: ${out.join(' | ')})`);
-    return json.find((j) => j.t === t) as Record<string, unknown>;
-  };
-  return { proc, out, json, next, exited };
+function startChild(memcg: string, mode: 'stall' | 'healthy'): JsonChild {
+  return startJsonChild('watchdog-child', [memcg, mode, String(BLOCK_MS)]);
 }
 
 /** The memcg with a hog stuck at its limit (under_oom 1). */
@@ -58,7 +30,7 @@ async function hogAtLimit(memcg: TestCgroup): Promise<Hog> {
 test('a stalled main loop under critical memory: the watchdog thread kills the hog itself', { skip, timeout: 20_000 }, async (t) => {
   const memcg = memcgV1({ limitMiB: 64, oomKillDisable: true });
   let hog: Hog | undefined;
-  let child: Child | undefined;
+  let child: JsonChild | undefined;
   try {
     child = startChild(memcg.path, 'stall');
     const ready = await child.next('ready', 8000);
@@ -98,7 +70,7 @@ test('a stalled main loop under critical memory: the watchdog thread kills the h
 test('a healthy main loop under the same critical memory: the watchdog never acts', { skip, timeout: 20_000 }, async () => {
   const memcg = memcgV1({ limitMiB: 64, oomKillDisable: true });
   let hog: Hog | undefined;
-  let child: Child | undefined;
+  let child: JsonChild | undefined;
   try {
     child = startChild(memcg.path, 'healthy');
     await child.next('ready', 8000);
@@ -124,7 +96,7 @@ test('one watchdog thread for two domains acts only in the critical one', { skip
   const full = memcgV1({ limitMiB: 64, oomKillDisable: true });
   let bystander: Hog | undefined;
   let hog: Hog | undefined;
-  let child: Child | undefined;
+  let child: JsonChild | undefined;
   try {
     child = startChild(`${calm.path},${full.path}`, 'stall');
     const ready = await child.next('ready', 8000);
