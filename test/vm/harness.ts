@@ -86,12 +86,25 @@ export async function runInVm(checks: readonly VmCheck[], options: VmOptions = {
     writeFileSync(join(dir, 'runner.sh'), runnerScript(checks, dir));
     const env = { ...process.env, REAPD_VM_ZRAM: String(options.zram ?? '1G'), REAPD_VM_MEM: options.memory ?? '1536M',
       REAPD_VM_TIMEOUT: String(guestS) };
-    const { rc, stdout, stderr } = await execVm(`bash ${dir}/runner.sh`, env, guestS);
+    let run = await execVm(`bash ${dir}/runner.sh`, env, guestS);
+    if (run.rc === 125 && guestKernelCrashed(run.stderr)) {
+      // The guest kernel oopsed before the checks could report (seen twice on 4 Dec 2026: an
+      // int3 trap while the kernel patched its own code, under TCG's multi-threaded
+      // emulation). Nothing of ours ran to the end: boot once more, and say so.
+      process.stderr.write(`VM tier: the guest kernel crashed (${/Oops:[^\n]*/.exec(run.stderr)?.[0] ?? 'Oops'}); booting once more\n`);
+      run = await execVm(`bash ${dir}/runner.sh`, env, guestS);
+    }
+    const { rc, stdout, stderr } = run;
     if (rc !== 0) throw new Error(`the VM failed (vm-run.sh exit ${rc}):\n${stderr.slice(-6000)}`);
     return { rc, checks: parseFramedOutput(stdout, checks), stderr };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/** vm-run.sh failed (125) because the guest's kernel oopsed: its console shows the trap. */
+export function guestKernelCrashed(stderr: string): boolean {
+  return /\bOops: /.test(stderr) && /guest console/.test(stderr);
 }
 
 /** One check's result, or a thrown error naming the check and what the guest said. */
