@@ -9,7 +9,7 @@
 # Knobs (environment): LIMIT_S, BASE_PASSES; READER=0 (no re-reader: a calm machine);
 # HOLD_MIB (an idle program holding that much anon memory, as issue 20's desktop);
 # LEAK_CHUNK_MIB and LEAK_EVERY_MS (the leak's rate), LEAK_MAX_MIB (where it stops growing); REAPD_DAEMON (extra [daemon] lines,
-# e.g. "self_cgroup = false"), REAPD_SED (a sed script applied to the default's rules and domain).
+# e.g. "self_cgroup = false").
 set -u
 killer=$1 file=$2 earlyoom=$3
 limit_s=${LIMIT_S:-100}
@@ -33,7 +33,7 @@ case $killer in
   reapd)
     # reapd on its embedded default (config/default.toml), journal in the guest.
     printf '[daemon]\njournal = "%s/journal.jsonl"\nlog_format = "json"\n%b\n' "$dir" "${REAPD_DAEMON:-}" > "$dir/daemon.toml"
-    sed -n '/^\[\[rules.protect\]\]/,$p' config/default.toml | sed -e "${REAPD_SED:-}" >> "$dir/daemon.toml"
+    sed -n '/^\[\[rules.protect\]\]/,$p' config/default.toml >> "$dir/daemon.toml"
     node dist/src/cli/main.js run --config "$dir/daemon.toml" >"$dir/killer.log" 2>&1 &
     killer_pid=$!
     for _ in $(seq 600); do grep -q '"event":"started"' "$dir/killer.log" && break; sleep 0.1; done ;;
