@@ -226,7 +226,7 @@ export function assessPsi(m: MemoryState, state: LmkdPsiState, p: LmkdPsiParams,
     s = { ...s, window, prevThrashGrowth: afterKill ? 0 : s.prevThrashGrowth };
   }
   const wmark = lowestWatermark(m);
-  const swapLow = swapLowThresholdKiB(m, p) > 0 && m.swapFreeKiB < swapLowThresholdKiB(m, p);
+  const swapLow = swapIsLow(m, p);
   const reclaim = vm ? reclaimOf(window, vm.pgscanDirect, vm.pgscanKswapd) : 'none';
   if (vm && window) {
     if (reclaim === 'direct') window = { ...window, initPgscanDirect: vm.pgscanDirect, initPgscanKswapd: vm.pgscanKswapd };
@@ -274,8 +274,12 @@ function factLines(m: MemoryState, p: LmkdPsiParams, f: Facts): string[] {
  */
 export function availableExhausted(m: MemoryState, p: LmkdPsiParams): boolean {
   if (p.availableLowPct <= 0) return false;
-  const swapLow = swapLowThresholdKiB(m, p) > 0 && m.swapFreeKiB < swapLowThresholdKiB(m, p);
-  return (m.swapTotalKiB <= 0 || swapLow) && m.availableKiB < (m.totalKiB * p.availableLowPct) / 100;
+  return (m.swapTotalKiB <= 0 || swapIsLow(m, p)) && m.availableKiB < (m.totalKiB * p.availableLowPct) / 100;
+}
+
+/** lmkd's swap_is_low: free swap under swap_free_low_percentage of SwapTotal (never without swap). */
+function swapIsLow(m: MemoryState, p: LmkdPsiParams): boolean {
+  return swapLowThresholdKiB(m, p) > 0 && m.swapFreeKiB < swapLowThresholdKiB(m, p);
 }
 
 /**
@@ -292,7 +296,7 @@ export function assessPolled(m: MemoryState, state: LmkdPsiState, p: LmkdPsiPara
   if (!availableExhausted(m, p)) return quiet(s, 'available memory is not below available_low_percentage with swap low or absent', lines, wmark);
   const why = `available memory is below ${p.availableLowPct}% of RAM with ${m.swapTotalKiB <= 0 ? 'no swap' : 'swap low'} (polled between pressure events)`;
   lines.push(`reason: low-mem — ${why}`);
-  return { reason: 'low-mem', why, minScoreAdj: 0, thrashingPct: 0, wmark, reclaim: 'none', swapLow: m.swapTotalKiB > 0, cutThrashingLimit: false, next: s, lines };
+  return { reason: 'low-mem', why, minScoreAdj: 0, thrashingPct: 0, wmark, reclaim: 'none', swapLow: swapIsLow(m, p), cutThrashingLimit: false, next: s, lines };
 }
 
 /** The state after this event's decision killed: lmkd's `killing = true`, max_thrashing reset, limit cut. */
