@@ -17,6 +17,7 @@ import { probeAndLog } from './startup.js';
 import { protectSelf } from '../kernel/self/protect.js';
 import { startWatchdog } from './watchdog/domain-watchdogs.js';
 import { startErrorExitCode } from './start-errors.js';
+import { pressurePathFor } from './trigger-plan.js';
 import { Telling } from './telling.js';
 import { ServiceNotifier } from '../kernel/service-notify.js';
 import { EXIT_FAILURE, EXIT_OK, Signals } from './signals.js';
@@ -111,11 +112,16 @@ function services(o: RunOptions, logger: Logger, started: Started, telling: Tell
       const policy = POLICIES[d.policy];
       const processesOnly = d.scopes.mode === 'none';
       const onDemand = policy.readsOomScore && policy.scoresUsed !== undefined && processesOnly;
+      // The stall average comes from the file whose PSI the domain watches (the machine's,
+      // the cgroup2 group's, a v1 memcg's psi_group; none for a v1 memcg without one).
+      const pressureFile = policy.readsStallAverage === true ? pressurePathFor(d, kind) : null;
       const scan = {
         scanMode: 'incremental',
         needOomScore: policy.readsOomScore && !onDemand,
         scoreOnDemand: onDemand,
         lazySizes: policy.sizesUsed !== undefined && processesOnly,
+        stallAverage: pressureFile !== null,
+        ...(pressureFile !== null ? { pressureFile } : {}),
       } as const;
       if (kind === 'cgroup2' && d.memcg !== null && isUnaccountedGroup(d.memcg)) {
         logger.info('domain-memory', `${d.memcg} has no memory controller: its processes are the candidates, the memory numbers are the machine's`, { domain: d.name });

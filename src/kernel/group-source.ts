@@ -24,7 +24,7 @@ export class GroupPidsSource implements ProcessSource {
     readonly dir: string,
     selfPid: number,
     /** How the machine is scanned (KernelProcessSourceOptions: scanMode, needOomScore). */
-    scan: Pick<KernelProcessSourceOptions, 'scanMode' | 'needOomScore' | 'lazySizes' | 'scoreOnDemand'> = {},
+    scan: Pick<KernelProcessSourceOptions, 'scanMode' | 'needOomScore' | 'lazySizes' | 'scoreOnDemand' | 'stallAverage' | 'pressureFile'> = {},
   ) {
     this.machine = new KernelProcessSource({ ...scan, selfPid });
   }

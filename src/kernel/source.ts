@@ -4,6 +4,7 @@
 // usage and limit. The scanner keeps fds between scans (see procfs/scanner.ts), so one
 // long-lived source per domain is the cheap way to scan repeatedly. The daemon's sources
 // scan incrementally (scanMode) and confirm a decision's victims before the kill (recheck).
+import { join } from 'node:path';
 import type { ProcessSource } from '../engine/ports.js';
 import type { Victim } from '../model/decision.js';
 import type { ProcessInfo } from '../model/snapshot.js';
@@ -16,6 +17,7 @@ import { readMeminfo, readVmstat, readZoneFacts, readZramSwap } from './procfs/m
 import { ProcScanner, type ScanStats } from './procfs/scanner.js';
 import { MachinePids } from './procfs/machine-pids.js';
 import { ReadBuffer } from './procfs/read-buffer.js';
+import { readPressureIfAllowed } from './triggers/pressure-file.js';
 import { clockTicksPerSecond, pageSizeBytes } from './sys/sysconf.js';
 
 export interface KernelProcessSourceOptions {
@@ -52,6 +54,14 @@ export interface KernelProcessSourceOptions {
    * then confirms the chosen victims (docs/snapshot-format.md).
    */
   scanMode?: 'full' | 'incremental';
+  /**
+   * Read the domain's PSI `full avg10` into MemoryState.psiFullAvg10 at every memory read
+   * (lmkd's stall_limit_critical): /proc/pressure/memory for the machine, memory.pressure
+   * for a cgroup2 domain, or `pressureFile`. Default false.
+   */
+  stallAverage?: boolean;
+  /** The pressure file stallAverage reads, when it is not the domain's own (GroupPidsSource). */
+  pressureFile?: string;
   /** Incremental scans: read oom_score of every process too. Default false. */
   needOomScore?: boolean;
   /**
@@ -104,6 +114,10 @@ export class KernelProcessSource implements ProcessSource {
   private swapTotalKiB: number | undefined;
   /** A refreshDue() chain is under way (afterReclaim). */
   private catchingUp = false;
+  /** stallAverage: the pressure file, or undefined when off or found unreadable. */
+  private pressureFile: string | undefined;
+  /** The last full avg10 read: kept when the group was read too recently to read again. */
+  private lastFullAvg10: number | undefined;
   /** Why RLIMIT_NOFILE could not be raised (EPERM without CAP_SYS_RESOURCE), if it could not. */
   fdLimitError: string | undefined;
 
@@ -117,6 +131,10 @@ export class KernelProcessSource implements ProcessSource {
     this.needOomScore = opts.needOomScore ?? false;
     this.lazySizes = this.scanMode === 'incremental' && !this.needOomScore && opts.lazySizes === true;
     this.scoreOnDemand = this.scanMode === 'incremental' && !this.needOomScore && opts.scoreOnDemand === true;
+    if (opts.stallAverage === true) {
+      this.pressureFile = opts.pressureFile ??
+        (this.memcg === undefined ? join(this.procRoot, 'pressure', 'memory') : join(this.memcg, 'memory.pressure'));
+    }
     const cache = opts.fdCache ?? true;
     if (cache === true) this.fdLimitSizedFor = 0;
     this.machinePids = new MachinePids(this.procRoot, new ReadBuffer(4096));
@@ -263,9 +281,32 @@ export class KernelProcessSource implements ProcessSource {
     if (vmstat) memory.vmstat = vmstat;
     const zram = memory.swapTotalKiB > 0 ? readZramSwap(this.procRoot, this.sysRoot) : undefined;
     if (zram) memory.zram = zram;
+    const fullAvg10 = this.readFullAvg10();
+    if (fullAvg10 !== undefined) memory.psiFullAvg10 = fullAvg10;
     this.swapTotalKiB = memory.swapTotalKiB;
     const cgroup = this.readCgroup();
     return cgroup ? { memory, cgroup } : { memory };
+  }
+
+  /**
+   * stallAverage: the pressure file's `full avg10`. Reads of one group stay 10 ms apart
+   * (triggers/pressure-file.ts: a read within a jiffy of another loses a stall for every
+   * reader); in between, the last value stands. A missing file (no PSI, a v1 memcg) or
+   * one without a `full` line turns the read off for good: the policy then sees none.
+   */
+  private readFullAvg10(): number | undefined {
+    if (this.pressureFile === undefined) return undefined;
+    try {
+      const p = readPressureIfAllowed(this.pressureFile);
+      if (p !== undefined) {
+        if (p.full === undefined) throw new Error('no full line');
+        this.lastFullAvg10 = p.full.avg10;
+      }
+    } catch {
+      this.pressureFile = undefined;
+      this.lastFullAvg10 = undefined;
+    }
+    return this.lastFullAvg10;
   }
 
   /** zoneinfo's reserve and watermarks move only with sysctls and hotplug: read together, now and then. */

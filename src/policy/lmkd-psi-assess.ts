@@ -252,7 +252,11 @@ export function assessPsi(m: MemoryState, state: LmkdPsiState, p: LmkdPsiParams,
   const got = reasonFor(facts, p);
   s = { ...s, checkFilecache: got.checkFilecache };
   const critStall = m.psiFullAvg10 !== undefined && m.psiFullAvg10 > p.stallLimitCriticalPct;
-  lines.push(...factLines(m, p, facts), `reason: ${got.reason === 'none' ? 'none' : got.reason} — ${got.why}`);
+  lines.push(...factLines(m, p, facts));
+  if (m.psiFullAvg10 !== undefined) {
+    lines.push(`PSI full avg10 ${m.psiFullAvg10}% vs stall_limit_critical ${p.stallLimitCriticalPct}%: ${critStall ? 'over, kills may reach adj 0' : 'not over'}`);
+  }
+  lines.push(`reason: ${got.reason === 'none' ? 'none' : got.reason} — ${got.why}`);
   return {
     reason: got.reason, why: got.why, minScoreAdj: critStall ? 0 : got.minScoreAdj, thrashingPct, wmark, reclaim, swapLow, cutThrashingLimit: got.cut, next: s, lines,
   };

@@ -195,6 +195,9 @@ export const lmkd: Policy<LmkdParams, LmkdState> = {
   name: 'lmkd',
   trigger: 'threshold',
   readsOomScore: false,
+  // psi mode's stall_limit_critical; one read of ~10 µs per event, whatever the mode, so
+  // that a reload changing the mode or the limit needs no new source.
+  readsStallAverage: true,
   takesTableLevels: true,
   servesLmkdClients: true,
   headroom: lmkdHeadroom,

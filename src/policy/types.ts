@@ -83,6 +83,11 @@ export interface Policy<P = unknown, S = unknown> {
    * process, or, with scoresUsed, only of those that could change the decision.
    */
   readonly readsOomScore: boolean;
+  /**
+   * Optional: it reads the domain's PSI `full avg10` (MemoryState.psiFullAvg10, lmkd's
+   * stall_limit_critical), so a source reads the pressure file at each memory read.
+   */
+  readonly readsStallAverage?: boolean;
   /** It runs on a minfree/adj table, which LMK_TARGET (the control socket) may replace. */
   readonly takesTableLevels: boolean;
   /** It serves lmkd's clients: a domain running it opens the lmkd control socket by default. */

@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { levelOf, stallPerSecond, StallWindow, type MemoryFacts } from '../../src/sim/kernel/pressure.js';
 import { exitDelayMs } from '../../src/sim/kernel/exit.js';
+import { memoryState } from '../../src/sim/kernel/ports.js';
 import { domainOf, GiB, MiB, scenario } from './helpers.js';
 
 const NO_REAP = { reap: false, thaw: true, boost: true };
@@ -201,4 +202,14 @@ test('the stall window sums the last window of ticks, like a PSI trigger', () =>
   for (let i = 0; i < 5; i++) w.push(0, 100);
   assert.equal(w.windowMs, 50);
   assert.equal(w.totalMs, 100);
+});
+
+test('the snapshot\'s psiFullAvg10 (lmkd\'s stall_limit_critical) is the stall\'s mean over the last 10 s', () => {
+  const s = oneProcess({ curve: 'leak', from: '100MiB', rate: '2GiB/s' }, { kernel_oom: false });
+  const { domain, tick } = domainOf(s);
+  tick(0);
+  assert.equal(memoryState(domain).psiFullAvg10, 0, 'no stall yet');
+  for (let t = 100; t <= 12_000; t += 100) tick(t);
+  assert.equal(domain.stall, 1000, 'blocked: full stall');
+  assert.equal(memoryState(domain).psiFullAvg10, 100, 'ten seconds of full stall');
 });

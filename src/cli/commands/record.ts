@@ -57,7 +57,7 @@ async function record(flags: RecordFlags): Promise<number> {
   let frames = 0;
   // scanLiveSnapshot's scanner, kept for the whole recording: held fds make every scan
   // after the first cheaper (src/kernel/source.ts).
-  const source = new KernelProcessSource(flags.memcg === undefined ? {} : { memcg: flags.memcg });
+  const source = new KernelProcessSource(flags.memcg === undefined ? { stallAverage: true } : { memcg: flags.memcg, stallAverage: true });
   try {
     const start = systemClock.nowMs();
     // A fixed schedule (start + i x interval), so a slow scan does not shift every later frame.

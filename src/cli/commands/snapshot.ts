@@ -17,7 +17,7 @@ export function register(program: Command): void {
       requireCgroupDir(opts.memcg);
       let text: string;
       try {
-        const snapshot = await scanLiveSnapshot(opts.memcg === undefined ? {} : { memcg: opts.memcg });
+        const snapshot = await scanLiveSnapshot(opts.memcg === undefined ? { stallAverage: true } : { memcg: opts.memcg, stallAverage: true });
         text = serializeSnapshot(snapshot);
       } catch (e) {
         if (e instanceof ProcfsError) {

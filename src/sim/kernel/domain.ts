@@ -11,6 +11,8 @@ import { levelOf, stallPerSecond, StallWindow, type Level, type MemoryFacts } fr
 import { kernelOomVictim } from './oom.js';
 import { exitDelayMs, reapCostMs } from './exit.js';
 
+/** The span of a pressure file's avg10. */
+const AVG10_MS = 10_000;
 
 export interface DomainListener {
   /** A killed process exited and gave back what reaping had not already freed. */
@@ -52,6 +54,12 @@ export class SimDomain {
   private swapped = 0;
   private swapBudget = 0;
   readonly window: StallWindow;
+  /**
+   * The stall over the last 10 s: the pressure file's avg10 (the kernel's is a moving
+   * average updated every 2 s; a sliding mean is the model's). The one stall figure
+   * stands for `some` and `full` alike, so this is lmkd's `full avg10` too.
+   */
+  private readonly avg10: StallWindow;
   /** Domain-wide time under critical pressure, ms. */
   criticalMs = 0;
   /**
@@ -76,7 +84,13 @@ export class SimDomain {
     this.pending = processes.filter((p) => p.spec.startMs !== null).sort((a, b) => (a.spec.startMs ?? 0) - (b.spec.startMs ?? 0) || a.pid - b.pid);
     this.residentKiB = spec.kernelKiB;
     this.window = new StallWindow(Math.round(spec.psi.windowMs / tickMs));
+    this.avg10 = new StallWindow(Math.round(AVG10_MS / tickMs));
     this.settle();
+  }
+
+  /** PSI avg10 of the domain, percent: stall ms in the last 10 s ÷ 10 s. */
+  get stallAvg10Pct(): number {
+    return Math.round((this.avg10.windowMs / AVG10_MS) * 10000) / 100;
   }
 
   /** RAM zram uses for the swapped pages (compressed by zram_ratio); 0 for disk swap. */
@@ -281,6 +295,7 @@ export class SimDomain {
     this.stall = stallPerSecond(facts);
     this.level = levelOf(facts);
     this.window.push(this.stall, this.tickMs);
+    this.avg10.push(this.stall, this.tickMs);
     if (this.level === 'critical') this.criticalMs += this.tickMs;
   }
 

@@ -57,6 +57,8 @@ export function memoryState(d: SimDomain): MemoryState {
       fileLruPages: Math.floor(d.cacheKiB / 4),
       pageSizeKiB: 4,
     },
+    // lmkd's stall_limit_critical reads the domain's PSI full avg10 (the daemon's sources too).
+    psiFullAvg10: d.stallAvg10Pct,
     // zram's mm_stat: what the swapped pages hold (orig_data_size) and the RAM they cost (mem_used_total).
     ...(s.zramRatio !== null ? { zram: { origDataKiB: d.swapUsedKiB, memUsedKiB: d.zramKiB } } : {}),
   };
