@@ -1,12 +1,13 @@
-// `reapd explain` without the I/O: run a policy over one or more snapshots, carrying its
-// state from frame to frame, and collect everything the human and JSON forms show.
+// `reapd explain` without the I/O: decide one or more snapshots as the daemon's domain
+// decides them (src/engine/domain.ts: the rules with min_adj among them, the scope stage),
+// carrying the policy state from frame to frame, and collect everything the human and
+// JSON forms show.
 import type { Decision, PolicyName } from '../model/decision.js';
 import type { Snapshot } from '../model/snapshot.js';
 import type { Level } from '../policy/table.js';
-import type { Policy, PolicyContext, ProtectionRules, TriggerReport } from '../policy/types.js';
-import { decideWithScopes } from '../policy/scope/decide.js';
-import { EMPTY_HISTORY } from '../policy/scope/history.js';
+import type { Policy, ProtectionRules, TriggerReport } from '../policy/types.js';
 import type { ScopeSettings } from '../policy/scope/settings.js';
+import { DomainDecisions } from '../engine/domain.js';
 
 /**
  * Frames without timeMs are an hour apart on the policy clock, so a hold-off (death
@@ -27,8 +28,8 @@ export interface ExplainSetup {
   source: string;
   /** Policy clock for a frame without timeMs (live: the monotonic clock). */
   untimedNowMs?: number;
-  /** A configured min_adj: processes below it are left out before the policy runs and
-   * counted apart (report.minAdj); the daemon's domain skips them as the same rule. */
+  /** A configured min_adj: a protection rule, as in the daemon's domain (processes below
+   * it are skipped, reason min-adj, and counted apart in report.minAdj). */
   minAdj?: number;
   /** The scope stage, as the daemon runs it (growth is measured from frame to frame). */
   scopes?: ScopeSettings;
@@ -43,9 +44,9 @@ export interface FrameReport {
   paramsText: string;
   params: unknown;
   legacyLevels?: Level[];
-  /** The snapshot the policy saw (after min_adj). */
+  /** The snapshot the policy saw. */
   snapshot: Snapshot;
-  /** min_adj and how many processes it left out. */
+  /** min_adj and how many processes sit below it (never candidates). */
   minAdj?: { adj: number; leftOut: number };
   /** The clock the policy saw. */
   nowMs: number;
@@ -53,29 +54,24 @@ export interface FrameReport {
   decision: Decision;
 }
 
-function withMinAdj(snapshot: Snapshot, minAdj: number | undefined): Snapshot {
-  if (minAdj === undefined) return snapshot;
-  return { ...snapshot, processes: snapshot.processes.filter((p) => p.oomScoreAdj >= minAdj) };
+function belowMinAdj(snapshot: Snapshot, minAdj: number): number {
+  let n = 0;
+  for (const p of snapshot.processes) if (p.oomScoreAdj < minAdj) n++;
+  return n;
 }
 
 /** Decide every frame in order; each frame starts from the previous frame's state. */
 export function explainFrames(snapshots: readonly Snapshot[], setup: ExplainSetup): FrameReport[] {
   const { policy, params } = setup;
-  let state = policy.initialState();
-  let history = EMPTY_HISTORY;
+  const settings = { policy: policy.name, params, rules: setup.rules, minAdj: setup.minAdj ?? null, ...(setup.scopes ? { scopes: setup.scopes } : {}) };
+  const domain = new DomainDecisions(settings, setup.selfPid);
   let lastNowMs: number | undefined;
-  return snapshots.map((input, frame) => {
-    const snapshot = withMinAdj(input, setup.minAdj);
+  return snapshots.map((snapshot, frame) => {
     const nowMs =
       snapshot.timeMs ??
       (lastNowMs === undefined ? (setup.untimedNowMs ?? 0) : lastNowMs + UNTIMED_FRAME_GAP_MS);
     lastNowMs = nowMs;
-    const ctx: PolicyContext = { nowMs, rules: setup.rules };
-    if (setup.selfPid !== undefined) ctx.selfPid = setup.selfPid;
-    const scoped = decideWithScopes(policy, snapshot, state, params, ctx, setup.scopes, history);
-    const decision = scoped.decision;
-    history = scoped.history;
-    state = decision.state;
+    const decision = domain.decide(snapshot, nowMs);
     const report: FrameReport = {
       frame,
       frames: snapshots.length,
@@ -91,7 +87,7 @@ export function explainFrames(snapshots: readonly Snapshot[], setup: ExplainSetu
     if (trigger) report.trigger = trigger;
     if (setup.legacyLevels) report.legacyLevels = setup.legacyLevels;
     if (setup.minAdj !== undefined) {
-      report.minAdj = { adj: setup.minAdj, leftOut: input.processes.length - snapshot.processes.length };
+      report.minAdj = { adj: setup.minAdj, leftOut: belowMinAdj(snapshot, setup.minAdj) };
     }
     return report;
   });

@@ -51,7 +51,7 @@ function headerLines(r: FrameReport): string[] {
     `Memory: total ${formatKiB(m.totalKiB)}, free ${formatKiB(m.freeKiB)}, available ${formatKiB(m.availableKiB)}, ` +
       `cached ${formatKiB(m.cachedKiB)}, ${swap}`,
   ];
-  if (r.minAdj) lines.push(`min_adj ${r.minAdj.adj}: ${r.minAdj.leftOut} processes below it left out, as the daemon does`);
+  if (r.minAdj) lines.push(`min_adj ${r.minAdj.adj}: ${r.minAdj.leftOut} processes below it left out of the candidates, as the daemon does`);
   if (r.legacyLevels) {
     lines.push(`Levels were old-style oom_adj (${r.legacyLevels.map((l) => l.adj).join(', ')}) and were converted to oom_score_adj`);
   }

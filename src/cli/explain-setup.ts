@@ -33,7 +33,7 @@ export interface ResolvedSetup {
   legacyLevels?: Level[];
   /** The configured domain's cgroup, for a live explanation. */
   memcg?: string;
-  /** The configured domain's min_adj: processes below it are left out, as the daemon does. */
+  /** The configured domain's min_adj: a protection rule, as in the daemon's domain. */
   minAdj?: number;
   /** The scope stage (--scope cgroup, or the configured domain's). */
   scopes?: ScopeSettings;

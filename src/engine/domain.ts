@@ -13,6 +13,8 @@ import type { Policy, PolicyContext, ProtectionRules, RegistryEntry } from '../p
 import type { Clock, EventSink, JournalPort, Killer, ProcessSource, TriggerEvent } from './ports.js';
 import { ReclaimEngine, type EngineSettings, type ReclaimOutcome } from './reclaim.js';
 import type { ScopeSettings } from '../policy/scope/settings.js';
+import { decideWithScopes } from '../policy/scope/decide.js';
+import { EMPTY_HISTORY, type ScopeHistory } from '../policy/scope/history.js';
 
 /** What a configuration says about one domain (config/types.ts DomainConfig is one). */
 export interface DomainSettings {
@@ -30,6 +32,9 @@ export interface DomainSettings {
   /** The scope stage (scope = "cgroup", src/policy/scope); absent or mode "none": processes only. */
   scopes?: ScopeSettings;
 }
+
+/** What a domain's decisions rest on; the rest of DomainSettings is about acting on them. */
+export type DecisionSettings = Pick<DomainSettings, 'policy' | 'params' | 'rules' | 'minAdj' | 'scopes'>;
 
 /** The runtime's adapters: the kernel's, or the virtual kernel's. */
 export interface DomainPorts {
@@ -144,18 +149,53 @@ export class Domain {
  * Domain.decideAfresh does, for a runtime that has settings and a snapshot but runs no
  * engine (the watchdog thread, which shares no state with the main loop's engine).
  */
-export function decideAfresh(settings: DomainSettings, snapshot: Snapshot, nowMs: number, selfPid?: number): Decision {
+export function decideAfresh(settings: DecisionSettings, snapshot: Snapshot, nowMs: number, selfPid?: number): Decision {
   const policy = POLICIES[settings.policy];
-  const s = engineSettings(settings);
-  const ctx: PolicyContext = { nowMs, rules: s.rules };
-  if (selfPid !== undefined) ctx.selfPid = selfPid;
-  return policy.decide(snapshot, policy.initialState(), s.params, ctx);
+  return policy.decide(snapshot, policy.initialState(), settings.params, policyContext(settings, nowMs, selfPid));
+}
+
+/**
+ * A domain's decisions on snapshots in turn, without acting: the rules with min_adj among
+ * them, the scope stage, and the policy state and scope history carried from each
+ * snapshot to the next, as the engine carries them from event to event — `reapd
+ * explain`'s frames, decided as the daemon decides.
+ */
+export class DomainDecisions {
+  readonly policy: Policy<unknown, unknown>;
+  private state: unknown;
+  private history: ScopeHistory = EMPTY_HISTORY;
+
+  constructor(
+    private readonly settings: DecisionSettings,
+    private readonly selfPid?: number,
+  ) {
+    this.policy = POLICIES[settings.policy];
+    this.state = this.policy.initialState();
+  }
+
+  /** The decision on this snapshot at nowMs; the next one starts from its state. */
+  decide(snapshot: Snapshot, nowMs: number): Decision {
+    const ctx = policyContext(this.settings, nowMs, this.selfPid);
+    const scoped = decideWithScopes(this.policy, snapshot, this.state, this.settings.params, ctx, this.settings.scopes, this.history);
+    this.history = scoped.history;
+    this.state = scoped.decision.state;
+    return scoped.decision;
+  }
 }
 
 /** min_adj joins the protection rules, where every policy applies them (src/policy/protection.ts). */
+function rulesOf(s: DecisionSettings): ProtectionRules {
+  return s.minAdj === null ? s.rules : { ...s.rules, minAdj: s.minAdj };
+}
+
+function policyContext(s: DecisionSettings, nowMs: number, selfPid: number | undefined): PolicyContext {
+  const ctx: PolicyContext = { nowMs, rules: rulesOf(s) };
+  if (selfPid !== undefined) ctx.selfPid = selfPid;
+  return ctx;
+}
+
 function engineSettings(s: DomainSettings): EngineSettings<unknown> {
-  const rules = s.minAdj === null ? s.rules : { ...s.rules, minAdj: s.minAdj };
-  const out: EngineSettings<unknown> = { params: s.params, rules, reclaimTimeoutMs: s.reclaimTimeoutMs, dryRun: s.dryRun };
+  const out: EngineSettings<unknown> = { params: s.params, rules: rulesOf(s), reclaimTimeoutMs: s.reclaimTimeoutMs, dryRun: s.dryRun };
   if (s.scopes !== undefined) out.scopes = s.scopes;
   return out;
 }
