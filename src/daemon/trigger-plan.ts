@@ -90,10 +90,11 @@ function wantedPsi(d: DomainConfig, path: string, wants: readonly PsiWant[]): Pl
 }
 
 /**
- * `pollBetween`: the policy also wants the adaptive poll beside its own PSI triggers
- * (Policy.pollsBetweenEvents), whose events carry level "poll".
+ * The plan for a policy of this kind with these PSI wants (planForPolicy reads both off
+ * the policy). `pollBetween`: the policy also wants the adaptive poll beside its own PSI
+ * triggers (Policy.pollsBetweenEvents), whose events carry level "poll".
  */
-export function planTriggers(d: DomainConfig, policyKind: TriggerKind, where: DomainKind, caps: { psi: boolean }, wants?: readonly PsiWant[], pollBetween = false): TriggerPlan {
+function planTriggers(d: DomainConfig, policyKind: TriggerKind, where: DomainKind, caps: { psi: boolean }, wants?: readonly PsiWant[], pollBetween = false): TriggerPlan {
   const poll: PlannedSource = { kind: 'poll', minMs: d.trigger.pollMinMs, maxMs: d.trigger.pollMaxMs };
   if (wants && wants.length > 0 && (d.trigger.mode === 'auto' || d.trigger.mode === 'psi')) {
     if (!caps.psi && pollBetween && d.trigger.mode === 'auto') {
@@ -150,7 +151,7 @@ function planCgroup2Memory(d: DomainConfig, policyKind: TriggerKind, poll: Plann
   return { sources: [psiSource(d, psiPath(d, 'cgroup2-memory')), events], why: 'pressure policy on a cgroup2 memory group: PSI on memory.pressure and memory.events (high, max, oom)' };
 }
 
-/** planTriggers with what the domain's policy asks for (its kind, its own PSI triggers, its poll between them). */
+/** The domain's trigger plan, from what its policy asks for (its kind, its own PSI triggers, its poll between them). */
 export function planForPolicy(d: DomainConfig, policy: Policy, where: DomainKind, caps: { psi: boolean }): TriggerPlan {
   return planTriggers(d, triggerKindOf(policy, d.params), where, caps, policy.psiTriggers?.(d.params), policy.pollsBetweenEvents?.(d.params) ?? false);
 }

@@ -1,7 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { checkConfigText, type DomainConfig } from '../../src/config/index.js';
-import { planForPolicy, planTriggers, PlanError, samePlan } from '../../src/daemon/trigger-plan.js';
+import { planForPolicy, PlanError, samePlan, type TriggerPlan } from '../../src/daemon/trigger-plan.js';
+import type { DomainKind } from '../../src/model/memory-view.js';
 import { POLICIES } from '../../src/policy/index.js';
 
 function domain(toml: string): DomainConfig {
@@ -12,8 +13,11 @@ function domain(toml: string): DomainConfig {
   return d;
 }
 
-const kinds = (d: DomainConfig, where: 'machine' | 'memcg-v1' | 'cgroup2' | 'cgroup2-memory', psi = true): string[] =>
-  planTriggers(d, POLICIES[d.policy].trigger, where, { psi }).sources.map((s) =>
+/** The plan the daemon arms for this domain's own policy. */
+const plan = (d: DomainConfig, where: DomainKind, psi = true): TriggerPlan => planForPolicy(d, POLICIES[d.policy], where, { psi });
+
+const kinds = (d: DomainConfig, where: DomainKind, psi = true): string[] =>
+  plan(d, where, psi).sources.map((s) =>
     s.kind === 'memcg' ? `memcg:${s.event}` : s.kind === 'psi' ? `psi:${s.path}` : s.kind === 'memory-events' ? `events:${s.group}` : 'poll');
 
 test('pressure policies: PSI on the machine and on cgroup2 groups, eventfds on a v1 memcg', () => {
@@ -37,23 +41,23 @@ test('threshold policies poll; a v1 memcg adds under_oom', () => {
 
 test('the PSI trigger carries the configured kind, stall and window in µs', () => {
   const d = domain('policy = "simple-lmk"\npsi_kind = "full"\npsi_stall = "150ms"\npsi_window = "2s"');
-  const [s] = planTriggers(d, 'pressure', 'machine', { psi: true }).sources;
+  const [s] = plan(d, 'machine').sources;
   assert.deepEqual(s, { kind: 'psi', path: '/proc/pressure/memory', psiKind: 'full', stallUs: 150_000, windowUs: 2_000_000 });
 });
 
 test('impossible plans say why: no PSI, psi on a v1 memcg without psi_group', () => {
-  assert.throws(() => planTriggers(domain('policy = "simple-lmk"'), 'pressure', 'machine', { psi: false }), (e: unknown) => e instanceof PlanError && e.kind === 'unsupported');
+  assert.throws(() => plan(domain('policy = "simple-lmk"'), 'machine', false), (e: unknown) => e instanceof PlanError && e.kind === 'unsupported');
   assert.throws(
-    () => planTriggers(domain('policy = "simple-lmk"\nmemcg = "/m"\ntrigger = "psi"'), 'pressure', 'memcg-v1', { psi: true }),
+    () => plan(domain('policy = "simple-lmk"\nmemcg = "/m"\ntrigger = "psi"'), 'memcg-v1'),
     (e: unknown) => e instanceof PlanError && e.kind === 'config' && /psi_group/.test(e.message),
   );
-  assert.throws(() => planTriggers(domain('policy = "lmkd"\nmemcg = "/m"\ntrigger = "memcg-events"'), 'pressure', 'cgroup2', { psi: true }), PlanError);
+  assert.throws(() => plan(domain('policy = "lmkd"\nmemcg = "/m"\ntrigger = "memcg-events"'), 'cgroup2'), PlanError);
 });
 
 test('samePlan: only the sources matter', () => {
-  const a = planTriggers(domain('policy = "oom-score"'), 'threshold', 'machine', { psi: true });
-  const b = planTriggers(domain('policy = "oom-score"\nmem_available = 3'), 'threshold', 'machine', { psi: true });
-  const c = planTriggers(domain('policy = "oom-score"\npoll_max_interval = "500ms"'), 'threshold', 'machine', { psi: true });
+  const a = plan(domain('policy = "oom-score"'), 'machine');
+  const b = plan(domain('policy = "oom-score"\nmem_available = 3'), 'machine');
+  const c = plan(domain('policy = "oom-score"\npoll_max_interval = "500ms"'), 'machine');
   assert.ok(samePlan(a, b));
   assert.ok(!samePlan(a, c));
 });
@@ -72,8 +76,8 @@ test('a cgroup2 group with the memory controller always arms memory.events (the 
 });
 
 test('a threshold policy\'s poller is woken by PSI stalls where the domain has a pressure file (issue 18 item 4)', () => {
-  const wakeOf = (toml: string, where: Parameters<typeof planTriggers>[2], psi = true): string | undefined => {
-    const s = planTriggers(domain(toml), 'threshold', where, { psi }).sources.find((x) => x.kind === 'poll');
+  const wakeOf = (toml: string, where: DomainKind, psi = true): string | undefined => {
+    const s = plan(domain(toml), where, psi).sources.find((x) => x.kind === 'poll');
     return s?.kind === 'poll' ? s.wake?.path : undefined;
   };
   assert.equal(wakeOf('policy = "oom-score"', 'machine'), '/proc/pressure/memory');
@@ -82,10 +86,10 @@ test('a threshold policy\'s poller is woken by PSI stalls where the domain has a
   assert.equal(wakeOf('policy = "oom-score"', 'machine', false), undefined, 'no PSI: the poller alone');
   assert.equal(wakeOf('policy = "oom-score"\ntrigger = "poll"', 'machine'), undefined, 'trigger = "poll": the poller alone');
   assert.equal(wakeOf('policy = "lowmemorykiller"\nmemcg = "/sys/fs/cgroup/memory/m"', 'memcg-v1'), undefined, 'a v1 memcg has no pressure file of its own');
-  const plan = planTriggers(domain('policy = "oom-score"'), 'threshold', 'machine', { psi: true });
-  assert.equal(plan.sources.length, 1, 'the wake is part of the poller, not a source that acts');
-  assert.match(plan.why, /woken early by PSI/);
-  const poll = plan.sources[0];
+  const machine = plan(domain('policy = "oom-score"'), 'machine');
+  assert.equal(machine.sources.length, 1, 'the wake is part of the poller, not a source that acts');
+  assert.match(machine.why, /woken early by PSI/);
+  const poll = machine.sources[0];
   assert.equal(poll?.kind === 'poll' ? poll.minMs : undefined, 10, 'the default floor: 10 ms near the threshold');
 });
 
