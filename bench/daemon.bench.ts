@@ -5,7 +5,7 @@
 //   4. RSS under repeated pressure events for 10 minutes.
 // REAPD_BENCH_QUICK=1 (or `npm run bench -- daemon --quick`) shortens 4 to 60 s and 1 to
 // fewer kills; the section says what ran. Needs root, cgroup v1 memory, cc, unshare.
-import { cpus, totalmem } from 'node:os';
+import { cpus, loadavg, totalmem } from 'node:os';
 import type { Benchmark } from './index.js';
 import { findEarlyoom } from './daemon/earlyoom.js';
 import { idleRun, idleTable, WARMUP_MS } from './daemon/idle.js';
@@ -16,6 +16,7 @@ import { rssRun, rssTable } from './daemon/rss.js';
 import { needCc, needCgroupV1, needRoot, firstReason } from '../test/helpers/skip.js';
 
 const quick = process.env.REAPD_BENCH_QUICK === '1' || process.argv.includes('--quick');
+const load = (): string => loadavg().map((x) => x.toFixed(2)).join(' ');
 
 async function section<T>(title: string, run: () => Promise<T>, table: (r: T) => string): Promise<string> {
   process.stdout.write(`  ${title} …\n`);
@@ -31,15 +32,18 @@ const bench: Benchmark = {
   async run(): Promise<string> {
     const skip = firstReason(needRoot(), needCgroupV1('memory'), needCc());
     const command = `npm run bench -- daemon${quick ? ' --quick' : ''}`;
-    const header = [
+    // Only what this run observed: the machine's load average at its start and its end
+    // (other work on the same cores moves the absolute times; the ratios are side by side).
+    const loadBefore = load();
+    const header = (): string[] => [
       '## daemon',
       '',
       `Command: \`${command}\` on ${cpus().length} vCPUs, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}, ` +
-        `${new Date().toISOString().slice(0, 10)}. Other developers' builds and tests ran on the same 2 cores meanwhile, so the ` +
-        'absolute times are noisy; the side-by-side ratios are the point.',
+        `${new Date().toISOString().slice(0, 10)}; load average (1, 5, 15 min) ${loadBefore} at the start and ${load()} at the end. ` +
+        'The side-by-side ratios are the point: every comparison runs in this one run.',
       '',
     ];
-    if (skip) return [...header, `Skipped: ${skip}.`].join('\n');
+    if (skip) return [...header(), `Skipped: ${skip}.`].join('\n');
     const eo = findEarlyoom();
     if (eo.path) process.env.REAPD_EARLYOOM = eo.path;
     const parts: string[] = [];
@@ -107,7 +111,7 @@ const bench: Benchmark = {
 
     const rssSeconds = quick ? 60 : 600;
     parts.push(await section(`RSS after ${rssSeconds / 60} minute(s) of repeated pressure events`, () => rssRun(rssSeconds), rssTable));
-    return [...header, ...parts].join('\n');
+    return [...header(), ...parts].join('\n');
   },
 };
 

@@ -197,8 +197,8 @@ function report(rows: Row[], cscan: string | undefined, load: string): string {
     '## scan',
     '',
     `Command: \`npm run bench -- scan\` on Linux ${release()}, ${cpus().length} vCPUs, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}, ` +
-      `${new Date().toISOString().slice(0, 10)}; load average at start ${load}. Other developers' builds and tests shared the 2 cores, so ` +
-      `absolute times are noisy; each row is measured side by side in one run, ${ROUNDS} interleaved rounds of ${SCANS} scans, medians. ` +
+      `${new Date().toISOString().slice(0, 10)}; load average (1, 5, 15 min) ${load} at the start and ${loadavg().map((x) => x.toFixed(2)).join(' ')} at the end. ` +
+      `Each row is measured side by side in one run, ${ROUNDS} interleaved rounds of ${SCANS} scans, medians. ` +
       'The sleepers (one C spawner forking idle children) are left to age a minute before measuring, as a daemon mostly watches long-lived processes.',
     cscan ? '' : '\n**C comparison skipped: no C compiler (cc) on this machine.**\n',
     '### Full scan: every file of every process, every scan (µs per process)',
