@@ -26,7 +26,7 @@ export interface ExplainOptions extends ParamText {
   scopeRank?: string;
 }
 
-export interface ResolvedSetup {
+interface ResolvedSetup {
   policy: Policy<unknown, unknown>;
   params: unknown;
   rules: ProtectionRules;

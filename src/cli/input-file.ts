@@ -6,7 +6,7 @@ import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { CliError, EXIT } from './exit-codes.js';
 
 /** 256 MiB: a 300,000-process snapshot is ~90 MB; Node's string limit is ~512 MiB. */
-export const MAX_INPUT_BYTES = 256 * 1024 * 1024;
+const MAX_INPUT_BYTES = 256 * 1024 * 1024;
 
 const CHUNK = 1024 * 1024;
 

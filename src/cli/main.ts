@@ -6,7 +6,7 @@ import { EXIT } from './exit-codes.js';
 import { registerCommands } from './commands/index.js';
 import { readPackageVersion } from '../version.js';
 
-export async function main(argv: readonly string[]): Promise<number> {
+async function main(argv: readonly string[]): Promise<number> {
   const program = new Command();
   program
     .name('reapd')

@@ -13,7 +13,7 @@ import { cgroupDirProblem } from './paths.js';
 
 /** dist/src/config/load.js -> <package>/config/default.toml (package.json "files" ships it). */
 export const EMBEDDED_DEFAULT_PATH = fileURLToPath(new URL('../../../config/default.toml', import.meta.url));
-export const EMBEDDED_DEFAULT_LABEL = '(embedded default)';
+const EMBEDDED_DEFAULT_LABEL = '(embedded default)';
 
 export interface LoadResult {
   config?: Config;
@@ -26,7 +26,7 @@ export interface LoadResult {
 
 /** Validate TOML text with flags applied; never throws for bad input. */
 /** What loading checks beyond the text: the real filesystem for cgroup paths (checkConfigFile does). */
-export interface LoadChecks {
+interface LoadChecks {
   cgroupProblem?: (path: string) => string | undefined;
 }
 

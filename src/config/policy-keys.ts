@@ -92,7 +92,7 @@ export function policyKeyOwner(key: string): readonly PolicyName[] {
 }
 
 /** Engine wait for victims when the policy has no reclaim timeout of its own (ms). */
-export const DEFAULT_RECLAIM_TIMEOUT_MS = 1000;
+const DEFAULT_RECLAIM_TIMEOUT_MS = 1000;
 
 export interface BuiltParams {
   params: unknown;

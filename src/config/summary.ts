@@ -23,7 +23,7 @@ function triggerText(d: DomainConfig): string {
  * `triggers`: what `run` will really arm for a domain (check-config computes it with the
  * daemon's own trigger plan and this kernel); without it, the configured trigger settings.
  */
-export function describeDomain(d: DomainConfig, triggers?: (d: DomainConfig) => string): string[] {
+function describeDomain(d: DomainConfig, triggers?: (d: DomainConfig) => string): string[] {
   const where = d.memcg === null ? 'the whole machine' : `cgroup ${d.memcg}`;
   const policy = POLICIES[d.policy];
   return [

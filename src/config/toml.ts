@@ -7,7 +7,7 @@ import type { ConfigIssue } from './errors.js';
 
 const MAX_SYNTAX_ERRORS = 20;
 
-export interface ParsedToml {
+interface ParsedToml {
   /** The table (from the text with bad lines blanked when there were syntax errors). */
   table: TomlTableWithoutBigInt;
   syntaxErrors: ConfigIssue[];

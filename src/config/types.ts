@@ -15,7 +15,7 @@ export const LOG_LEVELS: readonly LogLevel[] = ['debug', 'info', 'warn', 'error'
  * psi: a PSI trigger; memcg-events: cgroup v1 memory.pressure_level + memory.oom_control
  * eventfds; poll: the adaptive threshold poller.
  */
-export type TriggerMode = 'auto' | 'psi' | 'memcg-events' | 'poll';
+type TriggerMode = 'auto' | 'psi' | 'memcg-events' | 'poll';
 export const TRIGGER_MODES: readonly TriggerMode[] = ['auto', 'psi', 'memcg-events', 'poll'];
 
 export type PsiKind = 'some' | 'full';

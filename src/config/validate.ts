@@ -31,7 +31,7 @@ import type { Config, DaemonSettings, DomainConfig, HookSettings, KillSettings }
 import { describe } from './values.js';
 
 /** The control socket a daemon with an lmkd domain opens unless `socket` says otherwise. */
-export const DEFAULT_LMKD_SOCKET = '/run/reapd/lmkd.sock';
+const DEFAULT_LMKD_SOCKET = '/run/reapd/lmkd.sock';
 
 /** "domain[2].minfree" (domains counted from 1, as a reader counts [[domain]] tables). */
 export function formatPath(path: KeyPath): string {
@@ -40,7 +40,7 @@ export function formatPath(path: KeyPath): string {
   return out;
 }
 
-export interface ValidateOptions {
+interface ValidateOptions {
   /** Key paths (formatPath form) whose value came from a flag, and that flag. */
   fromFlags?: ReadonlyMap<string, string>;
   /** Why a memcg / psi_group path is not a cgroup directory (undefined: it is; option absent: not checked). */

@@ -38,7 +38,7 @@ export function readEnum<T extends string>(v: unknown, values: readonly T[]): Re
  * timer or a kernel trigger; Node's timers overflow above 2^31 - 1 ms (24.8 days) and fire
  * at once, and no low-memory timeout is sensibly longer than minutes.
  */
-export const MAX_DURATION_MS = 3_600_000;
+const MAX_DURATION_MS = 3_600_000;
 
 /** A duration: "200ms", "2s", "1m", or an integer number of ms; 0 to MAX_DURATION_MS. */
 /** A size: "64MiB", "512KiB", "1GiB", "16384p" (pages), or an integer number of KiB. */

@@ -11,7 +11,7 @@ import type { WarningEvent } from './protocol.js';
 import type { FdPoller, Watch } from '../kernel/fd-poller.js';
 
 type ReplyKind = 'killcnt' | 'update_props' | 'boot_completed' | 'outcome';
-export type Reply<K extends ReplyKind> = Extract<ServerMessage, { cmd: K }>;
+type Reply<K extends ReplyKind> = Extract<ServerMessage, { cmd: K }>;
 
 interface Waiter {
   resolve(value: ServerMessage): void;

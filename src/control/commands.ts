@@ -10,7 +10,7 @@ import type { RegisterOutcome, Registry } from './registry.js';
 import { badDatagramOutcome, errnoNumber, OUTCOME_STATUS, type Outcome } from './outcome.js';
 
 /** lmkd's TARGET_UPDATE_MIN_INTERVAL_MS. */
-export const TARGET_MIN_INTERVAL_MS = 1000;
+const TARGET_MIN_INTERVAL_MS = 1000;
 
 export interface ControlHooks {
   /** LMK_TARGET: the new minfree/adj table (minfree converted from 4 KiB pages); false:

@@ -10,7 +10,7 @@ import { NO_OUTCOME, type Outcome } from './outcome.js';
 /** Room for any datagram we accept (52 bytes) and enough to see that a longer one is longer. */
 const RECV_BYTES = 64;
 
-export type ReadResult = { kind: 'message'; message: ReceivedMessage } | { kind: 'empty' } | { kind: 'eof' };
+type ReadResult = { kind: 'message'; message: ReceivedMessage } | { kind: 'empty' } | { kind: 'eof' };
 export type SendResult = 'sent' | 'queue-full' | 'gone';
 
 export class Connection {

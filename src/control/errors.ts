@@ -1,5 +1,5 @@
 // Coded errors of the control socket (server start, client connect, replies).
-export type ControlErrorCode =
+type ControlErrorCode =
   | 'socket-in-use' // another server answers on the path
   | 'not-a-socket' // the path exists and is not a socket: never removed
   | 'socket-setup' // socket/bind/listen/chmod failed (detail in the message)

@@ -2,7 +2,7 @@
 // must not flood the daemon's log. At most `linesPerWindow` lines per window; the rest
 // are counted and reported in one line when the next window opens.
 
-export interface LimitedLog {
+interface LimitedLog {
   (level: 'debug' | 'info' | 'warn' | 'error', event: string, message: string, fields?: Record<string, unknown>): void;
 }
 

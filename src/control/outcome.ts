@@ -35,7 +35,7 @@ export const OUTCOME_STATUS = {
 export type OutcomeStatus = (typeof OUTCOME_STATUS)[keyof typeof OUTCOME_STATUS];
 
 /** The order is the wire's: append only. */
-export const BAD_DATAGRAM_CODES: readonly ProtocolErrorCode[] = [
+const BAD_DATAGRAM_CODES: readonly ProtocolErrorCode[] = [
   'too-short', 'too-long', 'unaligned', 'wrong-length', 'unknown-command', 'bad-adj', 'bad-pid', 'bad-process-type', 'bad-target', 'bad-event',
 ];
 

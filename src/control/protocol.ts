@@ -40,11 +40,11 @@ export { MAX_TASKNAME_BYTES } from '../model/task-name.js';
 /** lmkd's process types (ptype). */
 export const PROC_TYPE = { APP: 0, SERVICE: 1 } as const;
 /** LMK_SUBSCRIBE event kinds; 16 is reapd's (lmkd's own are 0 and 1, and lmkd leaves room after them). */
-export const ASYNC_EVENT = { KILL: 0, STAT: 1, WARNING: 16 } as const;
+const ASYNC_EVENT = { KILL: 0, STAT: 1, WARNING: 16 } as const;
 export type SubscriptionKind = 'kill' | 'stat' | 'warning';
 const EVENT_OF: Record<SubscriptionKind, number> = { kill: ASYNC_EVENT.KILL, stat: ASYNC_EVENT.STAT, warning: ASYNC_EVENT.WARNING };
 
-export interface TargetLevel {
+interface TargetLevel {
   minfreePages: number;
   adj: number;
 }
@@ -110,7 +110,7 @@ function words(data: Uint8Array): number[] {
 const adjOk = (adj: number): boolean => adj >= OOM_SCORE_ADJ_MIN && adj <= OOM_SCORE_ADJ_MAX;
 
 /** Check one PROCPRIO record (also each entry of PROCS_PRIO). */
-export function validateProcPrio(p: ProcPrio, command: number, length: number): ProtocolError | undefined {
+function validateProcPrio(p: ProcPrio, command: number, length: number): ProtocolError | undefined {
   if (p.pid <= 0) return { code: 'bad-pid', command, length, message: `pid ${p.pid} is not a process id` };
   if (!adjOk(p.adj)) return { code: 'bad-adj', command, length, message: `adj ${p.adj} outside [-1000, 1000] (pid ${p.pid})` };
   if (p.processType !== PROC_TYPE.APP && p.processType !== PROC_TYPE.SERVICE) {

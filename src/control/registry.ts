@@ -18,7 +18,7 @@ import { errorCode } from '../kernel/sys/errors.js';
 import type { ProcPrio } from './protocol.js';
 import type { ProcessAccess } from './proc-access.js';
 
-export interface Registration {
+interface Registration {
   entry: RegistryEntry;
   /** Pid of the owning client; 0 once that client disconnected (claimable). */
   owner: number;
@@ -34,9 +34,9 @@ export type RegisterOutcome =
   | { status: 'pidfd-failed'; error: string }
   | { status: 'adj-failed'; error: string; droppedEarlier: boolean };
 
-export type RemoveOutcome = { status: 'removed' } | { status: 'not-registered' } | { status: 'refused'; owner: number };
+type RemoveOutcome = { status: 'removed' } | { status: 'not-registered' } | { status: 'refused'; owner: number };
 
-export interface RegistryHooks {
+interface RegistryHooks {
   access: ProcessAccess;
   nowMs: () => number;
   /** A new pidfd to watch for the process's exit. */

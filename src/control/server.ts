@@ -23,7 +23,7 @@ import { procAccess, type ProcessAccess } from './proc-access.js';
 import { decodeCommand, encodeReply, MAX_INBOUND_BYTES } from './protocol.js';
 
 /** A warning before a kill, as the daemon's warning stage gives it (daemon/warning.ts). */
-export interface ControlWarning {
+interface ControlWarning {
   headroomKiB: number;
   /** The next victims, first first. */
   next: ReadonlyArray<{ pid: number; uid: number; sizeKiB: number }>;
@@ -32,7 +32,7 @@ import { FdPoller } from '../kernel/fd-poller.js';
 import { Registry } from './registry.js';
 import { DEFAULT_SOCKET_PATH, prepareSocketPath } from './socket-path.js';
 
-export type ControlLog = (level: LogLevel, event: string, message: string, fields?: Record<string, unknown>) => void;
+type ControlLog = (level: LogLevel, event: string, message: string, fields?: Record<string, unknown>) => void;
 
 export interface ControlServerOptions {
   path?: string;

@@ -10,7 +10,7 @@ import { ControlError } from './errors.js';
 export const DEFAULT_SOCKET_PATH = '/run/reapd/lmkd.sock';
 
 /** Does a server answer on this path? (connect succeeds, or the backlog is full: EAGAIN) */
-export function serverAnswers(path: string): boolean {
+function serverAnswers(path: string): boolean {
   const fd = seqpacketSocket();
   try {
     connectUnix(fd, path);

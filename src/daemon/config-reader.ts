@@ -10,7 +10,7 @@ import type { ConfigFlags, LoadResult } from '../config/index.js';
 /** The worker's old generation, MiB: a 256 KiB file of 25,000 unknown keys validates in ~30 MiB. */
 const WORKER_HEAP_MB = 96;
 /** How long a reload may take to read and validate the file before it is given up. */
-export const RELOAD_READ_TIMEOUT_MS = 10_000;
+const RELOAD_READ_TIMEOUT_MS = 10_000;
 
 const WORKER_URL = new URL('./config-worker.js', import.meta.url);
 

@@ -62,7 +62,7 @@ export interface ClosableJournal extends JournalPort {
 /** `journal = ""`: no journal. */
 export const NO_JOURNAL: ClosableJournal = { append: () => undefined };
 
-export class DaemonStartError extends Error {
+class DaemonStartError extends Error {
   constructor(
     message: string,
     readonly exitCode: number,

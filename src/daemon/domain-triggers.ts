@@ -10,9 +10,9 @@ import type { Log } from './logger.js';
 import type { PlannedSource } from './trigger-plan.js';
 
 /** How often an ended trigger is re-armed (ms): cheap (one open or one write), and a returning group is guarded within a second. */
-export const TRIGGER_RETRY_MS = 1000;
+const TRIGGER_RETRY_MS = 1000;
 
-export type MakeTrigger = (s: PlannedSource, onEnded: (end: TriggerEnd) => void) => TriggerSource;
+type MakeTrigger = (s: PlannedSource, onEnded: (end: TriggerEnd) => void) => TriggerSource;
 
 interface Slot {
   source: PlannedSource;

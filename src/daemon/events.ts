@@ -9,7 +9,7 @@ import type { KillRecord } from '../model/kill-record.js';
 import type { Log } from './logger.js';
 import type { KillObserver } from './observer.js';
 
-export interface DomainEventsOptions {
+interface DomainEventsOptions {
   log: Log;
   /** One human line for a kill (the journal's formatKillLine). */
   formatKill(record: KillRecord): string;

@@ -12,15 +12,15 @@ import type { Log } from './logger.js';
 import type { KillObserver } from './observer.js';
 import type { WarningRecord } from './warning.js';
 
-export type HookName = 'pre_kill' | 'post_kill' | 'warn';
-export type HookResult = 'ok' | 'failed' | 'timeout' | 'skipped';
+type HookName = 'pre_kill' | 'post_kill' | 'warn';
+type HookResult = 'ok' | 'failed' | 'timeout' | 'skipped';
 
 /** The end of a hook's stderr kept for the log line. */
 const STDERR_TAIL_BYTES = 2048;
 /** A hook gets a plain PATH, not the daemon's environment (which it has no business reading). */
 const HOOK_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 
-export interface HookRunnerOptions {
+interface HookRunnerOptions {
   settings: HookSettings;
   log: Log;
   onResult?(hook: HookName, result: HookResult): void;
@@ -108,7 +108,7 @@ function killGroup(pid: number): void {
 }
 
 /** pre_kill: what is known when SIGKILL has gone out. */
-export function resultEnv(domain: string, r: KillResult, dryRun: boolean): Record<string, string> {
+function resultEnv(domain: string, r: KillResult, dryRun: boolean): Record<string, string> {
   const v = r.victim;
   return {
     REAPD_DOMAIN: domain, REAPD_PID: String(v.pid), REAPD_UID: String(v.uid), REAPD_NAME: v.name,
@@ -118,7 +118,7 @@ export function resultEnv(domain: string, r: KillResult, dryRun: boolean): Recor
 }
 
 /** post_kill: the journal record's facts. */
-export function recordEnv(domain: string, k: KillRecord): Record<string, string> {
+function recordEnv(domain: string, k: KillRecord): Record<string, string> {
   const env: Record<string, string> = {
     REAPD_DOMAIN: domain, REAPD_PID: String(k.pid), REAPD_UID: String(k.uid), REAPD_NAME: k.name,
     REAPD_OOM_SCORE_ADJ: String(k.oomScoreAdj), REAPD_SIZE_KIB: String(k.sizeKiB), REAPD_ANON_KIB: String(k.anonKiB),
@@ -132,7 +132,7 @@ export function recordEnv(domain: string, k: KillRecord): Record<string, string>
 }
 
 /** warn: the domain, its headroom, and the next victims (REAPD_NEXT: "pid:uid:name:sizeKiB" lines; REAPD_PID etc. for the first). */
-export function warningEnv(w: WarningRecord): Record<string, string> {
+function warningEnv(w: WarningRecord): Record<string, string> {
   const env: Record<string, string> = {
     REAPD_DOMAIN: w.domain, REAPD_POLICY: w.policy, REAPD_TIME: w.time,
     REAPD_HEADROOM_KIB: String(w.headroomKiB), REAPD_WARN_HEADROOM_KIB: String(w.warnHeadroomKiB),

@@ -28,7 +28,7 @@ import { scopeSampleEveryMs, scopesOn } from '../policy/scope/settings.js';
 /** Scans and decisions run at start to compile the event path (prewarm). */
 const WARM_UP_ROUNDS = 3;
 
-export interface DomainDeps {
+interface DomainDeps {
   logger: Logger;
   clock: Clock;
   killer: Killer;
@@ -59,7 +59,7 @@ export interface DomainDeps {
 }
 
 /** Page-fault counters: minor = a page mapped without I/O, major = one read back from swap or a file. */
-export interface PageFaults {
+interface PageFaults {
   minor: number;
   major: number;
 }

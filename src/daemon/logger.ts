@@ -13,9 +13,9 @@ export interface LogOutput {
   write(line: string): void;
 }
 
-export const stdoutOutput: LogOutput = { write: (line) => void process.stdout.write(line) };
+const stdoutOutput: LogOutput = { write: (line) => void process.stdout.write(line) };
 
-export interface LoggerOptions {
+interface LoggerOptions {
   format: LogFormat;
   level: LogLevel;
   out?: LogOutput;

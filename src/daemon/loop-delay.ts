@@ -6,7 +6,7 @@
 import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
 import type { Logger } from './logger.js';
 
-export const LOOP_DELAY_ENV = 'REAPD_LOOP_DELAY';
+const LOOP_DELAY_ENV = 'REAPD_LOOP_DELAY';
 /** Sampling resolution, ms: finer than the 50 ms stall budget the soak checks against. */
 const RESOLUTION_MS = 5;
 

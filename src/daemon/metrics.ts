@@ -8,7 +8,7 @@ import type { MemoryView } from '../model/memory-view.js';
 import type { KillObserver } from './observer.js';
 
 /** What the metrics read from one domain at scrape time (daemon/domain.ts has it all). */
-export interface MetricsDomain {
+interface MetricsDomain {
   name: string;
   config: { policy: string };
   stats: { events: number; reclaims: number; absorbed: number; decisions: number; kills: number };
@@ -16,7 +16,7 @@ export interface MetricsDomain {
   pressurePath: string | null;
 }
 
-export interface MetricsSources {
+interface MetricsSources {
   domains(): readonly MetricsDomain[];
   /** Connected lmkd control-socket clients; undefined: no socket. */
   controlClients(): number | undefined;

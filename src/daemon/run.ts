@@ -24,7 +24,7 @@ import { EXIT_FAILURE, EXIT_OK, Signals } from './signals.js';
 import { logLoopDelay, startLoopDelay } from './loop-delay.js';
 import { OwnMemory } from './self-memory.js';
 
-export interface RunOptions {
+interface RunOptions {
   config: Config;
   /** The file to re-read on SIGHUP (undefined: the embedded default). */
   configPath: string | undefined;

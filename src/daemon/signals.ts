@@ -9,12 +9,12 @@ export const EXIT_OK = EXIT.OK;
 export const EXIT_FAILURE = EXIT.FAILURE;
 
 /** What serving needs of the daemon: a reload on SIGHUP. */
-export interface Reloadable {
+interface Reloadable {
   reload(): Promise<boolean>;
 }
 
 /** The service manager's view of a reload (src/kernel/service-notify.ts: RELOADING=1 … READY=1). */
-export interface ReloadNotifier {
+interface ReloadNotifier {
   reloading(): void;
   ready(status: string): void;
 }
@@ -22,7 +22,7 @@ export interface ReloadNotifier {
 const NO_NOTIFIER: ReloadNotifier = { reloading: () => undefined, ready: () => undefined };
 
 /** How serving ended: a stop signal, or a reason the daemon cannot go on guarding. */
-export type ServeEnd = { signal: string; fatal?: undefined } | { signal?: undefined; fatal: string };
+type ServeEnd = { signal: string; fatal?: undefined } | { signal?: undefined; fatal: string };
 
 /**
  * SIGHUP reloads (ignored, with a line, while starting or stopping); SIGTERM/SIGINT stop —

@@ -7,13 +7,13 @@ import { POLICIES } from '../policy/registry.js';
 import { triggerKindOf } from '../policy/types.js';
 import type { Logger } from './logger.js';
 
-export interface StartupCapabilities {
+interface StartupCapabilities {
   psi: boolean;
   capabilities: Capabilities;
 }
 
 /** One sentence per shortfall that matters for this configuration. */
-export function capabilityWarnings(c: Capabilities, config: Config): Array<{ capability: string; message: string }> {
+function capabilityWarnings(c: Capabilities, config: Config): Array<{ capability: string; message: string }> {
   const out: Array<{ capability: string; message: string }> = [];
   const usesPsi = config.domains.some((d) => d.trigger.mode === 'psi' || (d.trigger.mode === 'auto' && (triggerKindOf(POLICIES[d.policy], d.params) === 'pressure' || d.psiGroup !== null)));
   if (!c.privileges.sysResource) {

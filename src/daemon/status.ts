@@ -6,7 +6,7 @@ import { WARN_DEFAULTS } from '../config/schema.js';
 import type { LiveDomain as Domain } from './live-domain.js';
 import { warnHeadroomKiB, type WarnedProcess } from './warning.js';
 
-export interface DomainStatus {
+interface DomainStatus {
   name: string;
   policy: string;
   memcg: string | null;
@@ -27,7 +27,7 @@ export interface DaemonStatus {
   lastKills: KillRecord[];
 }
 
-export async function domainStatus(d: Domain): Promise<DomainStatus> {
+async function domainStatus(d: Domain): Promise<DomainStatus> {
   const now = await d.memoryNow().catch(() => undefined);
   const next = await d.nextVictims().catch(() => []);
   const cg = now?.view.cgroup;

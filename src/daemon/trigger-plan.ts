@@ -29,7 +29,7 @@ export type PlannedSource =
   | { kind: 'poll'; minMs: number; maxMs: number; wake?: PsiWake; level?: 'poll' };
 
 /** A PSI trigger that only ends the adaptive poller's sleep early (it never acts by itself). */
-export interface PsiWake {
+interface PsiWake {
   path: string;
   psiKind: PsiKind;
   stallUs: number;

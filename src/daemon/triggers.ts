@@ -12,7 +12,7 @@ import {
 } from '../kernel/triggers/index.js';
 import type { PlannedSource } from './trigger-plan.js';
 
-export interface TriggerContext {
+interface TriggerContext {
   poller: FdPoller;
   clock: Clock;
   log: TriggerLog;

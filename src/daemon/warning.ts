@@ -35,7 +35,7 @@ export interface WarningRecord {
   next: WarnedProcess[];
 }
 
-export interface WarnerDeps {
+interface WarnerDeps {
   domain: string;
   policy: string;
   settings(): WarnSettings;

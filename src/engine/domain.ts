@@ -34,10 +34,10 @@ export interface DomainSettings {
 }
 
 /** What a domain's decisions rest on; the rest of DomainSettings is about acting on them. */
-export type DecisionSettings = Pick<DomainSettings, 'policy' | 'params' | 'rules' | 'minAdj' | 'scopes'>;
+type DecisionSettings = Pick<DomainSettings, 'policy' | 'params' | 'rules' | 'minAdj' | 'scopes'>;
 
 /** The runtime's adapters: the kernel's, or the virtual kernel's. */
-export interface DomainPorts {
+interface DomainPorts {
   source: ProcessSource;
   killer: Killer;
   journal: JournalPort;

@@ -11,16 +11,16 @@ import { manPages, renderManPageFile } from '../manpage/pages.js';
 const PACKAGE_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const ENTRY_POINT = join(PACKAGE_ROOT, 'dist', 'src', 'cli', 'main.js');
 
-export const UNIT_PATH = 'etc/systemd/system/reapd.service';
+const UNIT_PATH = 'etc/systemd/system/reapd.service';
 /** The administrator's user units (beside etc/systemd/system; /usr/lib/systemd/user belongs to packages). */
-export const NOTIFY_UNIT_PATH = 'etc/systemd/user/reapd-notify.service';
-export const SLICE_PATH = 'etc/systemd/system/reapd.slice';
-export const CONFIG_PATH = 'etc/reapd/reapd.toml';
+const NOTIFY_UNIT_PATH = 'etc/systemd/user/reapd-notify.service';
+const SLICE_PATH = 'etc/systemd/system/reapd.slice';
+const CONFIG_PATH = 'etc/reapd/reapd.toml';
 const MAN_DIR = 'usr/local/share/man';
 /** The administrator's D-Bus policy directory (dbus-daemon also reads /usr/share/dbus-1/system.d, which belongs to packages). */
-export const DBUS_POLICY_PATH = 'etc/dbus-1/system.d/io.reapd.Daemon1.conf';
+const DBUS_POLICY_PATH = 'etc/dbus-1/system.d/io.reapd.Daemon1.conf';
 
-export interface InstallFile {
+interface InstallFile {
   /** relative to the root */
   path: string;
   content: string;
@@ -29,14 +29,14 @@ export interface InstallFile {
 }
 
 /** A unit's ExecStart ("ExecStart=/usr/local/bin/reapd COMMAND…") names this node binary and this package's entry point. */
-export function unitText(node = process.execPath, entry = ENTRY_POINT, unit = 'reapd.service', command = 'run'): string {
+function unitText(node = process.execPath, entry = ENTRY_POINT, unit = 'reapd.service', command = 'run'): string {
   const template = readFileSync(join(PACKAGE_ROOT, 'contrib', 'systemd', unit), 'utf8');
   const line = new RegExp(`^ExecStart=\\S+ ${command}\\b`, 'm');
   if (!line.test(template)) throw new Error(`contrib/systemd/${unit} has no "ExecStart=… ${command}" line`);
   return template.replace(line, `ExecStart=${node} ${entry} ${command}`);
 }
 
-export function installFiles(): InstallFile[] {
+function installFiles(): InstallFile[] {
   return [
     { path: UNIT_PATH, content: unitText(), userEdits: false },
     { path: NOTIFY_UNIT_PATH, content: unitText(undefined, undefined, 'reapd-notify.service', 'notify'), userEdits: false },

@@ -8,7 +8,7 @@ import { dirname } from 'node:path';
 import type { JournalPort } from '../engine/ports.js';
 import type { KillRecord } from '../model/kill-record.js';
 
-export interface FileJournalOptions {
+interface FileJournalOptions {
   /** fdatasync after every record (default true). Off only for tests and benchmarks. */
   sync?: boolean;
   /**

@@ -1,8 +1,7 @@
 // The kill journal (docs/journal-format.md) and the per-kill log line.
-export { FileJournal, type FileJournalOptions } from './file-journal.js';
-export { readJournal, parseJournal, type JournalContents, type ReadOptions } from './read.js';
+export { FileJournal } from './file-journal.js';
+export { readJournal, parseJournal, type JournalContents } from './read.js';
 export { formatKillLine, quoteName, wasKilled } from './format.js';
-export { isKillRecord } from './validate.js';
 export { parseSince } from './since.js';
 
 /** Where the daemon keeps its journal unless configured otherwise. */

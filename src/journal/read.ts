@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import type { KillRecord } from '../model/kill-record.js';
 import { isKillRecord } from './validate.js';
 
-export interface ReadOptions {
+interface ReadOptions {
   /** Only records whose time is at or after this instant. */
   since?: Date;
 }

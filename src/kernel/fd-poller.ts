@@ -21,7 +21,7 @@ import {
 import { silentLog, type TriggerLog } from './triggers/types.js';
 
 /** Called on the main thread with the poll revents of a ready fd. */
-export type ReadyHandler = (revents: number) => void;
+type ReadyHandler = (revents: number) => void;
 
 export interface Watch {
   readonly fd: number;
@@ -31,7 +31,7 @@ export interface Watch {
   readonly errorIsEvent?: boolean;
 }
 
-export interface WatchOptions {
+interface WatchOptions {
   /**
    * POLLERR is how this fd reports an ordinary change, not its end: a cgroup2 file
    * watched through kernfs_notify (memory.events) polls 0xa (POLLPRI|POLLERR) after each
@@ -41,7 +41,7 @@ export interface WatchOptions {
   errorIsEvent?: boolean;
 }
 
-export interface FdPollerOptions {
+interface FdPollerOptions {
   log?: TriggerLog;
   /**
    * Drop an fd whose handler left it watched after POLLERR/POLLHUP/POLLNVAL, so a dead

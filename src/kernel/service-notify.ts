@@ -10,7 +10,7 @@
 import { close } from './sys/io.js';
 import { connectUnix, datagramSocket, send } from './sys/socket.js';
 
-export interface ServiceNotifierOptions {
+interface ServiceNotifierOptions {
   env?: NodeJS.ProcessEnv;
   pid?: number;
   onError?: (message: string) => void;

@@ -9,7 +9,7 @@ import { renderManPage, type ManPage } from './markdown-to-roff.js';
 /** dist/src/manpage/pages.js -> the package root (docs/ and man/ ship in the package). */
 export const PACKAGE_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 
-export interface ManPageFile {
+interface ManPageFile {
   /** file name under man/, e.g. "reapd.8" */
   file: string;
   /** the markdown source, relative to the package root */

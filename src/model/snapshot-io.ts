@@ -5,7 +5,7 @@
 import { SNAPSHOT_VERSION, type Snapshot } from './snapshot.js';
 import { OOM_SCORE_ADJ_MAX, OOM_SCORE_ADJ_MIN } from './limits.js';
 
-export interface SnapshotParseResult {
+interface SnapshotParseResult {
   snapshots: Snapshot[];
   /** One message per problem, naming the line (or "snapshot") and the field. */
   errors: string[];
@@ -135,7 +135,7 @@ function checkScopes(c: Collector, scopes: unknown): void {
 }
 
 /** Check one parsed JSON value against v1. `where` prefixes messages ("line 3", "snapshot"). */
-export function validateSnapshot(value: unknown, where: string): { snapshot?: Snapshot; errors: string[] } {
+function validateSnapshot(value: unknown, where: string): { snapshot?: Snapshot; errors: string[] } {
   const c = new Collector(where);
   if (!isObj(value)) {
     c.add('snapshot', `expected a JSON object, got ${show(value)}`);

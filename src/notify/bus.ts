@@ -3,7 +3,7 @@
 // 'error' event. Every failure becomes an Error whose message says which bus and why.
 import dbus from 'dbus-next';
 
-export const CALL_TIMEOUT_MS = 5000;
+const CALL_TIMEOUT_MS = 5000;
 
 export interface BusLink {
   bus: dbus.MessageBus;

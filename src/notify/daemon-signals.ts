@@ -8,7 +8,7 @@ import { DBUS_INTERFACE, DBUS_NAME, DBUS_PATH, KILLED_SIGNATURE, WARNING_SIGNATU
 import { busCall, type BusLink } from './bus.js';
 import type { KilledFacts, WarningFacts } from './notice.js';
 
-export interface DaemonSignalHandlers {
+interface DaemonSignalHandlers {
   killed(k: KilledFacts): void;
   warning(w: WarningFacts): void;
   /** The name's owner: a unique name when reapd is on the bus, "" when it is not. */

@@ -6,9 +6,9 @@ import { callOn, type BusLink } from './bus.js';
 import type { Notice } from './notice.js';
 
 export const NOTIFICATIONS_NAME = 'org.freedesktop.Notifications';
-export const NOTIFICATIONS_PATH = '/org/freedesktop/Notifications';
+const NOTIFICATIONS_PATH = '/org/freedesktop/Notifications';
 /** Notify(app_name, replaces_id, app_icon, summary, body, actions, hints, expire_timeout) -> id. */
-export const NOTIFY_SIGNATURE = 'susssasa{sv}i';
+const NOTIFY_SIGNATURE = 'susssasa{sv}i';
 
 export async function showNotice(link: BusLink, n: Notice): Promise<number> {
   const icon = n.kind === 'killed' ? 'dialog-information' : 'dialog-warning';

@@ -23,7 +23,7 @@ export interface WarningFacts {
   next: Array<{ pid: number; uid: number; name: string; sizeKiB: number }>;
 }
 
-export type NoticeKind = 'killed' | 'warning';
+type NoticeKind = 'killed' | 'warning';
 
 export interface Notice {
   kind: NoticeKind;
@@ -57,7 +57,7 @@ export function appOfScope(scope: string): string | undefined {
   return undefined;
 }
 
-export function escapeMarkup(text: string): string {
+function escapeMarkup(text: string): string {
   return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }
 

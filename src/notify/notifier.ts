@@ -12,7 +12,7 @@ import { NoticeRateLimit } from './rate-limit.js';
 /** Issue 16: "never more than one per app per minute". */
 export const NOTICE_WINDOW_MS = 60_000;
 
-export interface NotifierOptions {
+interface NotifierOptions {
   /** The bus reapd is on, and the session bus with the notification server. */
   daemon: BusLink;
   desktop: BusLink;
@@ -22,7 +22,7 @@ export interface NotifierOptions {
   log(line: string): void;
 }
 
-export interface Notifier {
+interface Notifier {
   /** Rejects when a bus is lost; never resolves on its own. */
   running: Promise<never>;
 }

@@ -1,7 +1,7 @@
 // Coded errors for policy parameters and rules. The CLI and the config loader map them to
 // exit codes; a policy's decide() never throws for data it is given.
 
-export type PolicyErrorCode =
+type PolicyErrorCode =
   | 'unknown-policy'
   | 'bad-size'
   | 'bad-levels'

@@ -5,7 +5,6 @@ export * from './registry.js';
 export * from './params.js';
 export * from './protection.js';
 export { inDomain, domainCgroupPath } from './domain.js';
-export { countSkips } from './screen.js';
 export * from './table.js';
 export * from './simple-lmk.js';
 export * from './lowmemorykiller.js';

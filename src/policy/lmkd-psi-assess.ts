@@ -19,18 +19,18 @@ import { formatKiB } from '../model/units.js';
 import type { LmkdPsiParams } from './lmkd-psi-params.js';
 
 /** lmkd's THRASHING_RESET_INTERVAL_MS: refaults are measured against the file LRU per 1 s window. */
-export const THRASHING_RESET_INTERVAL_MS = 1000;
+const THRASHING_RESET_INTERVAL_MS = 1000;
 
-export type Wmark = 'min' | 'low' | 'high' | 'none';
-export type Reclaim = 'none' | 'kswapd' | 'direct';
-export type PsiReason = Extract<
+type Wmark = 'min' | 'low' | 'high' | 'none';
+type Reclaim = 'none' | 'kswapd' | 'direct';
+type PsiReason = Extract<
   DecisionReason,
   | 'pressure-after-kill' | 'not-responding' | 'low-swap-and-thrashing' | 'low-mem-and-swap' | 'low-mem-and-thrashing'
   | 'direct-reclaim-and-thrashing' | 'low-mem-and-swap-util' | 'low-filecache-after-thrashing' | 'low-mem'
 >;
 
 /** The counters' values at the start of the current thrashing window (lmkd's statics). */
-export interface ThrashWindow {
+interface ThrashWindow {
   /** workingset_refault_file when the window began (init_ws_refault). */
   initRefault: number;
   /** workingset_refault_file at the last event that looked (prev_workingset_refault). */
@@ -82,7 +82,7 @@ export interface PsiAssessment {
 }
 
 /** get_lowest_watermark(): the lowest watermark that free memory (without CMA) is below. */
-export function lowestWatermark(m: MemoryState): Wmark {
+function lowestWatermark(m: MemoryState): Wmark {
   const w = m.watermarks;
   if (!w) return 'none';
   const free = m.freeKiB - (m.cmaFreeKiB ?? 0);
@@ -97,7 +97,7 @@ const WMARK_RANK: Record<Wmark, number> = { min: 0, low: 1, high: 2, none: 3 };
 const below = (w: Wmark, than: Wmark): boolean => WMARK_RANK[w] < WMARK_RANK[than];
 
 /** calc_swap_utilization(): swapped × 100 ÷ (anon + shmem + swapped), truncated. */
-export function swapUtilisation(m: MemoryState): number {
+function swapUtilisation(m: MemoryState): number {
   const used = m.swapTotalKiB - m.swapFreeKiB;
   const swappable = (m.anonKiB ?? 0) + m.shmemKiB + used;
   return swappable > 0 ? Math.trunc((used * 100) / swappable) : 0;
@@ -194,7 +194,7 @@ function reasonFor(f: Facts, p: LmkdPsiParams): Reasoned {
 }
 
 /** SwapTotal × swap_free_low_percentage ÷ 100; 0 (never low) when the percentage is 0. */
-export function swapLowThresholdKiB(m: MemoryState, p: LmkdPsiParams): number {
+function swapLowThresholdKiB(m: MemoryState, p: LmkdPsiParams): number {
   return p.swapFreeLowPct > 0 ? Math.trunc((m.swapTotalKiB * p.swapFreeLowPct) / 100) : 0;
 }
 

@@ -14,19 +14,19 @@ import { assessPolled, assessPsi, initialPsiState, stateAfterKill, type LmkdPsiS
 import type { LmkdPsiParams } from './lmkd-psi-params.js';
 import type { PolicyContext, RegistryEntry } from './types.js';
 
-export interface PsiDecideParams {
+interface PsiDecideParams {
   psi: LmkdPsiParams;
   killTimeoutMs: number;
   pick: 'heaviest' | 'lru';
 }
 
-export interface PsiDecideState {
+interface PsiDecideState {
   lastKillMs?: number;
   psi?: LmkdPsiState;
 }
 
 /** Highest adj first; in a slot the heaviest (kill_heaviest_task or adj <= perceptible) or the oldest registration. */
-export function psiOrder(p: PsiDecideParams, registry: ReadonlyMap<number, RegistryEntry> | undefined) {
+function psiOrder(p: PsiDecideParams, registry: ReadonlyMap<number, RegistryEntry> | undefined) {
   const age = (c: Candidate): number => registry?.get(c.p.pid)?.registeredAtMs ?? c.p.startTime;
   return (a: Candidate, b: Candidate): number => {
     const slot = byTier(a, b) || b.p.oomScoreAdj - a.p.oomScoreAdj;
@@ -37,7 +37,7 @@ export function psiOrder(p: PsiDecideParams, registry: ReadonlyMap<number, Regis
 }
 
 /** critical: the event that woke the engine was lmkd's critical level (PSI full). */
-export function isCriticalEvent(ctx: PolicyContext): boolean {
+function isCriticalEvent(ctx: PolicyContext): boolean {
   return ctx.eventLevel === 'critical';
 }
 

@@ -45,7 +45,7 @@ export interface LmkdState {
 }
 
 /** Modern lmkd's ro.lmk.kill_timeout_ms; the seed's KILL_TIMEOUT was 2 s of time(). */
-export const DEFAULT_KILL_TIMEOUT_MS = 100;
+const DEFAULT_KILL_TIMEOUT_MS = 100;
 
 /**
  * The registry as this domain sees it: lmkd kills only registered processes once any is
@@ -62,7 +62,7 @@ function registryOf(ctx: PolicyContext, snapshot: Snapshot): { map: ReadonlyMap<
 }
 
 /** The order lmkd walks: highest adj first, then the pick, then pid. */
-export function lmkdOrder(pick: LmkdPick, registry: ReadonlyMap<number, RegistryEntry> | undefined) {
+function lmkdOrder(pick: LmkdPick, registry: ReadonlyMap<number, RegistryEntry> | undefined) {
   // Without a registry there is no registration time; the oldest process stands in for it.
   const age = (c: Candidate): number => registry?.get(c.p.pid)?.registeredAtMs ?? c.p.startTime;
   return (a: Candidate, b: Candidate): number =>

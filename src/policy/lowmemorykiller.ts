@@ -23,7 +23,7 @@ export interface LowmemorykillerParams {
 }
 
 /** The last victim, until it is gone or its death-pending time is over. */
-export interface PendingVictim {
+interface PendingVictim {
   pid: number;
   startTime: number;
   name: string;
@@ -34,11 +34,11 @@ export interface LowmemorykillerState {
   pending?: PendingVictim;
 }
 
-export const DEFAULT_DEATH_PENDING_MS = 1000;
+const DEFAULT_DEATH_PENDING_MS = 1000;
 
 /** Highest adj first, then the largest resident size, then the lower pid (the kernel walks
  * the task list oldest first and replaces its choice only for a strictly larger size). */
-export function byAdjThenSize(a: Candidate, b: Candidate): number {
+function byAdjThenSize(a: Candidate, b: Candidate): number {
   return byTier(a, b) || b.p.oomScoreAdj - a.p.oomScoreAdj || b.sizeKiB - a.sizeKiB || byIdentity(a, b);
 }
 
@@ -47,7 +47,7 @@ export function byAdjThenSize(a: Candidate, b: Candidate): number {
  * not yet a zombie (the kernel tests task_lmk_waiting only on tasks that still have an
  * mm), and at most deathPendingMs since its kill ("time_before_eq(jiffies, timeout)").
  */
-export function deathPending(
+function deathPending(
   snapshot: Snapshot,
   pending: PendingVictim | undefined,
   nowMs: number,

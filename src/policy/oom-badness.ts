@@ -15,7 +15,7 @@
 // without an mm — the kernel shows as 0; the policy reads the kernel's own value for the
 // processes that could win (oom-score.ts scoresUsed), so those never rank a process.
 
-export interface BadnessFacts {
+interface BadnessFacts {
   /** get_mm_rss: resident anon + file + shmem, KiB. */
   residentKiB: number;
   /** MM_SWAPENTS: swapped-out pages, KiB. */

@@ -27,13 +27,13 @@ export interface OomScoreParams {
   swapCombine?: 'and' | 'or';
 }
 
-export type OomScoreState = Record<string, never>;
+type OomScoreState = Record<string, never>;
 
 /** earlyoom's defaults: -m 10 -s 10. */
-export const DEFAULT_MEM_AVAILABLE_PERCENT = 10;
-export const DEFAULT_SWAP_FREE_PERCENT = 10;
+const DEFAULT_MEM_AVAILABLE_PERCENT = 10;
+const DEFAULT_SWAP_FREE_PERCENT = 10;
 
-export interface MemoryLevels {
+interface MemoryLevels {
   totalKiB: number;
   availableKiB: number;
   availablePercent: number;
@@ -124,7 +124,7 @@ function triggerLines(l: MemoryLevels, p: OomScoreParams): string[] {
   ];
 }
 
-export function explainOomScoreTrigger(view: MemoryView, p: OomScoreParams): TriggerReport {
+function explainOomScoreTrigger(view: MemoryView, p: OomScoreParams): TriggerReport {
   const l = memoryLevels(view);
   const active = thresholdsMet(l, p);
   return {
@@ -163,7 +163,7 @@ function screenOomScore(snapshot: Snapshot, ctx: PolicyContext): ReturnType<type
  * victim's, so its kernel value is below it too: the victim is the one the kernel's values
  * would give.
  */
-export function oomScoresUsed(snapshot: Snapshot, decision: Decision<OomScoreState>, ctx: PolicyContext): SizesUsed {
+function oomScoresUsed(snapshot: Snapshot, decision: Decision<OomScoreState>, ctx: PolicyContext): SizesUsed {
   const victim = decision.victims[0];
   if (victim === undefined) return NO_SIZES;
   const { candidates } = screenOomScore(snapshot, ctx);

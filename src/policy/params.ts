@@ -13,7 +13,7 @@ import type { ProcessMatcher } from './types.js';
 import { compileMatcher } from './protection.js';
 import { POLICIES } from './registry.js';
 
-export interface PolicyParams {
+interface PolicyParams {
   'simple-lmk': SimpleLmkParams;
   lowmemorykiller: LowmemorykillerParams;
   lmkd: LmkdParams;
@@ -23,7 +23,7 @@ export interface PolicyParams {
 const SIZE_HINT = 'use KiB, MiB, GiB, or pages like 1536p';
 
 /** A size in KiB; `what` names the input in the error ("minfree"). */
-export function parseSize(text: string, what: string): number {
+function parseSize(text: string, what: string): number {
   const kib = parseSizeKiB(text);
   if (kib === undefined) throw new PolicyError('bad-size', `${what} ${sizeProblem(text) ?? `"${text}" is not a size (${SIZE_HINT})`}`);
   return kib;
@@ -36,7 +36,7 @@ export function parseMinfree(text: string): number {
   return kib;
 }
 
-export interface ParsedLevels {
+interface ParsedLevels {
   levels: Level[];
   /** The table as written, when it held old-style oom_adj values that were converted. */
   legacy?: Level[];
@@ -85,20 +85,20 @@ export function parseLevels(text: string): Level[] {
   return parseLevelsDetailed(text).levels;
 }
 
-export function parseDuration(text: string, what: string): number {
+function parseDuration(text: string, what: string): number {
   const ms = parseDurationMs(text);
   if (ms === undefined) throw new PolicyError('bad-duration', `${what} "${text}" is not a duration (e.g. 100ms, 2s)`);
   return ms;
 }
 
-export function parsePercent(text: string, what: string): number {
+function parsePercent(text: string, what: string): number {
   const m = /^\s*(\d+(?:\.\d+)?)\s*%?\s*$/.exec(text);
   const value = m ? Number(m[1]) : NaN;
   if (!(value >= 0 && value <= 100)) throw new PolicyError('bad-number', `${what} "${text}" is not a percentage from 0 to 100`);
   return value;
 }
 
-export function parsePick(text: string): LmkdPick {
+function parsePick(text: string): LmkdPick {
   if ((LMKD_PICKS as readonly string[]).includes(text)) return text as LmkdPick;
   throw new PolicyError('bad-pick', `pick "${text}" is not one of ${LMKD_PICKS.join(', ')}`);
 }

@@ -37,7 +37,7 @@ interface CompiledMatcher {
   cgroup?: string;
 }
 
-export interface CompiledRules {
+interface CompiledRules {
   protect: CompiledMatcher[];
   prefer: CompiledMatcher[];
   avoid: CompiledMatcher[];

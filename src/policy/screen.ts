@@ -14,13 +14,13 @@ export interface Candidate {
   sizeKiB: number;
 }
 
-export interface Screened {
+interface Screened {
   candidates: Candidate[];
   /** Sorted by pid, so the list does not depend on the input order. */
   skipped: Skip[];
 }
 
-export interface ScreenOptions {
+interface ScreenOptions {
   sizeKiB: (p: ProcessInfo) => number;
   /** The policy's own reason to pass over a process that the shared rules allow. */
   policySkip?: (p: ProcessInfo, sizeKiB: number) => SkipReason | undefined;
@@ -51,13 +51,6 @@ export function byIdentity(a: Candidate, b: Candidate): number {
 
 export function byTier(a: Candidate, b: Candidate): number {
   return TIER_RANK[a.tier] - TIER_RANK[b.tier];
-}
-
-/** Count skips per reason, for summaries and `explain`. */
-export function countSkips(skipped: readonly Skip[]): Partial<Record<SkipReason, number>> {
-  const counts: Partial<Record<SkipReason, number>> = {};
-  for (const s of skipped) counts[s.reason] = (counts[s.reason] ?? 0) + 1;
-  return counts;
 }
 
 export function tierNote(tier: Tier): string {

@@ -28,14 +28,14 @@ export interface SimpleLmkParams {
 }
 
 /** Simple LMK keeps nothing between reclaims: each scan starts from scratch. */
-export type SimpleLmkState = Record<string, never>;
+type SimpleLmkState = Record<string, never>;
 
 /** CONFIG_ANDROID_SIMPLE_LMK_MINFREE was 64 MiB in early versions (128 later). */
-export const SIMPLE_LMK_DEFAULT_MINFREE_KIB = 64 * 1024;
+const SIMPLE_LMK_DEFAULT_MINFREE_KIB = 64 * 1024;
 /** CONFIG_ANDROID_SIMPLE_LMK_TIMEOUT_MSEC's Kconfig default. */
-export const SIMPLE_LMK_DEFAULT_RECLAIM_TIMEOUT_MS = 200;
+const SIMPLE_LMK_DEFAULT_RECLAIM_TIMEOUT_MS = 200;
 
-export interface Collection {
+interface Collection {
   /** Collected candidates, bucket by bucket, each bucket's part sorted by size. */
   list: Candidate[];
   foundKiB: number;
@@ -61,25 +61,20 @@ function groups(candidates: readonly Candidate[]): Candidate[][] {
   return [...byKey.entries()].sort(([a], [b]) => a - b).map(([, members]) => members);
 }
 
-/** The seed's order inside a bucket: newest first (see buckets). */
+/** The seed's order inside a bucket: newest first. The seed's list is newest-first (it
+ * prepends during for_each_process), so members come highest pid first: that decides who
+ * makes it in when MAX_VICTIMS is reached inside a bucket. */
 function seedOrder(members: Candidate[]): Candidate[] {
   return members.sort((a, b) => -byIdentity(a, b));
 }
 
-/** Buckets in walk order. Inside a bucket the seed's list is newest-first (it prepends
- * during for_each_process), so members come highest pid first: that decides who makes
- * it in when MAX_VICTIMS is reached inside a bucket. */
-export function buckets(candidates: readonly Candidate[]): Candidate[][] {
-  return groups(candidates).map(seedOrder);
-}
-
 /** Largest first; equal sizes: lower pid first (the seed's sort() leaves ties unordered). */
-export function bySizeDesc(a: Candidate, b: Candidate): number {
+function bySizeDesc(a: Candidate, b: Candidate): number {
   return b.sizeKiB - a.sizeKiB || byIdentity(a, b);
 }
 
 /** find_victims(): collect bucket by bucket until MAX_VICTIMS or found >= minfree. */
-export function collect(candidates: readonly Candidate[], minfreeKiB: number): Collection {
+function collect(candidates: readonly Candidate[], minfreeKiB: number): Collection {
   const list: Candidate[] = [];
   let foundKiB = 0;
   let bucketsWalked = 0;
@@ -100,7 +95,7 @@ export function collect(candidates: readonly Candidate[], minfreeKiB: number): C
 }
 
 /** process_victims(): keep each victim while the running total before it is below minfree. */
-export function keepUntilMinfree(list: readonly Candidate[], minfreeKiB: number): Candidate[] {
+function keepUntilMinfree(list: readonly Candidate[], minfreeKiB: number): Candidate[] {
   const kept: Candidate[] = [];
   let totalKiB = 0;
   for (const c of list) {
@@ -111,14 +106,14 @@ export function keepUntilMinfree(list: readonly Candidate[], minfreeKiB: number)
   return kept;
 }
 
-export interface Selection {
+interface Selection {
   mode: 'two-pass' | 'all';
   passOne: Candidate[];
   victims: Candidate[];
 }
 
 /** scan_and_kill()'s choice: two passes when found > minfree (strictly), else everything. */
-export function select(collection: Collection, minfreeKiB: number): Selection {
+function select(collection: Collection, minfreeKiB: number): Selection {
   if (collection.foundKiB > minfreeKiB) {
     const passOne = keepUntilMinfree(collection.list, minfreeKiB);
     // Array.prototype.sort is stable: equal sizes keep their pass-one order.
@@ -169,14 +164,14 @@ function rankAll(plan: SimpleLmkPlan): RankedCandidate[] {
  * who is collected there, and whether the walk goes on). Buckets below the last one
  * walked were never looked at.
  */
-export function planSizesUsed(plan: SimpleLmkPlan): SizesUsed {
+function planSizesUsed(plan: SimpleLmkPlan): SizesUsed {
   let lastKey = -Infinity;
   for (const c of plan.collection.list) lastKey = Math.max(lastKey, bucketKey(c));
   return usedAmong(plan.candidates.filter((c) => bucketKey(c) <= lastKey).map((c) => c.p));
 }
 
 /** Every step of one Simple LMK scan, for decide() and for tests that check each pass. */
-export interface SimpleLmkPlan {
+interface SimpleLmkPlan {
   candidates: Candidate[];
   skipped: Skip[];
   collection: Collection;

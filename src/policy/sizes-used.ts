@@ -9,7 +9,7 @@ import type { ProcessInfo } from '../model/snapshot.js';
 
 export type SizesUsed = (p: ProcessInfo) => boolean;
 
-export const ALL_SIZES: SizesUsed = () => true;
+const ALL_SIZES: SizesUsed = () => true;
 export const NO_SIZES: SizesUsed = () => false;
 
 const noted = new WeakMap<object, () => SizesUsed>();

@@ -8,7 +8,7 @@ import { PARAM_OPTIONS } from '../policy/params.js';
 import { buildPolicyParams, POLICY_KEY_NAMES, policyKeyOwner, type BuiltParams } from '../config/policy-keys.js';
 import { readDurationMs } from '../config/values.js';
 
-export const PARAM_KEYS: readonly string[] = [...POLICY_KEY_NAMES, 'reclaim_timeout'];
+const PARAM_KEYS: readonly string[] = [...POLICY_KEY_NAMES, 'reclaim_timeout'];
 
 function owners(key: string): readonly PolicyName[] {
   return key === 'reclaim_timeout' ? PARAM_OPTIONS.reclaimTimeout.policies : policyKeyOwner(key);

@@ -9,7 +9,7 @@ import type { KillListener } from './kernel/killer.js';
 export type { Killed } from './results.js';
 import { adjBand, type Killed, type KillEntry, type ReclaimEntry, type Timeline } from './results.js';
 
-export interface DecisionContext {
+interface DecisionContext {
   atMs: number;
   neededKiB: number;
 }

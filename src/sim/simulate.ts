@@ -8,7 +8,7 @@ import { CONFIGURED_RUN } from './scenario/parse.js';
 import type { Scenario, UnitRun } from './scenario/types.js';
 import { unitLabel } from './unit-runs.js';
 
-export interface SimulateOptions {
+interface SimulateOptions {
   /** Policy names or "configured"; default: the scenario's runs. */
   runs?: readonly string[];
   /** Add a run without reaping next to each run (default: the scenario's compare_no_reap). */
@@ -27,7 +27,7 @@ export class SimError extends Error {
   }
 }
 
-export function planRuns(names: readonly string[], domains: Scenario['domains'], compareNoReap: boolean, units: readonly UnitRun[] | null = null): RunPlan[] {
+function planRuns(names: readonly string[], domains: Scenario['domains'], compareNoReap: boolean, units: readonly UnitRun[] | null = null): RunPlan[] {
   const plans: RunPlan[] = [];
   for (const name of names) {
     let policyFor: RunPlan['policyFor'];

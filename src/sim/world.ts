@@ -7,7 +7,7 @@ import { scopeCgroupPath } from './scenario/scopes.js';
 
 /** The daemon's own pid in every simulated machine: policies must never pick it. */
 export const SELF_PID = 400;
-export const FIRST_PID = 1000;
+const FIRST_PID = 1000;
 
 const MiB = 1024;
 
@@ -32,7 +32,7 @@ function systemSpec(domain: string, name: string, uid: number, adj: number, anon
 }
 
 /** pid 1, two kernel threads and reapd (adj -1000: set while privileged, as in production). */
-export function systemProcesses(domain: string): Array<[number, ProcessSpec]> {
+function systemProcesses(domain: string): Array<[number, ProcessSpec]> {
   return [
     [1, systemSpec(domain, 'systemd', 0, 0, 12 * MiB)],
     [2, systemSpec(domain, 'kthreadd', 0, 0, 0, true)],
@@ -41,7 +41,7 @@ export function systemProcesses(domain: string): Array<[number, ProcessSpec]> {
   ];
 }
 
-export interface World {
+interface World {
   /** Processes per domain name, pid order. */
   byDomain: Map<string, SimProcess[]>;
   all: SimProcess[];

@@ -8,7 +8,7 @@ import { probeCapabilities } from '../../kernel/probe.js';
 import { defaultFdBudget } from '../../kernel/procfs/limits.js';
 import { describeOwnMemory, findReapdDaemons, type OwnMemoryReport } from '../../kernel/self/report.js';
 
-export interface DoctorLine {
+interface DoctorLine {
   feature: string;
   value: string;
   meaning: string;
@@ -93,7 +93,7 @@ function privilegeLines(c: Capabilities): DoctorLine[] {
 }
 
 /** The human view of the probe: one line per feature. */
-export function doctorLines(c: Capabilities): DoctorLine[] {
+function doctorLines(c: Capabilities): DoctorLine[] {
   // The scanner holds 4 fds per process (stat, statm, oom_score, oom_score_adj) when all
   // fit, else 2 (stat, oom_score_adj) for as many as fit (src/kernel/procfs/fds.ts).
   const budget = defaultFdBudget(c.openFiles ?? undefined);
@@ -135,7 +135,7 @@ export function formatDoctor(c: Capabilities): string {
 }
 
 /** The human view of reapd's own memory: whose figures, what is in place, what is missing. */
-export function formatOwnMemory(r: OwnMemoryReport): string {
+function formatOwnMemory(r: OwnMemoryReport): string {
   const m = r.memory;
   const who = r.subject.kind === 'running daemon' ? `reapd daemon pid ${r.subject.pid} (${r.subject.how})` : `this doctor process, pid ${r.subject.pid} (${r.subject.how})`;
   const lines = [`reapd's own memory: ${who}`];

@@ -44,7 +44,7 @@ async function liveSnapshot(memcg: string | undefined): Promise<Snapshot> {
  * shell, sudo. They are not what the user asks about, and one of them (the npm wrapper,
  * 60 MiB at adj 0) was victim #1 of `explain --minfree 512MiB`.
  */
-export function withoutAncestors(s: Snapshot, parentPid: number): Snapshot {
+function withoutAncestors(s: Snapshot, parentPid: number): Snapshot {
   const byPid = new Map(s.processes.map((p) => [p.pid, p]));
   const ancestors = new Set<number>();
   for (let pid = parentPid; pid > 1 && !ancestors.has(pid); pid = byPid.get(pid)?.ppid ?? 0) ancestors.add(pid);

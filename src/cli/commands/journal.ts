@@ -43,7 +43,7 @@ function row(r: KillRecord): string[] {
   ];
 }
 
-export function formatTable(records: readonly KillRecord[]): string {
+function formatTable(records: readonly KillRecord[]): string {
   const rows = [[...COLUMNS], ...records.map(row)];
   const widths = COLUMNS.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)));
   return rows.map((r) => r.map((cell, i) => cell.padEnd(widths[i] ?? 0)).join('  ').trimEnd()).join('\n');

@@ -30,7 +30,7 @@ function durationFlag(name: string, text: string, minMs: number): number {
 }
 
 /** The PSI file that speaks for the domain, if any: the machine's, a cgroup2 group's, or --psi-group's. */
-export function pressurePath(memcg: string | undefined, psiGroup: string | undefined): string | undefined {
+function pressurePath(memcg: string | undefined, psiGroup: string | undefined): string | undefined {
   if (psiGroup !== undefined) return join(psiGroup, 'memory.pressure');
   if (memcg === undefined) return existsSync('/proc/pressure/memory') ? '/proc/pressure/memory' : undefined;
   const own = join(memcg, 'memory.pressure');
@@ -38,7 +38,7 @@ export function pressurePath(memcg: string | undefined, psiGroup: string | undef
 }
 
 /** One NDJSON line: the snapshot as the format's writer has it, with the pressure field. */
-export function traceLine(snapshot: Snapshot, pressure: { someTotalUs: number; fullTotalUs?: number } | undefined): string {
+function traceLine(snapshot: Snapshot, pressure: { someTotalUs: number; fullTotalUs?: number } | undefined): string {
   // serializeSnapshot keeps fields it does not know, after the known ones.
   return `${serializeSnapshot(pressure ? ({ ...snapshot, pressure } as Snapshot) : snapshot)}\n`;
 }

@@ -2,7 +2,7 @@
 import dbus from 'dbus-next';
 import { DBUS_INTERFACE, DBUS_NAME, DBUS_PATH } from './names.js';
 
-export interface StatusClient {
+interface StatusClient {
   status(): Promise<unknown>;
   close(): void;
 }

@@ -12,8 +12,8 @@ export interface DaemonFacts {
   recentKills(max: number): string;
 }
 
-export type KilledArgs = [number, number, string, string, bigint, string, string, string, boolean, number];
-export type WarningArgs = [string, bigint, Array<[number, number, string, bigint]>];
+type KilledArgs = [number, number, string, string, bigint, string, string, string, boolean, number];
+type WarningArgs = [string, bigint, Array<[number, number, string, bigint]>];
 
 export class DaemonInterface extends dbus.interface.Interface {
   constructor(private readonly facts: DaemonFacts) {

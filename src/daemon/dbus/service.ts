@@ -16,7 +16,7 @@ const RECONNECT_MS = 30_000;
 const CONNECT_TIMEOUT_MS = 5000;
 const RECENT_KILLS = 50;
 
-export interface DbusServiceOptions {
+interface DbusServiceOptions {
   /** "system", or a bus address ("unix:path=/run/…"). */
   address: string;
   log: Log;

@@ -10,12 +10,12 @@ import type { Logger } from '../logger.js';
 import type { KillObserver } from '../observer.js';
 import { Watchdog, type WatchdogAction, type WatchdogDomainOptions } from './watchdog.js';
 
-export interface WatchdogHandle {
+interface WatchdogHandle {
   stop(): Promise<void>;
 }
 
 /** Kill records for what the watchdog did (the engine's record, from its results). */
-export function watchdogRecords(action: WatchdogAction, domain: string): KillRecord[] {
+function watchdogRecords(action: WatchdogAction, domain: string): KillRecord[] {
   return action.results.map((r, i) =>
     killRecordFrom(r, action.exitMs[i] ?? null, {
       policy: action.policy,
@@ -27,7 +27,7 @@ export function watchdogRecords(action: WatchdogAction, domain: string): KillRec
   );
 }
 
-export interface WatchdogGlueDeps {
+interface WatchdogGlueDeps {
   logger: Logger;
   journal: JournalPort;
   formatKill(record: KillRecord): string;

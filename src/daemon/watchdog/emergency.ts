@@ -25,7 +25,7 @@ function describeResult(r: KillResult, exitMs: number | null | undefined): strin
   return `killed ${who}; ${reap}, ${exit}`;
 }
 
-export interface EmergencyContext {
+interface EmergencyContext {
   selfPid: number;
   exitTimeoutMs: number;
   /** The domain's process source. */

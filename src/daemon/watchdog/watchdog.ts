@@ -33,7 +33,7 @@ export const SLOT_STOP = 1;
 const SLOTS = 2;
 
 /** Plain kill-path settings (no functions: they cross into the worker). */
-export type WatchdogKillerOptions = Omit<KernelKillerOptions, 'clock' | 'sys' | 'protect' | 'useWorker'>;
+type WatchdogKillerOptions = Omit<KernelKillerOptions, 'clock' | 'sys' | 'protect' | 'useWorker'>;
 
 /** One memory domain the watchdog guards (structured-clonable). */
 export interface WatchdogDomainConfig {
@@ -129,7 +129,7 @@ export interface WatchdogDomainOptions {
 }
 
 /** Settings of the watchdog thread, whatever domains it guards. */
-export interface WatchdogSharedOptions {
+interface WatchdogSharedOptions {
   /** Default 2000 (lmkd's watchdog). */
   stallMs?: number;
   /** Default 250. */
@@ -154,9 +154,9 @@ export interface WatchdogSharedOptions {
 }
 
 /** One domain, one thread. */
-export type WatchdogOptions = WatchdogDomainOptions & WatchdogSharedOptions;
+type WatchdogOptions = WatchdogDomainOptions & WatchdogSharedOptions;
 
-export function watchdogDomainConfig(d: WatchdogDomainOptions): WatchdogDomainConfig {
+function watchdogDomainConfig(d: WatchdogDomainOptions): WatchdogDomainConfig {
   const config: WatchdogDomainConfig = {
     name: d.name ?? d.memcg ?? 'machine',
     thresholds: d.thresholds ?? { headroomBelowPercent: 5 },
@@ -172,7 +172,7 @@ export function watchdogDomainConfig(d: WatchdogDomainOptions): WatchdogDomainCo
   return config;
 }
 
-export function watchdogConfig(
+function watchdogConfig(
   domains: readonly WatchdogDomainOptions[],
   o: WatchdogSharedOptions,
   sab: SharedArrayBuffer,

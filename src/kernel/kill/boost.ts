@@ -18,7 +18,7 @@ import type { CoreConfig } from './types.js';
 import type { KillSys } from './kill-sys.js';
 
 /** The lowest real-time priority, as the seed uses (set_task_rt_prio(t, 1)). */
-export const VICTIM_RT_PRIORITY = 1;
+const VICTIM_RT_PRIORITY = 1;
 
 function threadsOf(sys: KillSys, pid: number): number[] {
   try {

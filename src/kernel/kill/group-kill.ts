@@ -92,7 +92,7 @@ export function thawGroup(sys: KillSys, g: GroupKill): void {
 }
 
 /** Threads pinned to the reaper's CPU for a whole-scope kill, and the kill thread's own affinity before. */
-export interface Pinning {
+interface Pinning {
   cpu: number;
   selfBefore: number[];
   tids: number[];

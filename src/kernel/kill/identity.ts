@@ -17,7 +17,7 @@ import { readOomScoreAdj, readStatIdentity } from './proc.js';
 import type { KillSys } from './kill-sys.js';
 import { OOM_SCORE_ADJ_MIN } from '../../model/limits.js';
 
-export type IdentityResult = { fd: number } | { error: string; note?: string };
+type IdentityResult = { fd: number } | { error: string; note?: string };
 
 /** Why a pid may never be signalled, or undefined. */
 export function unkillableReason(sys: KillSys, pid: number, flags: number | undefined, adj: number | undefined): string | undefined {
@@ -37,7 +37,7 @@ function closeQuietly(sys: KillSys, fd: number): void {
 }
 
 /** Steps 1–3 of the kill: check the pid, open its pidfd, check again. Never signals. */
-export function openVictim(sys: KillSys, victim: Victim): IdentityResult {
+function openVictim(sys: KillSys, victim: Victim): IdentityResult {
   const { pid } = victim;
   const early = unkillableReason(sys, pid, undefined, undefined);
   if (early) return { error: 'protected', note: `protected: ${early}` };

@@ -53,7 +53,7 @@ interface Opened extends OpenedVictim {
   facts?: VictimFacts;
 }
 
-export interface CoreHost {
+interface CoreHost {
   /** Monotonic ms (threadNowMs from src/kernel/clock.ts in production). */
   now(): number;
   emit(message: FromCore): void;

@@ -14,7 +14,7 @@ import { DEFAULT_CORE_CONFIG, type BatchTiming, type CoreConfig, type FromCore, 
 const MAX_POLL_SLICE_MS = 1000;
 
 /** Timings of the last batch, ms (threadNowMs base; see docs/kill-path.md). */
-export interface BatchReport {
+interface BatchReport {
   /** kill() called -> the kill thread started the batch. */
   handoffMs: number;
   /** kill() called -> SIGKILL sent, per victim (null: not sent). */

@@ -6,7 +6,7 @@ import { parseProcStat, type ProcStat } from '../parse/stat.js';
 import type { KillSys } from './kill-sys.js';
 
 /** What the kill path needs of /proc/PID/stat (parsed by the one stat parser, parse/stat.ts). */
-export type StatIdentity = Pick<ProcStat, 'startTime' | 'state' | 'flags'>;
+type StatIdentity = Pick<ProcStat, 'startTime' | 'state' | 'flags'>;
 
 export function isGone(e: unknown): boolean {
   const code = errorCode(e);

@@ -51,7 +51,7 @@ export function findSharers(sys: KillSys, victimPid: number): Sharer[] {
  * kcmp scan, read again after pidfd_open. (kcmp cannot be asked again: by now the
  * victim may have dropped its address space.)
  */
-export function killSharer(sys: KillSys, sharer: Sharer): { fd: number } | { note: string } {
+function killSharer(sys: KillSys, sharer: Sharer): { fd: number } | { note: string } {
   let fd: number;
   try {
     fd = sys.pidfdOpen(sharer.pid);
@@ -72,7 +72,7 @@ export function killSharer(sys: KillSys, sharer: Sharer): { fd: number } | { not
   }
 }
 
-export interface SharersKilled {
+interface SharersKilled {
   /** pidfds of the sharers signalled (the caller closes them). */
   fds: number[];
   killed: number[];

@@ -4,7 +4,7 @@ import type { Clock } from '../../engine/ports.js';
 import type { Victim } from '../../model/decision.js';
 import type { KillSys } from './kill-sys.js';
 
-export interface ReapRetry {
+interface ReapRetry {
   /** process_mrelease calls in all for one victim (EAGAIN/EINTR), first included. */
   attempts: number;
   /** Pause between two calls, ms. */

@@ -8,7 +8,6 @@ export * from './meminfo.js';
 export * from './zoneinfo.js';
 export * from './memcg.js';
 export * from './mountinfo.js';
-export { decodeText } from './bytes.js';
 export * from './vmstat.js';
 export * from './zram.js';
 export * from './self-memory.js';

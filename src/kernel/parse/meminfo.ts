@@ -33,7 +33,7 @@ const KEYS = {
 /** MemoryState fields that are optional (read by other readers, or only where meminfo has them). */
 type OptionalKey = 'anonKiB' | 'cmaFreeKiB' | 'watermarks' | 'vmstat' | 'zram' | 'psiFullAvg10';
 
-export type MeminfoState = Omit<MemoryState, 'reserveKiB' | 'watermarks' | 'vmstat' | 'zram' | 'psiFullAvg10'>;
+type MeminfoState = Omit<MemoryState, 'reserveKiB' | 'watermarks' | 'vmstat' | 'zram' | 'psiFullAvg10'>;
 
 /**
  * The MemoryState fields from meminfo text. Total: undefined when a field is missing

@@ -17,7 +17,7 @@ function unescapeOctal(s: string): string {
 }
 
 /** Parse one mountinfo line. Total: undefined when the line lacks the " - " separator or fields. */
-export function parseMountinfoLine(line: string): Mount | undefined {
+function parseMountinfoLine(line: string): Mount | undefined {
   const parts = line.split(' ');
   const dash = parts.indexOf('-', 6);
   if (dash < 6 || parts.length < dash + 3) return undefined;

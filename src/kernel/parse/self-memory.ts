@@ -7,7 +7,7 @@
 //   VmFlags: rd ex mr mw me lo lf sd
 // "lo" is VM_LOCKED and "lf" VM_LOCKONFAULT (fs/proc/task_mmu.c, show_smap_vma_flags).
 
-export interface StatFaults {
+interface StatFaults {
   /** Field 10, minflt: faults served without I/O. */
   minorFaults: number;
   /** Field 12, majflt: faults that had to read a page back (from swap or a file). */

@@ -9,14 +9,14 @@
 // Name is escaped, unlike stat's comm: 6.x prints a newline as "\n" and a backslash as
 // "\\" (seq_escape_str with ESCAPE_SPACE|ESCAPE_SPECIAL); 4.18–5.x printed octal ("\012").
 
-export interface UidSet {
+interface UidSet {
   real: number;
   effective: number;
   saved: number;
   fs: number;
 }
 
-export interface ProcStatus {
+interface ProcStatus {
   name: string;
   /** State letter ("S" from "S (sleeping)"). */
   state?: string;
@@ -44,7 +44,7 @@ export interface ProcStatus {
 }
 
 /** SIGKILL is signal 9: bit 8 of the pending masks. */
-export const SIGKILL_MASK = 0x100n;
+const SIGKILL_MASK = 0x100n;
 
 const HEX_RE = /^[0-9a-fA-F]{1,64}$/;
 const KIB_RE = /^(\d+)\s*kB$/;

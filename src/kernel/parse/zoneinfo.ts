@@ -16,7 +16,7 @@
 
 import type { Watermarks } from '../../model/snapshot.js';
 
-export interface ZoneReserve {
+interface ZoneReserve {
   node: number;
   zone: string;
   /** The min and low watermarks, and high as zoneinfo prints it (with any boost). */

@@ -15,7 +15,7 @@ export function parseZramMmStat(text: string): ZramState | undefined {
   return { origDataKiB: Math.floor(Number(fields[0]) / 1024), memUsedKiB: Math.floor(Number(fields[2]) / 1024) };
 }
 
-export interface SwapDevice {
+interface SwapDevice {
   /** As /proc/swaps prints it ("/dev/zram0", "/swapfile"; spaces as \040). */
   filename: string;
   sizeKiB: number;

@@ -9,7 +9,7 @@ import type { ReadBuffer } from './read-buffer.js';
 import type { ProcessIdentity } from './scan-types.js';
 import type { SlowFields } from './slow-fields.js';
 
-export interface ConfirmIo {
+interface ConfirmIo {
   small: ReadBuffer;
   slow: SlowFields;
   /** A small file through its held fd, or by path (a process beyond the fd budget). */

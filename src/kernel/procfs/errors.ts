@@ -1,5 +1,5 @@
 // Coded errors of the procfs/cgroupfs readers (a vanished process is never one of them).
-export type ProcfsErrorCode =
+type ProcfsErrorCode =
   /** The --memcg path does not exist or is not a cgroup directory. */
   | 'REAPD_MEMCG_NOT_FOUND'
   /** The cgroup exists but has no memory accounting (cgroup2 without the memory controller). */

@@ -31,7 +31,7 @@ function readText(path: string): string | undefined {
   }
 }
 
-export function machineMemory(procRoot = '/proc'): DomainMemory {
+function machineMemory(procRoot = '/proc'): DomainMemory {
   const m = parseMemAvailable(readFileSync(join(procRoot, 'meminfo'), 'utf8'));
   if (!m) throw new Error(`${procRoot}/meminfo lacks MemTotal/MemAvailable`);
   return { headroomKiB: m.availableKiB, sizeKiB: m.totalKiB, describe: `machine: MemAvailable ${m.availableKiB} KiB of ${m.totalKiB} KiB` };

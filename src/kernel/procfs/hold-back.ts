@@ -16,7 +16,7 @@ import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync 
 import { join } from 'node:path';
 import { parseMemcgLimit } from '../parse/memcg.js';
 
-export const HOLD_BACK_STATE_DIR = '/run/reapd/hold-back';
+const HOLD_BACK_STATE_DIR = '/run/reapd/hold-back';
 
 export interface HeldBack {
   group: string;

@@ -4,5 +4,4 @@ export * from './memory.js';
 export * from './cgroup-domain.js';
 export * from './limits.js';
 export * from './errors.js';
-export { GONE, ReadBuffer } from './read-buffer.js';
 export * from './hold-back.js';

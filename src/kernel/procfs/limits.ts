@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { errorCode } from '../sys/errors.js';
 import { getRlimit, RLIMIT_NOFILE, setRlimit } from '../sys/rlimit.js';
 
-export interface FdLimit {
+interface FdLimit {
   soft: number;
   hard: number;
 }

@@ -22,18 +22,6 @@ export function readMeminfo(procRoot: string): Omit<MemoryState, 'reserveKiB'> {
   return m;
 }
 
-/**
- * totalreserve_pages from zoneinfo, KiB; 0 when zoneinfo is missing (some containers
- * hide it) — the reserve then simply does not lower free memory.
- */
-export function readReserveKiB(procRoot: string, pageSizeKiB: number): number {
-  try {
-    return parseZoneinfoReserveKiB(readFileSync(join(procRoot, 'zoneinfo'), 'utf8'), pageSizeKiB) ?? 0;
-  } catch {
-    return 0;
-  }
-}
-
 function readText(path: string): string | undefined {
   try {
     return readFileSync(path, 'utf8');

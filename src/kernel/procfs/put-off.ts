@@ -3,7 +3,7 @@
 // Status reads first: they are cheap, and they restore exact numbers.
 import type { PidEntry } from './entry.js';
 
-export interface PutOffWork {
+interface PutOffWork {
   /** Still the entry the last scan read (not dropped or replaced since). */
   current(e: PidEntry): boolean;
   status(e: PidEntry): void;

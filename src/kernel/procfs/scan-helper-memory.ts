@@ -24,7 +24,7 @@ export const C_GEN = 0;
 export const C_COUNT = 1;
 export const C_DONE_GEN = 2;
 export const C_STOP = 3;
-export const CONTROL_INTS = 4;
+const CONTROL_INTS = 4;
 
 /** jobs[]: per item, the held fds: statm (-1: not read, sizes served lazily), oom_score (-1: not read), oom_score_adj. */
 export const JOB_INTS = 3;
@@ -48,7 +48,7 @@ export const ST_OK = 0;
 /** ESRCH/ENOENT through a held fd: the process is gone (its pid may be someone else's now). */
 export const ST_GONE = 1;
 /** Anything else (unparsable text, another errno): the main thread reads it the usual way. */
-export const ST_ERROR = 2;
+const ST_ERROR = 2;
 
 /** The shared memory of one scan helper (scan-helper.ts). */
 export interface ScanHelperMemory {

@@ -32,7 +32,7 @@ import { ProcessReader } from './process-reader.js';
 import { emptyStats, type ProcessIdentity, type ProcScannerOptions, type ScanOptions, type ScanState, type ScanStats } from './scan-types.js';
 import { SlowFields } from './slow-fields.js';
 
-export type { ProcessIdentity, ProcScannerOptions, ScanOptions, ScanStats } from './scan-types.js';
+export type { ScanOptions, ScanStats } from './scan-types.js';
 
 /**
  * Scheduled refreshes an incremental scan runs itself (each costs stat, status, cgroup and

@@ -20,20 +20,20 @@ import { ReadBuffer } from './read-buffer.js';
 const SETTLED_AGE_S = 60;
 const CMDLINE_MAX_BYTES = 4096;
 
-export interface SlowOptions {
+interface SlowOptions {
   pageSizeKiB: number;
   refreshMaxScans: number;
   clockTicksPerSecond: number;
 }
 
-export interface SlowCounters {
+interface SlowCounters {
   statusReads: number;
   fullReads: number;
   /** Status reads put off: the sizes were worked out from statm (refresh's deferStatus). */
   statusDeferred: number;
 }
 
-export interface RefreshContext {
+interface RefreshContext {
   scanNo: number;
   /** Seconds since boot at the start of the scan: ages first-seen processes. */
   uptimeS: number | undefined;

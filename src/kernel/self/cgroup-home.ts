@@ -23,7 +23,7 @@ import { parseCgroupProcs } from '../parse/memcg.js';
 import { parseMountinfo, type Mount } from '../parse/mountinfo.js';
 import { errorCode } from '../sys/errors.js';
 
-export type MemoryHierarchy = 'cgroup2' | 'cgroup-v1';
+type MemoryHierarchy = 'cgroup2' | 'cgroup-v1';
 
 /** Where the memory controller is and where a process sits in it. */
 export interface MemoryHierarchyView {
@@ -45,7 +45,7 @@ export interface CgroupHome extends MemoryHierarchyView {
   movedFrom?: string;
 }
 
-export type HomeResult =
+type HomeResult =
   | { ok: true; home: CgroupHome; message: string }
   | { ok: false; errno?: string; message: string; warning: string; view?: MemoryHierarchyView };
 

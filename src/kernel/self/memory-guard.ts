@@ -15,7 +15,7 @@ import { dirname, join } from 'node:path';
 import { errorCode } from '../sys/errors.js';
 import { groupDir, type CgroupHome } from './cgroup-home.js';
 
-export type GuardStepName = 'no-swap' | 'memory-min';
+type GuardStepName = 'no-swap' | 'memory-min';
 
 export interface GuardStep {
   step: GuardStepName;

@@ -14,7 +14,7 @@
 // "disabling flag --expose_wasm" at start) for devices where every MB counts.
 import { execve } from '../sys/exec.js';
 
-export type NodeFlagProfile = 'default' | 'small';
+type NodeFlagProfile = 'default' | 'small';
 
 /** The flags `reapd run` should run under. */
 export function recommendedNodeFlags(profile: NodeFlagProfile = 'default'): string[] {
@@ -46,7 +46,7 @@ export const REEXEC_MARKER = 'REAPD_NODE_FLAGS_APPLIED';
 /** Set to 0 to run under whatever flags Node was started with. */
 export const REEXEC_OPT_OUT = 'REAPD_REEXEC';
 
-export type ReexecOutcome = { reexeced: false; reason: string; missing: string[] };
+type ReexecOutcome = { reexeced: false; reason: string; missing: string[] };
 
 /**
  * Call first thing in `reapd run`, before any thread, fd or timer exists: when flags are

@@ -15,8 +15,8 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { errorCode, isSyscallError, mlock, mlock2, MLOCK_ONFAULT, schedGetscheduler, schedSetscheduler, SCHED_FIFO, SCHED_RESET_ON_FORK, SCHED_RR } from '../sys/index.js';
 import { OOM_SCORE_ADJ_MIN } from '../../model/limits.js';
 
-export type StepName = 'oom-score-adj' | 'mlock-code' | 'realtime-main' | 'realtime-kill-thread';
-export type StepStatus = 'done' | 'partial' | 'failed' | 'skipped';
+type StepName = 'oom-score-adj' | 'mlock-code' | 'realtime-main' | 'realtime-kill-thread';
+type StepStatus = 'done' | 'partial' | 'failed' | 'skipped';
 
 export interface ProtectionStep {
   step: StepName;
@@ -43,7 +43,7 @@ export interface RealtimeOptions {
   priority?: number;
 }
 
-export interface SelfProtectOptions {
+interface SelfProtectOptions {
   /** Target oom_score_adj; false skips the step. Default -1000. */
   oomScoreAdj?: number | false;
   /** Lock file-backed mappings. Default true. */
@@ -64,7 +64,7 @@ export interface SelfProtectOptions {
 const OOM_ADJ_PATH = '/proc/self/oom_score_adj';
 
 /** Step 1: lower our own oom_score_adj (no write when it is already at or below the target). */
-export function setOwnOomScoreAdj(target = OOM_SCORE_ADJ_MIN): ProtectionStep {
+function setOwnOomScoreAdj(target = OOM_SCORE_ADJ_MIN): ProtectionStep {
   const current = Number(readFileSync(OOM_ADJ_PATH, 'utf8').trim());
   if (current <= target) {
     return { step: 'oom-score-adj', status: 'done', message: `oom_score_adj is already ${current}`, details: { oomScoreAdj: current } };
@@ -87,7 +87,7 @@ export function setOwnOomScoreAdj(target = OOM_SCORE_ADJ_MIN): ProtectionStep {
 }
 
 /** One line of /proc/PID/maps. */
-export interface Mapping {
+interface Mapping {
   start: bigint;
   end: bigint;
   /** "r-xp", "---p", … */
@@ -144,7 +144,7 @@ function lockMapping(m: Mapping, preferOnFault: boolean): 'onfault' | 'mlock' {
 }
 
 /** Step 2: lock every file-backed mapping of this process (on fault when asked and possible). */
-export function lockFileBackedMappings(mapsPath = '/proc/self/maps', preferOnFault = false): ProtectionStep {
+function lockFileBackedMappings(mapsPath = '/proc/self/maps', preferOnFault = false): ProtectionStep {
   const candidates = lockableMappings(parseMaps(readFileSync(mapsPath, 'utf8')));
   let lockedBytes = 0n;
   let locked = 0;

@@ -17,7 +17,7 @@ export interface OwnMemoryReport {
 }
 
 /** argv of a reapd daemon: "node …/cli/main.js run …" or "reapd run …". */
-export function isReapdRunArgv(argv: readonly string[]): boolean {
+function isReapdRunArgv(argv: readonly string[]): boolean {
   const script = argv.findIndex((a) => a.endsWith('/cli/main.js') || a === 'reapd' || a.endsWith('/reapd'));
   return script >= 0 && argv[script + 1] === 'run';
 }

@@ -12,7 +12,7 @@ let execveFn: KoffiFunction | undefined;
 let fcntlFn: KoffiFunction | undefined;
 
 /** Clear FD_CLOEXEC on fd so it survives execve. */
-export function keepOpenAcrossExec(fd: number): void {
+function keepOpenAcrossExec(fd: number): void {
   fcntlFn ??= func('int fcntl(int fd, int cmd, int arg)');
   const flags = check('fcntl', fcntlFn(fd, F_GETFD, 0) as number);
   if (flags & FD_CLOEXEC) check('fcntl', fcntlFn(fd, F_SETFD, flags & ~FD_CLOEXEC) as number);

@@ -34,7 +34,7 @@ interface KoffiModule {
 let lib: KoffiLib | undefined;
 
 /** glibc, loaded once per thread (a worker thread gets its own binding). */
-export function libc(): KoffiLib {
+function libc(): KoffiLib {
   lib ??= koffi.load('libc.so.6');
   return lib;
 }
@@ -50,10 +50,6 @@ export function optionalFunc(signature: string): KoffiFunction | undefined {
 
 export function func(signature: string): KoffiFunction {
   return libc().func(signature);
-}
-
-export function funcProto(name: string, result: string, params: string[]): KoffiFunction {
-  return libc().func(name, result, params);
 }
 
 /** errno of the last foreign call on this thread. */

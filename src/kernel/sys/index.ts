@@ -4,6 +4,6 @@ export * from './process.js';
 export * from './io.js';
 export * from './sched.js';
 export * from './mem.js';
-export { syscallNumbers, SYSCALL_NUMBERS, type Arch } from './numbers.js';
-export { errnoName, koffiVersion } from './ffi.js';
+export { syscallNumbers, SYSCALL_NUMBERS } from './numbers.js';
+export { koffiVersion } from './ffi.js';
 export * from './xattr.js';

@@ -16,8 +16,7 @@ export const EFD_NONBLOCK = 0o4000;
 export const EFD_CLOEXEC = 0o2000000;
 
 export const O_RDONLY = 0;
-export const O_NONBLOCK = 0o4000;
-export const O_CLOEXEC = 0o2000000;
+const O_CLOEXEC = 0o2000000;
 
 interface IoFns {
   poll: KoffiFunction;
@@ -117,10 +116,6 @@ export function eventfdWrite(fd: number, value = 1n): void {
 
 export function read(fd: number, buf: Buffer, length = buf.length): number {
   return checkLong('read', b().read(fd, buf, length));
-}
-
-export function write(fd: number, buf: Buffer, length = buf.length): number {
-  return checkLong('write', b().write(fd, buf, length));
 }
 
 /** pread(2) into a reused buffer: the cheap way to re-read a cached /proc fd (§4.4). */

@@ -11,7 +11,6 @@ export const MLOCK_ONFAULT = 1;
 
 let mlockFn: KoffiFunction | undefined;
 let mlock2Fn: KoffiFunction | null | undefined;
-let munlockFn: KoffiFunction | undefined;
 
 export function mlock(addr: bigint, lengthBytes: bigint): void {
   mlockFn ??= func('int mlock(uintptr_t addr, size_t len)');
@@ -25,7 +24,3 @@ export function mlock2(addr: bigint, lengthBytes: bigint, flags: number): void {
   check('mlock2', mlock2Fn(addr, lengthBytes, flags) as number);
 }
 
-export function munlock(addr: bigint, lengthBytes: bigint): void {
-  munlockFn ??= func('int munlock(uintptr_t addr, size_t len)');
-  check('munlock', munlockFn(addr, lengthBytes) as number);
-}

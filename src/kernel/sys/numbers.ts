@@ -3,9 +3,9 @@
 // arch/arm/tools/syscall.tbl (EABI, base 0), include/uapi/asm-generic/unistd.h (aarch64,
 // riscv64). Since 5.1 numbers >= 424 are common to every architecture we support.
 
-export type Arch = 'x64' | 'arm64' | 'arm' | 'riscv64';
+type Arch = 'x64' | 'arm64' | 'arm' | 'riscv64';
 
-export interface SyscallNumbers {
+interface SyscallNumbers {
   pidfd_send_signal: number;
   pidfd_open: number;
   process_mrelease: number;

@@ -6,9 +6,6 @@ import { SyscallError } from './errors.js';
 import { syscallNumbers } from './numbers.js';
 
 export const SIGKILL = 9;
-export const SIGTERM = 15;
-/** PIDFD_NONBLOCK == O_NONBLOCK. */
-export const PIDFD_NONBLOCK = 0o4000;
 /** kcmp(2) type comparing address spaces. */
 export const KCMP_VM = 1;
 

@@ -6,7 +6,7 @@ import { check, func, optionalFunc, type KoffiFunction } from './ffi.js';
 /** RLIMIT_NOFILE on x86_64, arm, arm64 and riscv64 (asm-generic/resource.h). */
 export const RLIMIT_NOFILE = 7;
 
-export interface RLimit {
+interface RLimit {
   soft: bigint;
   hard: bigint;
 }

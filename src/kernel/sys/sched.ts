@@ -4,7 +4,6 @@
 import { availableParallelism } from 'node:os';
 import { check, func, type KoffiFunction } from './ffi.js';
 
-export const SCHED_OTHER = 0;
 export const SCHED_FIFO = 1;
 export const SCHED_RR = 2;
 export const SCHED_RESET_ON_FORK = 0x40000000;

@@ -30,26 +30,26 @@ import { bufferAddress, check, checkLong, errnoValue, func, type KoffiFunction }
 import { SyscallError } from './errors.js';
 import { close } from './io.js';
 
-export const AF_UNIX = 1;
-export const SOCK_DGRAM = 2;
-export const SOCK_SEQPACKET = 5;
-export const SOCK_NONBLOCK = 0o4000;
-export const SOCK_CLOEXEC = 0o2000000;
+const AF_UNIX = 1;
+const SOCK_DGRAM = 2;
+const SOCK_SEQPACKET = 5;
+const SOCK_NONBLOCK = 0o4000;
+const SOCK_CLOEXEC = 0o2000000;
 export const SOL_SOCKET = 1;
 export const SO_PASSCRED = 16;
-export const SO_PEERCRED = 17;
-export const SCM_RIGHTS = 1;
-export const SCM_CREDENTIALS = 2;
-export const MSG_TRUNC = 0x20;
-export const MSG_DONTWAIT = 0x40;
-export const MSG_NOSIGNAL = 0x4000;
-export const MSG_CMSG_CLOEXEC = 0x40000000;
+const SO_PEERCRED = 17;
+const SCM_RIGHTS = 1;
+const SCM_CREDENTIALS = 2;
+const MSG_TRUNC = 0x20;
+const MSG_DONTWAIT = 0x40;
+const MSG_NOSIGNAL = 0x4000;
+const MSG_CMSG_CLOEXEC = 0x40000000;
 
 /** sizeof(void *) on this ABI. */
 export const POINTER_SIZE = process.arch === 'arm' || process.arch === 'ia32' ? 4 : 8;
 const LITTLE_ENDIAN = endianness() === 'LE';
 /** sun_path is 108 bytes including the terminating NUL. */
-export const UNIX_PATH_MAX = 108;
+const UNIX_PATH_MAX = 108;
 
 export interface Ucred {
   pid: number;

@@ -3,13 +3,13 @@
 // the same on every Linux architecture (bits/confname.h).
 import { func, type KoffiFunction } from './ffi.js';
 
-export const _SC_CLK_TCK = 2;
-export const _SC_PAGESIZE = 30;
+const _SC_CLK_TCK = 2;
+const _SC_PAGESIZE = 30;
 
 let sysconfFn: KoffiFunction | undefined;
 
 /** sysconf(name); -1 when the value is indeterminate or the name unknown. */
-export function sysconf(name: number): number {
+function sysconf(name: number): number {
   sysconfFn ??= func('long sysconf(int name)');
   const v = sysconfFn(name);
   return typeof v === 'bigint' ? Number(v) : (v as number);

@@ -20,11 +20,11 @@ import {
 import type { FdPoller } from '../fd-poller.js';
 import { silentLog, TriggerError, type TriggerCommon, type TriggerLog, type TriggerSource } from './types.js';
 
-export type PressureLevel = 'low' | 'medium' | 'critical';
+type PressureLevel = 'low' | 'medium' | 'critical';
 /** default: stop at the first listening descendant; hierarchy: every ancestor; local: this group only. */
-export type PressureMode = 'default' | 'hierarchy' | 'local';
+type PressureMode = 'default' | 'hierarchy' | 'local';
 
-export type MemcgEventSpec =
+type MemcgEventSpec =
   | { kind: 'pressure'; level: PressureLevel; mode?: PressureMode }
   | { kind: 'oom' };
 
@@ -72,7 +72,7 @@ export function drainEventfd(efd: number): bigint {
 }
 
 /** under_oom from memory.oom_control ("oom_kill_disable 1\nunder_oom 1\noom_kill 0"), or undefined. */
-export function readUnderOom(memcgPath: string): boolean | undefined {
+function readUnderOom(memcgPath: string): boolean | undefined {
   try {
     const m = /^under_oom (\d+)$/m.exec(readFileSync(join(memcgPath, 'memory.oom_control'), 'utf8'));
     return m ? m[1] === '1' : undefined;
@@ -81,7 +81,7 @@ export function readUnderOom(memcgPath: string): boolean | undefined {
   }
 }
 
-export interface MemcgEventTriggerOptions extends TriggerCommon {
+interface MemcgEventTriggerOptions extends TriggerCommon {
   poller: FdPoller;
   /** A cgroup v1 memory directory, e.g. /sys/fs/cgroup/memory/apps. */
   memcgPath: string;

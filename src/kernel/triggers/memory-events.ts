@@ -25,7 +25,7 @@ import { POLLPRI } from '../sys/index.js';
 import type { FdPoller } from '../fd-poller.js';
 import { silentLog, TriggerError, type TriggerCommon, type TriggerLog, type TriggerSource } from './types.js';
 
-export interface MemoryEventsTriggerOptions extends TriggerCommon {
+interface MemoryEventsTriggerOptions extends TriggerCommon {
   poller: FdPoller;
   /** A cgroup2 group with the memory controller, e.g. /sys/fs/cgroup/apps. */
   groupPath: string;

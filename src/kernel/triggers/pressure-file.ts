@@ -17,7 +17,7 @@ import { systemClock } from '../clock.js';
 /** Never read one group's pressure files more often than this (§1.6: > 1 jiffy, with margin). */
 export const MIN_PRESSURE_READ_INTERVAL_MS = 10;
 
-export interface PressureLine {
+interface PressureLine {
   avg10: number;
   avg60: number;
   avg300: number;
@@ -25,7 +25,7 @@ export interface PressureLine {
   totalUs: number;
 }
 
-export interface Pressure {
+interface Pressure {
   some: PressureLine;
   /** Absent for /proc/pressure/cpu on old kernels. */
   full?: PressureLine;

@@ -37,22 +37,22 @@ export interface PsiFallback {
   message: string;
 }
 
-export interface ArmedPsi {
+interface ArmedPsi {
   fd: number;
   /** What the kernel accepted (differs from the request after a fallback). */
   spec: PsiSpec;
   fallback?: PsiFallback;
 }
 
-export const PSI_MAX_WINDOW_US = 10_000_000;
+const PSI_MAX_WINDOW_US = 10_000_000;
 /** Unprivileged triggers: windows must be multiples of this (sched/psi "Allow unprivileged polling of N*2s period"). */
-export const PSI_UNPRIVILEGED_WINDOW_STEP_US = 2_000_000;
+const PSI_UNPRIVILEGED_WINDOW_STEP_US = 2_000_000;
 
-export function psiTriggerString(kind: PsiKind, stallUs: number, windowUs: number): string {
+function psiTriggerString(kind: PsiKind, stallUs: number, windowUs: number): string {
   return `${kind} ${stallUs} ${windowUs}\0`;
 }
 
-export function validatePsiSpec(spec: PsiSpec): void {
+function validatePsiSpec(spec: PsiSpec): void {
   const ok =
     (spec.kind === 'some' || spec.kind === 'full') &&
     Number.isInteger(spec.stallUs) && Number.isInteger(spec.windowUs) &&
@@ -67,7 +67,7 @@ export function validatePsiSpec(spec: PsiSpec): void {
 }
 
 /** The 2 s-multiple window nearest to windowUs (2 … 10 s) and the stall scaled to it. */
-export function unprivilegedFallback(stallUs: number, windowUs: number): { stallUs: number; windowUs: number } {
+function unprivilegedFallback(stallUs: number, windowUs: number): { stallUs: number; windowUs: number } {
   const step = PSI_UNPRIVILEGED_WINDOW_STEP_US;
   const steps = Math.min(PSI_MAX_WINDOW_US / step, Math.max(1, Math.round(windowUs / step)));
   const newWindowUs = steps * step;
@@ -133,7 +133,7 @@ export function armPsiTrigger(spec: PsiSpec): ArmedPsi {
   return { fd: second.fd, spec: alt, fallback };
 }
 
-export interface PsiTriggerSupport {
+interface PsiTriggerSupport {
   /** privileged: any window 1 µs … 10 s; unprivileged: 2 s multiples only; unavailable: none. */
   level: 'privileged' | 'unprivileged' | 'unavailable';
   /** One sentence for `reapd doctor` and the start-up log. */

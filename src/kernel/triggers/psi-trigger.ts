@@ -18,9 +18,9 @@ import { readPressure, readPressureIfAllowed } from './pressure-file.js';
 import { armPsiTrigger, type PsiFallback, type PsiKind, type PsiSpec } from './psi-arm.js';
 import { silentLog, type TriggerCommon, type TriggerLog, type TriggerSource } from './types.js';
 
-export const SYSTEM_MEMORY_PRESSURE = '/proc/pressure/memory';
+const SYSTEM_MEMORY_PRESSURE = '/proc/pressure/memory';
 
-export interface PsiTriggerOptions extends TriggerCommon {
+interface PsiTriggerOptions extends TriggerCommon {
   poller: FdPoller;
   /** Default /proc/pressure/memory; or <cgroup2 dir>/memory.pressure. */
   path?: string;

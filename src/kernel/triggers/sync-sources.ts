@@ -14,7 +14,7 @@ export interface WatchSource {
   kind: 'psi' | 'memcg';
 }
 
-export interface ArmedSources {
+interface ArmedSources {
   sources: WatchSource[];
   notes: string[];
 }

@@ -4,7 +4,7 @@
 import type { Headroom, MemoryView } from '../../model/memory-view.js';
 import type { ThresholdCheck } from './threshold-poller.js';
 
-export interface PolicyCheckOptions {
+interface PolicyCheckOptions {
   readMemory(): Promise<MemoryView>;
   /** The policy's needsAction(view, params), bound by the caller. */
   needsAction(view: MemoryView): boolean;

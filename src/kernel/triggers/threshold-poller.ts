@@ -36,7 +36,7 @@ export interface ThresholdCheck {
   ended?: string;
 }
 
-export interface AdaptivePollConstants {
+interface AdaptivePollConstants {
   /** KiB per ms (≈ MiB/s) RAM can fill at; earlyoom: 6000. */
   ramFillRateKiBPerMs: number;
   /** KiB per ms swap can fill at; earlyoom: 800. */
@@ -61,7 +61,7 @@ export const FLOOR_SLEEP_MS = 10;
  * a 10 ms pace would scan a hundred times a second. The short sleeps are for noticing the
  * crossing, not for repeating it.
  */
-export const CROSSED_SLEEP_MS = 100;
+const CROSSED_SLEEP_MS = 100;
 
 /** How long to sleep before the next check, given the headroom (earlyoom's formula). */
 export function adaptiveSleepMs(check: Pick<ThresholdCheck, 'headroomKiB' | 'swapHeadroomKiB'>, c: AdaptivePollConstants = EARLYOOM_POLL_CONSTANTS): number {
@@ -75,10 +75,10 @@ export function adaptiveSleepMs(check: Pick<ThresholdCheck, 'headroomKiB' | 'swa
 /** Sleeps ms or until the signal aborts (resolves either way). Injected in tests. */
 export type Sleeper = (ms: number, signal: AbortSignal) => Promise<void>;
 
-export const timerSleeper: Sleeper = (ms, signal) =>
+const timerSleeper: Sleeper = (ms, signal) =>
   sleepTimer(ms, undefined, { signal }).catch(() => undefined);
 
-export interface ThresholdPollerOptions extends TriggerCommon {
+interface ThresholdPollerOptions extends TriggerCommon {
   /** Reads memory and says whether to act (cheap: /proc/meminfo or a memcg's usage/limit). */
   check(): Promise<ThresholdCheck>;
   /** TriggerEvent.source (default "threshold"). */

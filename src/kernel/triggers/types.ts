@@ -42,7 +42,7 @@ export interface TriggerCommon {
   nowMs?: () => number;
 }
 
-export type TriggerErrorCode =
+type TriggerErrorCode =
   | 'TRIGGER_PSI_UNAVAILABLE' // /proc/pressure or the group's memory.pressure is missing
   | 'TRIGGER_PSI_REJECTED' // the kernel refused the trigger string even after the fallback
   | 'TRIGGER_MEMCG_UNAVAILABLE' // not a cgroup v1 memory directory / no event_control

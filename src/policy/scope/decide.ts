@@ -16,7 +16,7 @@ import { addSample, type ScopeHistory } from './history.js';
 import { rankScopes, rankWhy, sampleOf, type Scope } from './rank.js';
 import { scopesOn, type ScopeSettings } from './settings.js';
 
-export interface ScopedDecision<S> {
+interface ScopedDecision<S> {
   decision: Decision<S>;
   /** The history with this snapshot's scope sizes added: the engine keeps it for the next event. */
   history: ScopeHistory;

@@ -4,7 +4,6 @@
 import type { ProcessInfo, Snapshot } from '../../model/snapshot.js';
 import { scopeRootPath } from '../../model/cgroup-path.js';
 
-export { scopeRootPath };
 
 export interface ScopeGroup {
   path: string;

@@ -9,7 +9,7 @@ import { groupByScope, type ScopeGroup } from './members.js';
 import { matchingPattern, type ScopeSettings } from './settings.js';
 
 /** Growth below 1 MiB over the window is noise (page cache, a heap breathing), not a leak. */
-export const GROWTH_NOISE_KIB = 1024;
+const GROWTH_NOISE_KIB = 1024;
 
 export interface Scope extends ScopeGroup {
   tier: RankedScope['tier'];
@@ -43,7 +43,7 @@ function sizeOf(g: ScopeGroup, attrs: ScopeAttrs | undefined): number {
 }
 
 /** The growth the ranking counts: null and noise count as none. */
-export function rankedGrowth(s: Pick<Scope, 'growthKiB'>): number {
+function rankedGrowth(s: Pick<Scope, 'growthKiB'>): number {
   return s.growthKiB === null || s.growthKiB < GROWTH_NOISE_KIB ? 0 : s.growthKiB;
 }
 

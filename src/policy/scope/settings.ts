@@ -3,9 +3,9 @@
 // inside the chosen one, and which scopes are protected, avoided or preferred.
 import { PolicyError } from '../errors.js';
 
-export type ScopeMode = 'none' | 'cgroup';
-export type KillUnit = 'process' | 'cgroup';
-export type ScopeRankBy = 'growth' | 'size';
+type ScopeMode = 'none' | 'cgroup';
+type KillUnit = 'process' | 'cgroup';
+type ScopeRankBy = 'growth' | 'size';
 
 export const SCOPE_MODES: readonly ScopeMode[] = ['none', 'cgroup'];
 export const KILL_UNITS: readonly KillUnit[] = ['process', 'cgroup'];
@@ -34,7 +34,7 @@ export interface ScopeSettings {
  * duration 30 s, far too slow for a leak that fills memory in seconds; a 10 s window
  * still spans several samples (one per second) of a leak growing at 100 MiB/s.
  */
-export const DEFAULT_SCOPE_WINDOW_MS = 10_000;
+const DEFAULT_SCOPE_WINDOW_MS = 10_000;
 
 export const NO_SCOPES: ScopeSettings = {
   mode: 'none',

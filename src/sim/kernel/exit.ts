@@ -6,7 +6,7 @@ import type { DomainSpec } from '../scenario/types.js';
 import type { SimProcess } from './process.js';
 
 const GiB = 1024 * 1024;
-export const REAP_MS_PER_GIB = 16;
+const REAP_MS_PER_GIB = 16;
 
 /**
  * Signal-to-exit delay, ms: (base + perGiB x resident GiB) x contention x starvation.

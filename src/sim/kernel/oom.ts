@@ -3,7 +3,7 @@
 // kernel threads, oom_score_adj -1000, or a task already dying (mm/oom_kill.c).
 import type { SimProcess } from './process.js';
 
-export function badness(p: SimProcess, totalKiB: number): number {
+function badness(p: SimProcess, totalKiB: number): number {
   return p.totalKiB() + Math.trunc((p.adj * totalKiB) / 1000);
 }
 

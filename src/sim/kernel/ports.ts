@@ -65,7 +65,7 @@ export function memoryState(d: SimDomain): MemoryState {
 }
 
 /** A cgroup domain's own counters: usage includes its page cache, as memcg charges it. */
-export function cgroupState(d: SimDomain, memory: MemoryState): CgroupMemory | undefined {
+function cgroupState(d: SimDomain, memory: MemoryState): CgroupMemory | undefined {
   if (d.spec.kind !== 'cgroup') return undefined;
   return { path: d.spec.path, usageKiB: d.spec.sizeKiB - d.freeKiB, limitKiB: d.spec.sizeKiB, fileKiB: memory.cachedKiB - memory.shmemKiB };
 }

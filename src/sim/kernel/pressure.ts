@@ -9,9 +9,9 @@ export type Level = 'none' | 'low' | 'medium' | 'critical';
 export const LEVELS: readonly Level[] = ['none', 'low', 'medium', 'critical'];
 
 /** Stall (ms/s) when the page cache is gone entirely but allocations still succeed. */
-export const THRASH_STALL_MAX = 900;
+const THRASH_STALL_MAX = 900;
 /** Stall (ms/s) when swap-out runs at its full bandwidth (kswapd does most of it; tasks stall only in direct reclaim). */
-export const SWAP_STALL_MAX = 100;
+const SWAP_STALL_MAX = 100;
 
 export interface MemoryFacts {
   cacheKiB: number;

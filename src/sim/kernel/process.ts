@@ -4,7 +4,7 @@ import type { ProcessInfo } from '../../model/snapshot.js';
 import { curveKiB } from '../curves.js';
 import type { ProcessSpec } from '../scenario/types.js';
 
-export type Life = 'waiting' | 'running' | 'dying' | 'exited';
+type Life = 'waiting' | 'running' | 'dying' | 'exited';
 
 /** USER_HZ: /proc/PID/stat counts starttime in 1/100 s. */
 const CLK_TCK_MS = 10;

@@ -2,7 +2,7 @@
 import { ADJ_BANDS, type RunResult } from '../results.js';
 import { formatKiB, seconds } from './format.js';
 
-export interface ComparisonRow {
+interface ComparisonRow {
   metric: string;
   values: string[];
 }

@@ -17,7 +17,7 @@ const STRIP_LABEL = 13;
 const STRIP_GAP = 6;
 
 /** Colour and dash per run index: colours of distinct lightness, dashes distinct in grey. */
-export const RUN_STYLES: ReadonlyArray<{ colour: string; dash: string }> = [
+const RUN_STYLES: ReadonlyArray<{ colour: string; dash: string }> = [
   { colour: '#000000', dash: '' },
   { colour: '#d95f02', dash: '7 3' },
   { colour: '#1b7837', dash: '2 2' },
@@ -30,7 +30,7 @@ export const RUN_STYLES: ReadonlyArray<{ colour: string; dash: string }> = [
   { colour: '#35978f', dash: '3 1' },
 ];
 
-export function runStyle(i: number): { colour: string; dash: string } {
+function runStyle(i: number): { colour: string; dash: string } {
   return RUN_STYLES[i % RUN_STYLES.length] as { colour: string; dash: string };
 }
 
@@ -44,7 +44,7 @@ export function runSwatch(i: number): string {
   return `<svg class="swatch" width="30" height="10" viewBox="0 0 30 10" aria-hidden="true"><line x1="1" y1="5" x2="29" y2="5" ${strokeAttrs(i, 2.2)}/></svg>`;
 }
 
-export interface CrossChartInput {
+interface CrossChartInput {
   id: string;
   width: number;
   domain: string;

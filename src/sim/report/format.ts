@@ -18,11 +18,11 @@ export function duration(ms: number): string {
   return [h ? `${h} h` : '', min ? `${min} min` : '', s ? `${s} s` : ''].filter(Boolean).join(' ');
 }
 
-export function padEnd(s: string, n: number): string {
+function padEnd(s: string, n: number): string {
   return s.length >= n ? s : s + ' '.repeat(n - s.length);
 }
 
-export function padStart(s: string, n: number): string {
+function padStart(s: string, n: number): string {
   return s.length >= n ? s : ' '.repeat(n - s.length) + s;
 }
 

@@ -5,8 +5,8 @@ import { verdict } from './verdict.js';
 import { bestSentence, runSentence } from './verdict-words.js';
 import { ADJ_BANDS, type DomainSummary, type KillEntry, type ReclaimEntry, type RunResult, type SimulationResult } from '../results.js';
 
-export const JSON_FORMAT = 'reapd-simulation';
-export const JSON_VERSION = 1;
+const JSON_FORMAT = 'reapd-simulation';
+const JSON_VERSION = 1;
 
 function kill(k: KillEntry): Record<string, unknown> {
   return {

@@ -4,7 +4,7 @@ import type { Timeline } from '../results.js';
 
 const MAX_POINTS = 600;
 
-export interface Series {
+interface Series {
   times: number[];
   used: number[];
   cache: number[];

@@ -9,8 +9,6 @@ import { formatKiB, seconds } from './format.js';
 import { spreadLabels, textWidth } from './labels.js';
 import { downsample } from './series.js';
 
-export { downsample, type Series } from './series.js';
-
 const MEM_H = 170;
 const PSI_H = 64;
 const PAD_L = 58;
@@ -20,7 +18,7 @@ const FONT = 10;
 /** Horizontal room of one rotated label: its line height plus a little air. */
 const LABEL_GAP = 12;
 
-export interface ChartInput {
+interface ChartInput {
   /** Unique within the page: SVG ids (the hatch pattern) derive from it. */
   id: string;
   width: number;
@@ -33,7 +31,7 @@ export interface ChartInput {
   killIds: readonly string[];
 }
 
-export function killLabel(k: KillEntry): string {
+function killLabel(k: KillEntry): string {
   return `${k.by === 'kernel-oom' ? 'OOM ' : ''}${k.name} ${formatKiB(k.sizeKiB)}`;
 }
 

@@ -8,7 +8,7 @@ import { CRITERION, OVERSHOOT_WORDS, verdict } from './verdict.js';
 import { bestSentence, runSentence } from './verdict-words.js';
 
 /** Wrap a paragraph at 100 columns for a terminal; later lines indented by `hang` more. */
-export function wrap(text: string, indent: string, hang = '', width = 100): string[] {
+function wrap(text: string, indent: string, hang = '', width = 100): string[] {
   const out: string[] = [];
   let line = '';
   const lead = (): string => (out.length === 0 ? indent : indent + hang);

@@ -10,7 +10,7 @@ export function bestSentence(v: Verdict): string {
 }
 
 /** "9 processes holding 7.6 GiB: 1 foreground and ordinary (adj 0–199) holding 4.6 GiB, …" */
-export function lossWords(v: RunVerdict): string {
+function lossWords(v: RunVerdict): string {
   if (v.lostProcesses === 0) return 'no process';
   const bands = v.lostByBand
     .filter((b) => b.processes > 0)

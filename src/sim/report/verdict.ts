@@ -5,7 +5,7 @@
 import { ADJ_BANDS, type AdjBand, type RunResult, type SimulationResult } from '../results.js';
 import { runRemarks, reapingRemarks } from './remarks.js';
 
-export interface BandLoss {
+interface BandLoss {
   band: AdjBand;
   processes: number;
   /** What the victims held when killed (the size the policy weighed), KiB. */

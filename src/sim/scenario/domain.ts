@@ -16,7 +16,7 @@ import { isTable, TableReader, type Table } from './values.js';
 const MiB = 1024;
 
 /** Defaults the docs list (docs/simulator.md, "Domain keys"). */
-export const DOMAIN_DEFAULTS = {
+const DOMAIN_DEFAULTS = {
   swapRateKiBps: 200 * MiB,
   psiStallMs: 70,
   psiWindowMs: 1000,
@@ -29,7 +29,7 @@ export const DOMAIN_DEFAULTS = {
 } as const;
 
 /** Default high watermark: about what min_free_kbytes-based watermarks give (size/128, 4–128 MiB). */
-export function defaultReserveKiB(sizeKiB: number): number {
+function defaultReserveKiB(sizeKiB: number): number {
   return Math.min(128 * MiB, Math.max(4 * MiB, Math.round(sizeKiB / 128)));
 }
 

@@ -1,7 +1,7 @@
 // Scenario validation errors: every problem names its key ("process[3].memory.rate"), and
 // all of them are reported at once so one edit fixes the file.
 
-export interface ScenarioIssue {
+interface ScenarioIssue {
   /** Dotted key path, 1-based indexes for arrays of tables: "process[3].memory.rate". */
   key: string;
   message: string;

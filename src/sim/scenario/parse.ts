@@ -11,7 +11,7 @@ import { isTable, TableReader, type Table } from './values.js';
 import { EVENT_ACTIONS, UNIT_RUNS } from './keys.js';
 import { checkScopes, readScopeTable } from './scopes.js';
 
-export const DEFAULT_EPOCH = '2025-01-01T00:00:00.000Z';
+const DEFAULT_EPOCH = '2025-01-01T00:00:00.000Z';
 export const CONFIGURED_RUN = 'configured';
 const ACTIONS: readonly EventAction[] = EVENT_ACTIONS;
 
@@ -114,7 +114,7 @@ function scopesInUse(s: Scenario): Map<string, Set<string>> {
 }
 
 /** The most ticks one scenario may run (duration / tick): docs/simulator.md. */
-export const MAX_TICKS = 1_000_000;
+const MAX_TICKS = 1_000_000;
 
 /** Validate a parsed table (from TOML or JSON). */
 export function scenarioFromTable(table: unknown, file: string, defaultName: string): Scenario {

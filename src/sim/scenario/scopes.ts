@@ -14,7 +14,7 @@ export const SCOPE_DOMAIN_KEYS = ['scope', 'scope_root', 'kill_unit', 'scope_ran
 export const SCOPE_KEYS = ['name', 'domain', 'oomd_avoid', 'oomd_omit', 'memory_current'] as const;
 
 /** Where a domain's scopes live when scope_root is not given: the domain itself (a machine: the cgroup2 root). */
-export function defaultScopeRoot(kind: DomainSpec['kind'], path: string): string {
+function defaultScopeRoot(kind: DomainSpec['kind'], path: string): string {
   return kind === 'machine' ? '/sys/fs/cgroup' : path;
 }
 

@@ -80,7 +80,7 @@ export interface PsiSettings {
   windowMs: number;
 }
 
-export interface KillerSettings {
+interface KillerSettings {
   /** process_mrelease after SIGKILL (overridden by --no-reap runs). */
   reap: boolean;
   /** Thaw frozen victims (seed 000). When false, a frozen victim cannot exit. */
@@ -91,7 +91,7 @@ export interface KillerSettings {
   timeoutMs: number | null;
 }
 
-export interface ExitSettings {
+interface ExitSettings {
   /** Time from SIGKILL to exit of an idle, tiny process, ms. */
   baseMs: number;
   /** Extra exit time per GiB of resident memory (unmapping it), ms. */
@@ -100,7 +100,7 @@ export interface ExitSettings {
   starvedFactor: number;
 }
 
-export interface OomSettings {
+interface OomSettings {
   /** The kernel OOM killer acts when allocations stay blocked afterMs (false: oom_kill_disable). */
   enabled: boolean;
   afterMs: number;

@@ -105,7 +105,7 @@ export function durationOf(v: unknown): number | undefined {
 const PER: Record<string, number> = { s: 1, sec: 1, min: 60, m: 60, h: 3600 };
 
 /** KiB per second. */
-export function rateOf(v: unknown): number | undefined {
+function rateOf(v: unknown): number | undefined {
   if (typeof v === 'number') return Number.isFinite(v) && v >= 0 ? v : undefined;
   if (typeof v !== 'string') return undefined;
   const m = /^\s*([^/]+?)\s*\/\s*(s|sec|min|m|h)\s*$/i.exec(v);

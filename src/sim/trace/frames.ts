@@ -5,7 +5,7 @@ import type { CgroupMemory, ProcessInfo, Snapshot } from '../../model/snapshot.j
 import type { MemoryView } from '../../model/memory-view.js';
 
 /** Optional extension a frame may carry (reapd record adds it): PSI "some" total, µs. */
-export interface FramePressure {
+interface FramePressure {
   someTotalUs: number;
   fullTotalUs?: number;
 }

@@ -17,7 +17,7 @@ import { TraceBackend } from './backend.js';
 import { domainTotalKiB, identity, type Frame } from './frames.js';
 import { TraceSampler } from './sampler.js';
 
-export interface ReplayOptions {
+interface ReplayOptions {
   /** Policy names; default: all four. */
   runs?: readonly string[];
   compareNoReap?: boolean;
@@ -39,7 +39,7 @@ export interface ReplayOptions {
   daemonDomain?: DomainSettings;
 }
 
-export const DEFAULT_CRITICAL_PERCENT = 2;
+const DEFAULT_CRITICAL_PERCENT = 2;
 
 export interface Trace {
   name: string;
