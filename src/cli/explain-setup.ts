@@ -1,11 +1,14 @@
 // Which policy `explain` runs, with which parameters and rules: a configuration file's
 // domain (the embedded default without --config) with the flags on top — exactly what
 // `run` would use.
-import { ConfigError, loadConfig, type ConfigFlags } from '../config/index.js';
-import {
-  getPolicy, parseLevelsDetailed, parseMatcher, PolicyError, type Level, type ParamText,
-  type Policy, type ProcessMatcher, type ProtectionRules,
-} from '../policy/index.js';
+import { ConfigError } from '../config/errors.js';
+import { loadConfig } from '../config/load.js';
+import type { ConfigFlags } from '../config/flags.js';
+import { getPolicy } from '../policy/registry.js';
+import { parseLevelsDetailed, parseMatcher, type ParamText } from '../policy/params.js';
+import { PolicyError } from '../policy/errors.js';
+import type { Level } from '../policy/table.js';
+import type { Policy, ProcessMatcher, ProtectionRules } from '../policy/types.js';
 import { CliError, EXIT } from './exit-codes.js';
 import { KILL_UNITS, NO_SCOPES, SCOPE_MODES, SCOPE_RANKS, type ScopeSettings } from '../policy/scope/settings.js';
 

@@ -3,7 +3,7 @@
 // registers itself; this file only wires them and maps errors to exit codes.
 import { Command, CommanderError } from 'commander';
 import { EXIT } from './exit-codes.js';
-import { registerCommands } from './commands/index.js';
+import { registerCommands } from './commands/register.js';
 import { readPackageVersion } from '../version.js';
 
 async function main(argv: readonly string[]): Promise<number> {

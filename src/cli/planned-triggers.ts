@@ -3,7 +3,7 @@
 // what runs (it once said "psi some 70ms/1000ms" for a v1 memcg where run arms vmpressure
 // and under_oom eventfds).
 import { existsSync } from 'node:fs';
-import type { DomainConfig } from '../config/index.js';
+import type { DomainConfig } from '../config/types.js';
 import { planForPolicy, SYSTEM_PSI_PATH, type PlannedSource } from '../daemon/trigger-plan.js';
 import { classifyDomain } from '../kernel/procfs/domain-kind.js';
 import { POLICIES } from '../policy/registry.js';

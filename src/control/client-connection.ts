@@ -2,7 +2,7 @@
 // server's queue is full), replies matched to requests in order per reply kind, and
 // listeners for the asynchronous kill messages.
 import { isSyscallError } from '../kernel/sys/errors.js';
-import { close, POLLERR, POLLHUP, POLLIN, POLLNVAL, POLLOUT } from '../kernel/sys/index.js';
+import { close, POLLERR, POLLHUP, POLLIN, POLLNVAL, POLLOUT } from '../kernel/sys/io.js';
 import { recv, send } from '../kernel/sys/socket.js';
 import { ControlError } from './errors.js';
 import type { KillStat } from './kill-stat.js';

@@ -12,7 +12,7 @@
 // never answers with errors (lmkd's protocol) and logs what it refused. Each client
 // connection counts against the server's limit of 3 (a 4th makes the server drop all).
 import { isSyscallError } from '../kernel/sys/errors.js';
-import { close } from '../kernel/sys/index.js';
+import { close } from '../kernel/sys/io.js';
 import { connectUnix, seqpacketSocket } from '../kernel/sys/socket.js';
 import { PAGE_SIZE_KIB } from '../model/units.js';
 import { ClientConnection } from './client-connection.js';

@@ -1,7 +1,8 @@
 // What the registry needs from the kernel, behind an interface so its rules can be tested
 // with scripted outcomes as well as with real processes.
 import { readFileSync, writeFileSync } from 'node:fs';
-import { close, pidfdOpen, poll, PollSet, POLLIN } from '../kernel/sys/index.js';
+import { close, poll, PollSet, POLLIN } from '../kernel/sys/io.js';
+import { pidfdOpen } from '../kernel/sys/process.js';
 import { readLmkdTaskName } from './task-name.js';
 
 export interface ProcessAccess {

@@ -10,7 +10,7 @@ import type { KillRecord } from '../model/kill-record.js';
 import type { RegistryEntry } from '../policy/types.js';
 import type { Level } from '../policy/table.js';
 import { systemClock } from '../kernel/clock.js';
-import { close, POLLERR, POLLHUP, POLLIN, POLLNVAL } from '../kernel/sys/index.js';
+import { close, POLLERR, POLLHUP, POLLIN, POLLNVAL } from '../kernel/sys/io.js';
 import { errorCode, isSyscallError } from '../kernel/sys/errors.js';
 import { accept, bindUnix, listen, peerCred, seqpacketSocket, setsockoptInt, SO_PASSCRED, SOL_SOCKET } from '../kernel/sys/socket.js';
 import { handleCommand, logProtocolError, type CommandContext, type ControlHooks } from './commands.js';

@@ -3,7 +3,7 @@
 import { lstatSync, mkdirSync, unlinkSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { connectUnix, seqpacketSocket } from '../kernel/sys/socket.js';
-import { close } from '../kernel/sys/index.js';
+import { close } from '../kernel/sys/io.js';
 import { errorCode } from '../kernel/sys/errors.js';
 import { ControlError } from './errors.js';
 

@@ -5,7 +5,8 @@
 // memory under the re-exec's --max-old-space-size=128). The file limits themselves are in
 // src/config/limits.ts; this bounds whatever is left.
 import { Worker } from 'node:worker_threads';
-import type { ConfigFlags, LoadResult } from '../config/index.js';
+import type { ConfigFlags } from '../config/flags.js';
+import type { LoadResult } from '../config/load.js';
 
 /** The worker's old generation, MiB: a 256 KiB file of 25,000 unknown keys validates in ~30 MiB. */
 const WORKER_HEAP_MB = 96;

@@ -4,8 +4,10 @@
 import type { Clock, JournalPort, Killer, ProcessSource } from '../engine/ports.js';
 import type { KillRecord } from '../model/kill-record.js';
 import type { RegistryEntry } from '../policy/types.js';
-import type { FdPoller } from '../kernel/triggers/index.js';
-import { formatIssue, type Config, type DomainConfig, type LoadResult } from '../config/index.js';
+import type { FdPoller } from '../kernel/fd-poller.js';
+import { formatIssue } from '../config/errors.js';
+import type { Config, DomainConfig } from '../config/types.js';
+import type { LoadResult } from '../config/load.js';
 import { LiveDomain } from './live-domain.js';
 import { classifyDomain } from '../kernel/procfs/domain-kind.js';
 import type { Logger } from './logger.js';

@@ -5,7 +5,7 @@
 // event loop alive: before it existed, a simple-lmk memcg domain whose eventfds both
 // ended left Node with nothing to wait on, and the daemon exited 0 sixty ms later.
 import type { TriggerEvent } from '../engine/ports.js';
-import type { TriggerEnd, TriggerSource } from '../kernel/triggers/index.js';
+import type { TriggerEnd, TriggerSource } from '../kernel/triggers/types.js';
 import type { Log } from './logger.js';
 import type { PlannedSource } from './trigger-plan.js';
 

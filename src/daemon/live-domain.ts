@@ -8,7 +8,8 @@ import type { Clock, JournalPort, Killer, ProcessSource, TriggerEvent } from '..
 import { Domain, type DomainOutcome } from '../engine/domain.js';
 import type { KillRecord } from '../model/kill-record.js';
 import type { Policy, RegistryEntry } from '../policy/types.js';
-import type { FdPoller, TriggerEnd, TriggerSource } from '../kernel/triggers/index.js';
+import type { FdPoller } from '../kernel/fd-poller.js';
+import type { TriggerEnd, TriggerSource } from '../kernel/triggers/types.js';
 import type { DomainConfig } from '../config/types.js';
 import { DomainEvents } from './events.js';
 import type { Log, Logger } from './logger.js';

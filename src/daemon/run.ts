@@ -2,12 +2,15 @@
 // self-protection, the kill thread, the journal, the fd poller, the control socket — and
 // the signals: SIGHUP reloads, SIGTERM/SIGINT stop cleanly (exit code 0).
 import { systemClock } from '../kernel/clock.js';
-import { KernelKiller } from '../kernel/kill/index.js';
+import { KernelKiller } from '../kernel/kill/main-thread-killer.js';
 import { KernelProcessSource } from '../kernel/source.js';
-import { FdPoller } from '../kernel/triggers/index.js';
-import { FileJournal, formatKillLine, journalPathProblem } from '../journal/index.js';
+import { FdPoller } from '../kernel/fd-poller.js';
+import { FileJournal } from '../journal/file-journal.js';
+import { formatKillLine } from '../journal/format.js';
+import { journalPathProblem } from '../journal/probe.js';
 import { ControlServer } from '../control/server.js';
-import type { Config, ConfigFlags } from '../config/index.js';
+import type { Config } from '../config/types.js';
+import type { ConfigFlags } from '../config/flags.js';
 import { readConfigOffThread } from './config-reader.js';
 import { Daemon, NO_JOURNAL, type ClosableJournal, type ControlPort, type DaemonServices } from './daemon.js';
 import { Logger, type LogOutput } from './logger.js';

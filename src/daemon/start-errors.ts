@@ -1,8 +1,8 @@
 // Which exit code a failed start ends with (docs/cli.md): a configuration that cannot
 // work here is EXIT.CONFIG (3), a missing kernel feature EXIT.UNSUPPORTED (4), a missing
 // privilege EXIT.PERMISSION (5), anything else EXIT.FAILURE (1).
-import { TriggerError } from '../kernel/triggers/index.js';
-import { errorCode } from '../kernel/sys/index.js';
+import { TriggerError } from '../kernel/triggers/types.js';
+import { errorCode } from '../kernel/sys/errors.js';
 import { DomainPathError } from '../kernel/procfs/domain-kind.js';
 import { EXIT } from '../model/exit-codes.js';
 import { PlanError } from './trigger-plan.js';

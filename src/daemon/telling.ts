@@ -2,7 +2,7 @@
 // hooks ([hooks], hooks.ts), D-Bus ([daemon] dbus, dbus/). Built before the daemon (the journal reports its failures here) and
 // started once the daemon runs; every part hears the domains through one KillObserver.
 import type { Config } from '../config/types.js';
-import { readPressure } from '../kernel/triggers/index.js';
+import { readPressure } from '../kernel/triggers/pressure-file.js';
 import { readPackageVersion } from '../version.js';
 import type { Daemon } from './daemon.js';
 import type { Logger } from './logger.js';

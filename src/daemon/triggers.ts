@@ -6,10 +6,13 @@ import type { Clock } from '../engine/ports.js';
 import { formatKiB } from '../model/units.js';
 import type { Policy } from '../policy/types.js';
 import type { MemoryView } from '../model/memory-view.js';
-import {
-  MemcgEventTrigger, MemoryEventsTrigger, policyThresholdCheck, PsiTrigger, ThresholdPoller, type FdPoller, type TriggerEnd, type TriggerLog,
-  type TriggerSource,
-} from '../kernel/triggers/index.js';
+import { MemcgEventTrigger } from '../kernel/triggers/memcg-event.js';
+import { MemoryEventsTrigger } from '../kernel/triggers/memory-events.js';
+import { policyThresholdCheck } from '../kernel/triggers/threshold-check.js';
+import { PsiTrigger } from '../kernel/triggers/psi-trigger.js';
+import { ThresholdPoller } from '../kernel/triggers/threshold-poller.js';
+import type { FdPoller } from '../kernel/fd-poller.js';
+import type { TriggerEnd, TriggerLog, TriggerSource } from '../kernel/triggers/types.js';
 import type { PlannedSource } from './trigger-plan.js';
 
 interface TriggerContext {

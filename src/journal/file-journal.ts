@@ -8,6 +8,9 @@ import { dirname } from 'node:path';
 import type { JournalPort } from '../engine/ports.js';
 import type { KillRecord } from '../model/kill-record.js';
 
+/** Where the daemon keeps its journal unless configured otherwise (config/schema.ts's default). */
+export const DEFAULT_JOURNAL_PATH = '/var/lib/reapd/journal.jsonl';
+
 interface FileJournalOptions {
   /** fdatasync after every record (default true). Off only for tests and benchmarks. */
   sync?: boolean;

@@ -14,10 +14,8 @@
 //     use-after-free in the kernel's write of revents).
 //   - With no fd watched the loop ends and no pool thread is held at all.
 // Handlers run on the main thread after the poll returns, so they never race each other.
-import {
-  close, eventfd, eventfdRead, eventfdWrite, EFD_CLOEXEC, EFD_NONBLOCK, isSyscallError, PollSet, pollAsync,
-  POLLERR, POLLHUP, POLLIN, POLLNVAL,
-} from './sys/index.js';
+import { close, eventfd, eventfdRead, eventfdWrite, EFD_CLOEXEC, EFD_NONBLOCK, PollSet, pollAsync, POLLERR, POLLHUP, POLLIN, POLLNVAL } from './sys/io.js';
+import { isSyscallError } from './sys/errors.js';
 import { silentLog, type TriggerLog } from './triggers/types.js';
 
 /** Called on the main thread with the poll revents of a ready fd. */

@@ -10,7 +10,7 @@ import type { Victim } from '../model/decision.js';
 import type { ProcessInfo, Snapshot } from '../model/snapshot.js';
 import type { MemoryView } from '../model/memory-view.js';
 import { KernelProcessSource, type KernelProcessSourceOptions } from './source.js';
-import { listCgroupPids } from './procfs/index.js';
+import { listCgroupPids } from './procfs/cgroup-domain.js';
 
 /** True for a cgroup2 directory that has no memory.current (no memory controller). */
 export function isUnaccountedGroup(dir: string): boolean {

@@ -13,7 +13,9 @@ import { parseMountinfo, type Mount } from './parse/mountinfo.js';
 import { parseProcStatus } from './parse/status.js';
 import { readOpenFilesLimit } from './procfs/limits.js';
 import { errorCode } from './sys/errors.js';
-import { close, koffiVersion, pidfdOpen, pidfdSendSignal, processMrelease } from './sys/index.js';
+import { close } from './sys/io.js';
+import { koffiVersion } from './sys/ffi.js';
+import { pidfdOpen, pidfdSendSignal, processMrelease } from './sys/process.js';
 import { clockTicksPerSecond, pageSizeBytes } from './sys/sysconf.js';
 
 const PSI_MEMORY = '/proc/pressure/memory';

@@ -1,6 +1,7 @@
 // The shape of the house (docs/architecture.md), checked on the source: which room may
-// import which, so the arrows point one way. ESLint checks the finer rules (pure core:
-// no node:*, no clock; only ffi.ts loads koffi; src/daemon imports no node:fs).
+// import which, so the arrows point one way, and no index file inside a room. ESLint
+// checks the finer rules (pure core: no node:*, no clock; only ffi.ts loads koffi;
+// src/daemon imports no node:fs).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
@@ -80,6 +81,13 @@ test('the table itself has no cycle', () => {
 test('src/daemon/ imports no node:fs (the daemon touches no Linux itself)', () => {
   const offenders = sourceFiles(join(SRC, 'daemon')).filter((f) => /from '(node:)?fs(\/promises)?'/.test(readFileSync(f, 'utf8')));
   assert.deepEqual(offenders.map((f) => relative(REPO_ROOT, f)), []);
+});
+
+test('no index files inside the rooms: src/index.ts, the package\'s public face, is the only one', () => {
+  // A room's index re-exported its files, but 9 of 10 imports went around it (issue 12):
+  // a module imports the file that declares what it uses, so one name has one path.
+  const indexes = sourceFiles(SRC).filter((f) => f.endsWith('/index.ts')).map((f) => relative(REPO_ROOT, f));
+  assert.deepEqual(indexes, ['src/index.ts']);
 });
 
 test('the check can fail: a kernel file importing the daemon is caught', () => {

@@ -12,7 +12,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EXIT } from '../../src/cli/exit-codes.js';
-import { loadConfig } from '../../src/config/index.js';
+import { loadConfig } from '../../src/config/load.js';
 import { Domain } from '../../src/engine/domain.js';
 import type { EventSink, KillResult, ProcessSource } from '../../src/engine/ports.js';
 import type { Decision } from '../../src/model/decision.js';

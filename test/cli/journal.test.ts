@@ -5,7 +5,7 @@ import { spawnSync } from 'node:child_process';
 import { appendFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { FileJournal } from '../../src/journal/index.js';
+import { FileJournal } from '../../src/journal/file-journal.js';
 import { REAPD_BIN } from '../helpers/paths.js';
 import { record } from '../journal/records.js';
 

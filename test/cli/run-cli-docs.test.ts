@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command } from 'commander';
-import { registerCommands } from '../../src/cli/commands/index.js';
+import { registerCommands } from '../../src/cli/commands/register.js';
 import { EXIT } from '../../src/cli/exit-codes.js';
 import { REPO_ROOT } from '../helpers/paths.js';
 

@@ -73,12 +73,12 @@ function stopDaemon(pid: number): void {
 test('the check finds a read of the victim after its SIGKILL (a program that reads its cmdline then)', { skip, timeout: 30_000 }, async () => {
   const dir = mkdtempSync(join(tmpdir(), 'reapd-strace-'));
   const trace = join(dir, 'strace.log');
-  const sys = join(REPO_ROOT, 'dist', 'src', 'kernel', 'sys', 'index.js');
+  const sys = (file: string): string => JSON.stringify(join(REPO_ROOT, 'dist', 'src', 'kernel', 'sys', file));
   // Its own child, signalled through a pidfd, then its cmdline read, then the pidfd polled until it exits.
   const script = [
     `import { spawn } from 'node:child_process'; import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';`,
-    `import { pidfdOpen, pidfdSendSignal, PollSet, poll, POLLIN } from ${JSON.stringify(sys)};`,
+    `import { pidfdOpen, pidfdSendSignal } from ${sys('process.js')}; import { PollSet, poll, POLLIN } from ${sys('io.js')};`,
     `const c = spawn('sleep', ['30']); await new Promise((r) => c.once('spawn', r));`,
     `const fd = pidfdOpen(c.pid); pidfdSendSignal(fd, 9); readFileSync('/proc/' + c.pid + '/cmdline');`,
     `poll(new PollSet([{ fd, events: POLLIN }]), 5000); console.log(c.pid);`,

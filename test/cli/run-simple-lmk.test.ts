@@ -8,7 +8,8 @@ import assert from 'node:assert/strict';
 import { memcgV1, type TestCgroup } from '../helpers/cgroup.js';
 import { spawnHog, withTimeout, type Hog } from '../helpers/hog.js';
 import { firstReason, needCc, needCgroupV1, needRoot } from '../helpers/skip.js';
-import { POLICIES, parseMinfree } from '../../src/policy/index.js';
+import { POLICIES } from '../../src/policy/registry.js';
+import { parseMinfree } from '../../src/policy/params.js';
 import type { ProcessInfo } from '../../src/model/snapshot.js';
 import { Reapd } from './run-harness.js';
 

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { firstReason, needCc, needCgroupV1, needRoot } from '../helpers/skip.js';
 import { waitFor } from '../helpers/hog.js';
-import { parseJournal } from '../../src/journal/index.js';
+import { parseJournal } from '../../src/journal/read.js';
 import { startKillScenario } from './kill-scenario.js';
 
 const skip = firstReason(needRoot(), needCgroupV1('memory'), needCc());

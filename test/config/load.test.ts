@@ -2,11 +2,10 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import {
-  checkConfigFile, checkConfigText, ConfigError, EMBEDDED_DEFAULT_PATH, loadConfig, type ConfigIssue,
-} from '../../src/config/index.js';
+import { checkConfigFile, checkConfigText, EMBEDDED_DEFAULT_PATH, loadConfig } from '../../src/config/load.js';
+import { ConfigError, type ConfigIssue } from '../../src/config/errors.js';
 import { EXIT } from '../../src/cli/exit-codes.js';
-import { POLICIES } from '../../src/policy/index.js';
+import { POLICIES } from '../../src/policy/registry.js';
 import { REPO_ROOT } from '../helpers/paths.js';
 
 /** 1-based line of the first line of `text` containing `needle`. */

@@ -2,7 +2,7 @@
 // a clear error for anything else; --metrics sets it like the key.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { checkConfigText } from '../../src/config/index.js';
+import { checkConfigText } from '../../src/config/load.js';
 
 const metricsOf = (text: string, flags = {}): unknown => checkConfigText(text, 't.toml', flags).config?.daemon.metrics;
 

@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { checkConfigText } from '../../src/config/index.js';
+import { checkConfigText } from '../../src/config/load.js';
 import { validateConfig } from '../../src/config/validate.js';
 import { DOMAIN_KEYS } from '../../src/config/schema.js';
 import { POLICY_KEY_NAMES } from '../../src/config/policy-keys.js';

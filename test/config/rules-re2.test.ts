@@ -2,7 +2,7 @@
 // in linear time (lookaround, backreferences) is refused at load with key and line.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { checkConfigText } from '../../src/config/index.js';
+import { checkConfigText } from '../../src/config/load.js';
 import { compileMatcher, matches } from '../../src/policy/protection.js';
 import type { ProcessInfo } from '../../src/model/snapshot.js';
 

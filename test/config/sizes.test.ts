@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseSizeKiB } from '../../src/model/units.js';
-import { checkConfigText } from '../../src/config/index.js';
+import { checkConfigText } from '../../src/config/load.js';
 import { parseMinfree } from '../../src/policy/params.js';
 
 test('binary and decimal units, any case', () => {

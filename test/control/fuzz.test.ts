@@ -10,7 +10,7 @@ import { LmkdClient } from '../../src/control/client.js';
 import { procAccess, type ProcessAccess } from '../../src/control/proc-access.js';
 import { decodeCommand, encode, packWords } from '../../src/control/protocol.js';
 import { decodeServerMessage } from '../../src/control/replies.js';
-import { close, PollSet, pollAsync, POLLIN, POLLOUT } from '../../src/kernel/sys/index.js';
+import { close, PollSet, pollAsync, POLLIN, POLLOUT } from '../../src/kernel/sys/io.js';
 import { isSyscallError } from '../../src/kernel/sys/errors.js';
 import { connectUnix, recv, send, seqpacketSocket } from '../../src/kernel/sys/socket.js';
 import { sleeper, startServer } from './helpers.js';

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { close, PollSet, poll, POLLIN, POLLHUP } from '../../src/kernel/sys/index.js';
+import { close, PollSet, poll, POLLIN, POLLHUP } from '../../src/kernel/sys/io.js';
 import { SyscallError } from '../../src/kernel/sys/errors.js';
 import {
   accept, bindUnix, connectUnix, getsockoptInt, listen, MessageBuffer, peerCred, POINTER_SIZE, recv, recvmsgWithCred, send,

@@ -1,8 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { checkConfigText, type Config, type LoadResult } from '../../src/config/index.js';
+import { checkConfigText, type LoadResult } from '../../src/config/load.js';
+import type { Config } from '../../src/config/types.js';
 import { Daemon } from '../../src/daemon/daemon.js';
-import type { FdPoller } from '../../src/kernel/triggers/index.js';
+import type { FdPoller } from '../../src/kernel/fd-poller.js';
 import type { PlannedSource } from '../../src/daemon/trigger-plan.js';
 import { CapturedLog, FakeClock, FakeKiller, FakeSource, FakeTrigger, MemoryJournal, memory, proc, settle, simpleKill } from './fakes.js';
 

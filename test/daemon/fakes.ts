@@ -6,7 +6,7 @@ import { mergeStages } from '../../src/journal/read.js';
 import type { KillRecord } from '../../src/model/kill-record.js';
 import type { MemoryState, ProcessInfo, Snapshot } from '../../src/model/snapshot.js';
 import type { MemoryView } from '../../src/model/memory-view.js';
-import type { TriggerSource } from '../../src/kernel/triggers/index.js';
+import type { TriggerSource } from '../../src/kernel/triggers/types.js';
 import type { PlannedSource } from '../../src/daemon/trigger-plan.js';
 import { Logger } from '../../src/daemon/logger.js';
 

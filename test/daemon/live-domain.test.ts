@@ -1,9 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { checkConfigText, type DomainConfig } from '../../src/config/index.js';
+import { checkConfigText } from '../../src/config/load.js';
+import type { DomainConfig } from '../../src/config/types.js';
 import { LiveDomain } from '../../src/daemon/live-domain.js';
-import type { FdPoller } from '../../src/kernel/triggers/index.js';
-import { POLICIES } from '../../src/policy/index.js';
+import type { FdPoller } from '../../src/kernel/fd-poller.js';
+import { POLICIES } from '../../src/policy/registry.js';
 import type { PlannedSource } from '../../src/daemon/trigger-plan.js';
 import { CapturedLog, FakeClock, FakeKiller, FakeSource, FakeTrigger, MemoryJournal, memory, proc, settle, simpleKill } from './fakes.js';
 

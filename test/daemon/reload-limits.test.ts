@@ -6,10 +6,11 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { checkConfigFile, checkConfigText, MAX_CONFIG_BYTES, MAX_RULES } from '../../src/config/index.js';
+import { checkConfigFile, checkConfigText } from '../../src/config/load.js';
+import { MAX_CONFIG_BYTES, MAX_RULES } from '../../src/config/limits.js';
 import { Daemon } from '../../src/daemon/daemon.js';
 import { readConfigOffThread } from '../../src/daemon/config-reader.js';
-import type { FdPoller } from '../../src/kernel/triggers/index.js';
+import type { FdPoller } from '../../src/kernel/fd-poller.js';
 import type { PlannedSource } from '../../src/daemon/trigger-plan.js';
 import { CapturedLog, FakeClock, FakeKiller, FakeSource, FakeTrigger, memory, proc, simpleKill } from './fakes.js';
 

@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { formatReport, MemoryReporter, type ReportedDomain } from '../../src/daemon/report.js';
-import { DAEMON_DEFAULTS } from '../../src/config/index.js';
+import { DAEMON_DEFAULTS } from '../../src/config/schema.js';
 import { CapturedLog, memory } from './fakes.js';
 
 const GiB = 1024 * 1024;

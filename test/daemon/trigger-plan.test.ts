@@ -1,9 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { checkConfigText, type DomainConfig } from '../../src/config/index.js';
+import { checkConfigText } from '../../src/config/load.js';
+import type { DomainConfig } from '../../src/config/types.js';
 import { planForPolicy, PlanError, samePlan, type TriggerPlan } from '../../src/daemon/trigger-plan.js';
 import type { DomainKind } from '../../src/model/memory-view.js';
-import { POLICIES } from '../../src/policy/index.js';
+import { POLICIES } from '../../src/policy/registry.js';
 
 function domain(toml: string): DomainConfig {
   const r = checkConfigText(`[[domain]]\n${toml}`, 't.toml');

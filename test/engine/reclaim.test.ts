@@ -6,7 +6,7 @@ import { ReclaimEngine, type EngineSettings } from '../../src/engine/reclaim.js'
 import type { Clock, EventSink, Killer, KillOptions, KillResult, ProcessSource, TriggerEvent } from '../../src/engine/ports.js';
 import type { KillRecord } from '../../src/model/kill-record.js';
 import type { MemoryState, ProcessInfo, Snapshot } from '../../src/model/snapshot.js';
-import { getPolicy } from '../../src/policy/index.js';
+import { getPolicy } from '../../src/policy/registry.js';
 import { NO_RULES, type Policy } from '../../src/policy/types.js';
 import type { MemoryView } from '../../src/model/memory-view.js';
 

@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import { appendFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync, chmodSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { FileJournal, readJournal, parseJournal } from '../../src/journal/index.js';
+import { FileJournal } from '../../src/journal/file-journal.js';
+import { readJournal, parseJournal } from '../../src/journal/read.js';
 import { record } from './records.js';
 
 function tempDir(): string {

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { formatKillLine, parseSince, quoteName } from '../../src/journal/index.js';
+import { formatKillLine, quoteName } from '../../src/journal/format.js';
+import { parseSince } from '../../src/journal/since.js';
 import { record } from './records.js';
 
 test('a reaped kill reads like the seed, with pid, uid, anon, reason, reap and exit', () => {

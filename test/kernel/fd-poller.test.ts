@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { FdPoller } from '../../src/kernel/fd-poller.js';
-import { close, eventfd, eventfdRead, eventfdWrite, EFD_NONBLOCK, POLLIN, POLLNVAL } from '../../src/kernel/sys/index.js';
+import { close, eventfd, eventfdRead, eventfdWrite, EFD_NONBLOCK, POLLIN, POLLNVAL } from '../../src/kernel/sys/io.js';
 import { waitFor, withTimeout } from '../helpers/hog.js';
 import { REPO_ROOT } from '../helpers/paths.js';
 

@@ -3,7 +3,7 @@
 // prefer/avoid, the memory domain, and state as a plain value.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { POLICIES } from '../../src/policy/index.js';
+import { POLICIES } from '../../src/policy/registry.js';
 import { POLICY_NAMES, type Decision, type PolicyName } from '../../src/model/decision.js';
 import type { MemoryState, Snapshot } from '../../src/model/snapshot.js';
 import type { Policy, PolicyContext } from '../../src/policy/types.js';

@@ -1,9 +1,9 @@
 // Parameters as people type them: every error names the input and what would be right.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import {
-  getPolicy, paramsFromText, parseLevels, parseLevelsDetailed, parseMatcher, parseMinfree, PolicyError, POLICIES,
-} from '../../src/policy/index.js';
+import { getPolicy, POLICIES } from '../../src/policy/registry.js';
+import { paramsFromText, parseLevels, parseLevelsDetailed, parseMatcher, parseMinfree } from '../../src/policy/params.js';
+import { PolicyError } from '../../src/policy/errors.js';
 import { POLICY_NAMES } from '../../src/model/decision.js';
 import { MiB } from './build.js';
 

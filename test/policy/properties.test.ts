@@ -5,7 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { POLICIES } from '../../src/policy/index.js';
+import { POLICIES } from '../../src/policy/registry.js';
 import { planSimpleLmk, type SimpleLmkParams } from '../../src/policy/simple-lmk.js';
 import { POLICY_NAMES } from '../../src/model/decision.js';
 import type { ProcessInfo, Snapshot } from '../../src/model/snapshot.js';

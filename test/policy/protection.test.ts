@@ -1,9 +1,8 @@
 // The shared protection module on its own: the order of the fixed rules, matchers, tiers.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import {
-  cgroupPathCovers, compileRules, protectionSkip, tierOf, validateRules, domainCgroupPath, inDomain,
-} from '../../src/policy/index.js';
+import { cgroupPathCovers, compileRules, protectionSkip, tierOf, validateRules } from '../../src/policy/protection.js';
+import { domainCgroupPath, inDomain } from '../../src/policy/domain.js';
 import { ctx, proc, rules } from './build.js';
 
 test('fixed rules come first and report the most basic reason', () => {

@@ -8,9 +8,10 @@
 // kills it too: the test can fail.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { checkConfigText, type DomainConfig } from '../../src/config/index.js';
+import { checkConfigText } from '../../src/config/load.js';
+import type { DomainConfig } from '../../src/config/types.js';
 import { LiveDomain } from '../../src/daemon/live-domain.js';
-import type { FdPoller } from '../../src/kernel/triggers/index.js';
+import type { FdPoller } from '../../src/kernel/fd-poller.js';
 import { KernelProcessSource } from '../../src/kernel/source.js';
 import type { Snapshot } from '../../src/model/snapshot.js';
 import type { PlannedSource } from '../../src/daemon/trigger-plan.js';

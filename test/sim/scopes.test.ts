@@ -14,7 +14,8 @@ import { ScenarioError } from '../../src/sim/scenario/errors.js';
 import { simulateScenario } from '../../src/sim/simulate.js';
 import type { RunResult, SimulationResult } from '../../src/sim/results.js';
 import { replayTrace } from '../../src/sim/trace/replay.js';
-import { checkConfigText, type DomainConfig } from '../../src/config/index.js';
+import { checkConfigText } from '../../src/config/load.js';
+import type { DomainConfig } from '../../src/config/types.js';
 import type { ProcessInfo, Snapshot } from '../../src/model/snapshot.js';
 
 const FILE = join(REPO_ROOT, 'scenarios', 'desktop-scopes.toml');

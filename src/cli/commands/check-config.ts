@@ -2,9 +2,11 @@
 // every error as FILE:LINE: KEY: message on stderr and exits 3 (EXIT.CONFIG); when valid,
 // prints a summary of what `reapd run` would do and exits 0.
 import type { Command } from 'commander';
-import { checkConfigFile, describeConfig, formatIssues } from '../../config/index.js';
+import { checkConfigFile } from '../../config/load.js';
+import { describeConfig } from '../../config/summary.js';
+import { formatIssues } from '../../config/errors.js';
 import { CliError, EXIT } from '../exit-codes.js';
-import { journalPathProblem } from '../../journal/index.js';
+import { journalPathProblem } from '../../journal/probe.js';
 import { plannedTriggers } from '../planned-triggers.js';
 import { addConfigOptions, flagsFromOptions, type ConfigOptionValues } from './run.js';
 

@@ -3,7 +3,10 @@ import { systemClock } from '../../kernel/clock.js';
 import type { Command } from 'commander';
 import { existsSync, statSync } from 'node:fs';
 import { CliError, EXIT } from '../exit-codes.js';
-import { DEFAULT_JOURNAL_PATH, parseSince, readJournal, wasKilled, type JournalContents } from '../../journal/index.js';
+import { DEFAULT_JOURNAL_PATH } from '../../journal/file-journal.js';
+import { parseSince } from '../../journal/since.js';
+import { readJournal, type JournalContents } from '../../journal/read.js';
+import { wasKilled } from '../../journal/format.js';
 import type { KillRecord } from '../../model/kill-record.js';
 
 interface JournalFlags {

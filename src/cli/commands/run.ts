@@ -3,7 +3,8 @@
 // Exit codes (docs/cli.md): 0 after SIGTERM/SIGINT, 3 for a bad configuration (every
 // error printed), 4 when a required kernel feature is missing, 1 for anything else.
 import type { Command } from 'commander';
-import { loadConfig, type ConfigFlags } from '../../config/index.js';
+import { loadConfig } from '../../config/load.js';
+import type { ConfigFlags } from '../../config/flags.js';
 import { readPackageVersion } from '../../version.js';
 
 export interface ConfigOptionValues extends ConfigFlags {

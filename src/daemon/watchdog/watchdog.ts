@@ -20,10 +20,10 @@ import { Worker } from 'node:worker_threads';
 import type { KillResult } from '../../engine/ports.js';
 import type { PolicyName } from '../../model/decision.js';
 import { NO_RULES, type ProtectionRules } from '../../policy/types.js';
-import { close, eventfd, eventfdWrite, EFD_CLOEXEC, EFD_NONBLOCK } from '../../kernel/sys/index.js';
-import type { KernelKillerOptions } from '../../kernel/kill/index.js';
-import type { PsiSpec } from '../../kernel/triggers/index.js';
-import { silentLog, type TriggerLog } from '../../kernel/triggers/index.js';
+import { close, eventfd, eventfdWrite, EFD_CLOEXEC, EFD_NONBLOCK } from '../../kernel/sys/io.js';
+import type { KernelKillerOptions } from '../../kernel/kill/types.js';
+import type { PsiSpec } from '../../kernel/triggers/psi-arm.js';
+import { silentLog, type TriggerLog } from '../../kernel/triggers/types.js';
 import type { RealtimeOptions } from '../../kernel/self/protect.js';
 import type { WatchdogThresholds } from './critical.js';
 

@@ -4,18 +4,9 @@
 // called on a pidfd that was sent SIGKILL) or replace it to produce rare errnos
 // (EAGAIN, EINVAL, ENOSYS) that a real kernel will not give on demand.
 import { closeSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, writeFileSync } from 'node:fs';
-import {
-  close,
-  kcmp,
-  pidfdOpen,
-  pidfdSendSignal,
-  processMrelease,
-  schedAllowAllCpus,
-  schedGetaffinity,
-  schedGetcpu,
-  schedSetaffinity,
-  schedSetscheduler,
-} from '../sys/index.js';
+import { close } from '../sys/io.js';
+import { kcmp, pidfdOpen, pidfdSendSignal, processMrelease } from '../sys/process.js';
+import { schedAllowAllCpus, schedGetaffinity, schedGetcpu, schedSetaffinity, schedSetscheduler } from '../sys/sched.js';
 
 export interface KillSys {
   /** pidfd_open(pid, 0): throws ESRCH (gone), ENOENT (not a thread-group leader). */

@@ -12,7 +12,9 @@
 //      always with SCHED_RESET_ON_FORK so children never inherit it (§5.3).
 // Node flags for a small heap live in node-flags.ts.
 import { readFileSync, writeFileSync } from 'node:fs';
-import { errorCode, isSyscallError, mlock, mlock2, MLOCK_ONFAULT, schedGetscheduler, schedSetscheduler, SCHED_FIFO, SCHED_RESET_ON_FORK, SCHED_RR } from '../sys/index.js';
+import { errorCode, isSyscallError } from '../sys/errors.js';
+import { mlock, mlock2, MLOCK_ONFAULT } from '../sys/mem.js';
+import { schedGetscheduler, schedSetscheduler, SCHED_FIFO, SCHED_RESET_ON_FORK, SCHED_RR } from '../sys/sched.js';
 import { OOM_SCORE_ADJ_MIN } from '../../model/limits.js';
 
 type StepName = 'oom-score-adj' | 'mlock-code' | 'realtime-main' | 'realtime-kill-thread';

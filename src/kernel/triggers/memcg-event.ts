@@ -14,9 +14,8 @@ import { closeSync, existsSync, openSync, readFileSync, writeFileSync } from 'no
 import { join } from 'node:path';
 import type { TriggerEvent } from '../../engine/ports.js';
 import { systemClock } from '../clock.js';
-import {
-  close, errorCode, eventfd, eventfdRead, EFD_CLOEXEC, EFD_NONBLOCK, isSyscallError, POLLERR, POLLIN, POLLNVAL,
-} from '../sys/index.js';
+import { close, eventfd, eventfdRead, EFD_CLOEXEC, EFD_NONBLOCK, POLLERR, POLLIN, POLLNVAL } from '../sys/io.js';
+import { errorCode, isSyscallError } from '../sys/errors.js';
 import type { FdPoller } from '../fd-poller.js';
 import { silentLog, TriggerError, type TriggerCommon, type TriggerLog, type TriggerSource } from './types.js';
 

@@ -21,7 +21,7 @@ import { join } from 'node:path';
 import type { TriggerEvent } from '../../engine/ports.js';
 import { systemClock } from '../clock.js';
 import { parseMemoryEvents, type MemoryEvents } from '../parse/memcg.js';
-import { POLLPRI } from '../sys/index.js';
+import { POLLPRI } from '../sys/io.js';
 import type { FdPoller } from '../fd-poller.js';
 import { silentLog, TriggerError, type TriggerCommon, type TriggerLog, type TriggerSource } from './types.js';
 

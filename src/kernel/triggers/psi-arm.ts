@@ -11,7 +11,7 @@
 //   of 2 s are accepted (EINVAL otherwise). We then fall back to the nearest 2 s multiple
 //   and scale the stall threshold in proportion, and say so.
 import { closeSync, openSync, writeSync } from 'node:fs';
-import { errorCode } from '../sys/index.js';
+import { errorCode } from '../sys/errors.js';
 import { TriggerError } from './types.js';
 
 export type PsiKind = 'some' | 'full';

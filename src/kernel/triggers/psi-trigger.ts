@@ -12,7 +12,7 @@
 import { closeSync } from 'node:fs';
 import type { TriggerEvent } from '../../engine/ports.js';
 import { systemClock } from '../clock.js';
-import { POLLERR, POLLNVAL, POLLPRI } from '../sys/index.js';
+import { POLLERR, POLLNVAL, POLLPRI } from '../sys/io.js';
 import type { FdPoller } from '../fd-poller.js';
 import { readPressure, readPressureIfAllowed } from './pressure-file.js';
 import { armPsiTrigger, type PsiFallback, type PsiKind, type PsiSpec } from './psi-arm.js';

@@ -4,8 +4,9 @@
 // without the FdPoller, whose poll runs on the libuv pool for the main thread's sake.
 import { closeSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { close, POLLERR, POLLIN, POLLNVAL, POLLPRI } from '../sys/index.js';
-import { armPsiTrigger, drainEventfd, registerMemcgEvent, type PsiSpec } from './index.js';
+import { close, POLLERR, POLLIN, POLLNVAL, POLLPRI } from '../sys/io.js';
+import { armPsiTrigger, type PsiSpec } from './psi-arm.js';
+import { drainEventfd, registerMemcgEvent } from './memcg-event.js';
 
 export interface WatchSource {
   name: string;

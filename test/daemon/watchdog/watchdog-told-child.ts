@@ -5,11 +5,11 @@
 // it prints the journal records and the /metrics page as JSON lines.
 //   node watchdog-told-child.js MEMCG BLOCK_MS
 import { createInterface } from 'node:readline';
-import { checkConfigText } from '../../../src/config/index.js';
+import { checkConfigText } from '../../../src/config/load.js';
 import { Logger } from '../../../src/daemon/logger.js';
 import { DaemonMetrics } from '../../../src/daemon/metrics.js';
 import { startWatchdog } from '../../../src/daemon/watchdog/domain-watchdogs.js';
-import { formatKillLine } from '../../../src/journal/index.js';
+import { formatKillLine } from '../../../src/journal/format.js';
 import type { KillRecord } from '../../../src/model/kill-record.js';
 
 const [memcg, blockArg] = process.argv.slice(2);

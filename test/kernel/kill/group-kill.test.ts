@@ -8,7 +8,7 @@ import { basename } from 'node:path';
 import { cgroup2 } from '../../helpers/cgroup.js';
 import { spawnHog, withTimeout, type Hog } from '../../helpers/hog.js';
 import { firstReason, needCc, needCgroup2, needRoot } from '../../helpers/skip.js';
-import { KernelKiller } from '../../../src/kernel/kill/index.js';
+import { KernelKiller } from '../../../src/kernel/kill/main-thread-killer.js';
 import { victimOf } from './helpers.js';
 import { existsSync } from 'node:fs';
 

@@ -2,7 +2,7 @@
 // real process, a watch on a memcg's usage falling below a fraction of what it was,
 // and a spy around the real system-call layer.
 import { closeSync, openSync, readFileSync, readSync, writeFileSync } from 'node:fs';
-import { close, eventfd, eventfdRead, PollSet, poll, POLLIN } from '../../../src/kernel/sys/index.js';
+import { close, eventfd, eventfdRead, PollSet, poll, POLLIN } from '../../../src/kernel/sys/io.js';
 import { parseProcStat } from '../../../src/kernel/parse/stat.js';
 import { realKillSys, type KillSys } from '../../../src/kernel/kill/kill-sys.js';
 import { threadNowMs } from '../../../src/kernel/clock.js';

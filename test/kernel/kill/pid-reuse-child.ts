@@ -4,7 +4,7 @@
 // killer is then asked to kill the stale victim. Prints one JSON line with the facts.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
-import { KernelKiller } from '../../../src/kernel/kill/index.js';
+import { KernelKiller } from '../../../src/kernel/kill/main-thread-killer.js';
 import { startTimeOf, stateOf, victimOf } from './helpers.js';
 
 function start(): Promise<ChildProcess> {

@@ -7,7 +7,7 @@ import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, rmdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { KernelKiller } from '../../../src/kernel/kill/index.js';
+import { KernelKiller } from '../../../src/kernel/kill/main-thread-killer.js';
 import { threadNowMs } from '../../../src/kernel/clock.js';
 import { freezerV1, memcgV1 } from '../../helpers/cgroup.js';
 import { spawnHog, waitFor, withTimeout } from '../../helpers/hog.js';

@@ -4,7 +4,7 @@
 // worker-thread killer in the same run, interleaved.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { KernelKiller } from '../../../src/kernel/kill/index.js';
+import { KernelKiller } from '../../../src/kernel/kill/main-thread-killer.js';
 import { threadNowMs } from '../../../src/kernel/clock.js';
 import { memcgV1 } from '../../helpers/cgroup.js';
 import { spawnHog, withTimeout } from '../../helpers/hog.js';

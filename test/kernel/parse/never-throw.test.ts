@@ -3,38 +3,49 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import * as parse from '../../../src/kernel/parse/index.js';
+import { parseCgroupProcs, parseMemcgBytes, parseMemcgLimit, parseMemcgStat } from '../../../src/kernel/parse/memcg.js';
+import { parseMeminfo, parseMeminfoFields } from '../../../src/kernel/parse/meminfo.js';
+import { parseMountinfo } from '../../../src/kernel/parse/mountinfo.js';
+import { parseOomScore, parseOomScoreAdj, parseOomScoreAdjBytes, parseOomScoreBytes } from '../../../src/kernel/parse/oom.js';
+import { parseProcCgroup } from '../../../src/kernel/parse/cgroup.js';
+import { parseProcStat, parseProcStatBytes } from '../../../src/kernel/parse/stat.js';
+import { parseProcStatus, unescapeProcName } from '../../../src/kernel/parse/status.js';
+import { parseSmapsFilePages, parseStatFaults } from '../../../src/kernel/parse/self-memory.js';
+import { parseStatm, parseStatmBytes } from '../../../src/kernel/parse/statm.js';
+import { parseSwaps, parseZramMmStat } from '../../../src/kernel/parse/zram.js';
+import { parseVmstat } from '../../../src/kernel/parse/vmstat.js';
+import { parseZoneWatermarksKiB, parseZoneinfo, parseZoneinfoReserveKiB } from '../../../src/kernel/parse/zoneinfo.js';
 
 const TEXT_PARSERS: Array<[string, (t: string) => unknown]> = [
-  ['stat', parse.parseProcStat],
-  ['statm', parse.parseStatm],
-  ['status', parse.parseProcStatus],
-  ['oom_score_adj', parse.parseOomScoreAdj],
-  ['oom_score', parse.parseOomScore],
-  ['cgroup', parse.parseProcCgroup],
-  ['meminfo', parse.parseMeminfo],
-  ['meminfo fields', parse.parseMeminfoFields],
-  ['zoneinfo', parse.parseZoneinfo],
-  ['zoneinfo reserve', (t) => parse.parseZoneinfoReserveKiB(t, 4)],
-  ['zoneinfo watermarks', (t) => parse.parseZoneWatermarksKiB(t, 4)],
-  ['vmstat', (t) => parse.parseVmstat(t, 4)],
-  ['zram mm_stat', parse.parseZramMmStat],
-  ['swaps', parse.parseSwaps],
-  ['memcg bytes', parse.parseMemcgBytes],
-  ['memcg limit', parse.parseMemcgLimit],
-  ['memcg stat', parse.parseMemcgStat],
-  ['cgroup.procs', parse.parseCgroupProcs],
-  ['mountinfo', parse.parseMountinfo],
-  ['name unescape', parse.unescapeProcName],
-  ['stat faults', parse.parseStatFaults],
-  ['smaps file pages', parse.parseSmapsFilePages],
+  ['stat', parseProcStat],
+  ['statm', parseStatm],
+  ['status', parseProcStatus],
+  ['oom_score_adj', parseOomScoreAdj],
+  ['oom_score', parseOomScore],
+  ['cgroup', parseProcCgroup],
+  ['meminfo', parseMeminfo],
+  ['meminfo fields', parseMeminfoFields],
+  ['zoneinfo', parseZoneinfo],
+  ['zoneinfo reserve', (t) => parseZoneinfoReserveKiB(t, 4)],
+  ['zoneinfo watermarks', (t) => parseZoneWatermarksKiB(t, 4)],
+  ['vmstat', (t) => parseVmstat(t, 4)],
+  ['zram mm_stat', parseZramMmStat],
+  ['swaps', parseSwaps],
+  ['memcg bytes', parseMemcgBytes],
+  ['memcg limit', parseMemcgLimit],
+  ['memcg stat', parseMemcgStat],
+  ['cgroup.procs', parseCgroupProcs],
+  ['mountinfo', parseMountinfo],
+  ['name unescape', unescapeProcName],
+  ['stat faults', parseStatFaults],
+  ['smaps file pages', parseSmapsFilePages],
 ];
 
 const BYTE_PARSERS: Array<[string, (b: Uint8Array, n: number) => unknown]> = [
-  ['stat', parse.parseProcStatBytes],
-  ['statm', parse.parseStatmBytes],
-  ['oom_score_adj', parse.parseOomScoreAdjBytes],
-  ['oom_score', parse.parseOomScoreBytes],
+  ['stat', parseProcStatBytes],
+  ['statm', parseStatmBytes],
+  ['oom_score_adj', parseOomScoreAdjBytes],
+  ['oom_score', parseOomScoreBytes],
 ];
 
 // Text that looks like /proc: digits, spaces, parens, colons, newlines, and anything else.
@@ -60,7 +71,7 @@ test('any comm (no NUL) survives a stat line round trip', () => {
   fc.assert(
     fc.property(fc.string({ unit: 'binary', maxLength: 20 }).filter((s) => !s.includes('\0')), fc.nat(), (comm, startTime) => {
       const line = `123 (${comm}) S 1 2 3 0 -1 4194304 0 0 0 0 0 0 0 0 20 0 1 0 ${startTime} 100 7 18446744073709551615 0 0\n`;
-      const s = parse.parseProcStat(line);
+      const s = parseProcStat(line);
       // Lone surrogates cannot be written as UTF-8: the kernel would hold U+FFFD's bytes.
       assert.equal(s?.comm, Buffer.from(comm, 'utf8').toString('utf8'));
       assert.equal(s?.startTime, startTime);

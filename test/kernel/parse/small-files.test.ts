@@ -1,9 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import {
-  anonPages, parseOomScore, parseOomScoreAdj, parseOomScoreAdjBytes, parseProcCgroup, parseProcStatus, parseStatm,
-  parseStatmBytes,
-} from '../../../src/kernel/parse/index.js';
+import { anonPages, parseStatm, parseStatmBytes } from '../../../src/kernel/parse/statm.js';
+import { parseOomScore, parseOomScoreAdj, parseOomScoreAdjBytes } from '../../../src/kernel/parse/oom.js';
+import { parseProcCgroup } from '../../../src/kernel/parse/cgroup.js';
+import { parseProcStatus } from '../../../src/kernel/parse/status.js';
 import { fixtureBytes, fixtureText, processKinds } from './fixtures.js';
 
 test('statm: resident − shared is RssAnon and shared is RssFile + RssShmem (every fixture)', () => {

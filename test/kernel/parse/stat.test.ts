@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseProcStat, parseProcStatBytes, parseProcStatus, PF_EXITING, PF_KTHREAD } from '../../../src/kernel/parse/index.js';
+import { parseProcStat, parseProcStatBytes, PF_EXITING, PF_KTHREAD } from '../../../src/kernel/parse/stat.js';
+import { parseProcStatus } from '../../../src/kernel/parse/status.js';
 import { fixtureBytes, fixtureText, processKinds } from './fixtures.js';
 
 test('stat fixtures agree with the same process status file (independent kernel text)', () => {

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseProcStatus, unescapeProcName } from '../../../src/kernel/parse/index.js';
+import { parseProcStatus, unescapeProcName } from '../../../src/kernel/parse/status.js';
 import { fixtureText, processKinds } from './fixtures.js';
 
 test('a real process: uid, the Rss split and swap', () => {

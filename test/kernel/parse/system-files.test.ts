@@ -1,9 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import {
-  memcgFileBytes, parseCgroupProcs, parseMemcgBytes, parseMemcgLimit, parseMemcgStat, parseMeminfo,
-  parseMeminfoFields, parseMountinfo, parseZoneinfo, parseZoneinfoReserveKiB,
-} from '../../../src/kernel/parse/index.js';
+import { memcgFileBytes, parseCgroupProcs, parseMemcgBytes, parseMemcgLimit, parseMemcgStat } from '../../../src/kernel/parse/memcg.js';
+import { parseMeminfo, parseMeminfoFields } from '../../../src/kernel/parse/meminfo.js';
+import { parseMountinfo } from '../../../src/kernel/parse/mountinfo.js';
+import { parseZoneinfo, parseZoneinfoReserveKiB } from '../../../src/kernel/parse/zoneinfo.js';
 import { fixtureText } from './fixtures.js';
 
 test('meminfo: the MemoryState fields from real text', () => {

@@ -3,7 +3,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { parseMeminfo, parseSwaps, parseVmstat, parseZoneWatermarksKiB, parseZramMmStat, zramName } from '../../../src/kernel/parse/index.js';
+import { parseMeminfo } from '../../../src/kernel/parse/meminfo.js';
+import { parseSwaps, parseZramMmStat, zramName } from '../../../src/kernel/parse/zram.js';
+import { parseVmstat } from '../../../src/kernel/parse/vmstat.js';
+import { parseZoneWatermarksKiB } from '../../../src/kernel/parse/zoneinfo.js';
 import { readVmstat, readZoneFacts, readZramSwap } from '../../../src/kernel/procfs/memory.js';
 import { fixtureText, PROC_FIXTURES } from './fixtures.js';
 

@@ -5,8 +5,9 @@
 import { test } from 'node:test';
 import { readdirSync, readlinkSync } from 'node:fs';
 import assert from 'node:assert/strict';
-import { ProcScanner, type ScanOptions } from '../../../src/kernel/procfs/index.js';
-import { getPolicy, NO_RULES } from '../../../src/policy/index.js';
+import { ProcScanner, type ScanOptions } from '../../../src/kernel/procfs/scanner.js';
+import { getPolicy } from '../../../src/policy/registry.js';
+import { NO_RULES } from '../../../src/policy/types.js';
 import type { Policy } from '../../../src/policy/types.js';
 import type { ProcessInfo, Snapshot } from '../../../src/model/snapshot.js';
 import { fixture, makeFakeProc, type FakeProc } from './fake-root.js';

@@ -7,7 +7,7 @@ import { copyFileSync, mkdirSync, readFileSync, readdirSync, rmdirSync } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { KernelProcessSource, scanLiveSnapshot } from '../../../src/kernel/source.js';
-import { ProcfsError } from '../../../src/kernel/procfs/index.js';
+import { ProcfsError } from '../../../src/kernel/procfs/errors.js';
 import { spawnHog, withTimeout, waitFor, type Hog } from '../../helpers/hog.js';
 import { cgroup2, freezerV1, memcgV1 } from '../../helpers/cgroup.js';
 import { withReusedPid } from '../../helpers/children.js';

@@ -2,8 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ProcScanner } from '../../../src/kernel/procfs/index.js';
-import { parseProcStatus } from '../../../src/kernel/parse/index.js';
+import { ProcScanner } from '../../../src/kernel/procfs/scanner.js';
+import { parseProcStatus } from '../../../src/kernel/parse/status.js';
 import { fixture, makeFakeProc, openFdCount, type FakeProc } from './fake-root.js';
 
 function scanner(fake: FakeProc, maxCachedFds = 1000): ProcScanner {

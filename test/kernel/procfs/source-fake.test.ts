@@ -4,7 +4,7 @@ import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { KernelProcessSource } from '../../../src/kernel/source.js';
-import { ProcfsError } from '../../../src/kernel/procfs/index.js';
+import { ProcfsError } from '../../../src/kernel/procfs/errors.js';
 import { parseSnapshotText, serializeSnapshot } from '../../../src/model/snapshot-io.js';
 import { FIXTURES } from '../../helpers/paths.js';
 import { makeFakeProc } from './fake-root.js';

@@ -3,7 +3,7 @@
 // 2,000 processes, rank it, serialise a decision — ROUNDS times, idle a second, and print
 // the process's memory. Run as `node [FLAGS] self-protect-churn.js [ROUNDS]`.
 import { readFileSync } from 'node:fs';
-import { getpid } from '../../../src/kernel/sys/index.js';
+import { getpid } from '../../../src/kernel/sys/process.js';
 
 interface FakeProcess { pid: number; name: string; adj: number; rssKiB: number; cmdline: string; cgroup: string }
 

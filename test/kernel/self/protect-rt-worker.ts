@@ -2,7 +2,8 @@
 // worker does, and reports its tid and policy.
 import { parentPort } from 'node:worker_threads';
 import { setThreadRealtime } from '../../../src/kernel/self/protect.js';
-import { gettid, schedGetscheduler } from '../../../src/kernel/sys/index.js';
+import { gettid } from '../../../src/kernel/sys/process.js';
+import { schedGetscheduler } from '../../../src/kernel/sys/sched.js';
 
 const step = setThreadRealtime();
 parentPort?.postMessage({ tid: gettid(), step, policy: schedGetscheduler(0) });

@@ -1,10 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import {
-  eventfd, eventfdRead, eventfdWrite, EFD_NONBLOCK, PollSet, POLLIN, pollAsync, pidfdOpen, pidfdSendSignal,
-  processMrelease, SIGKILL, SyscallError, close, kcmp, KCMP_VM, getpid, syscallNumbers, SYSCALL_NUMBERS,
-} from '../../../src/kernel/sys/index.js';
+import { eventfd, eventfdRead, eventfdWrite, EFD_NONBLOCK, PollSet, POLLIN, pollAsync, close } from '../../../src/kernel/sys/io.js';
+import { pidfdOpen, pidfdSendSignal, processMrelease, SIGKILL, kcmp, KCMP_VM, getpid } from '../../../src/kernel/sys/process.js';
+import { SyscallError } from '../../../src/kernel/sys/errors.js';
+import { syscallNumbers, SYSCALL_NUMBERS } from '../../../src/kernel/sys/numbers.js';
 import { withTimeout } from '../../helpers/hog.js';
 
 function sleeper(): Promise<number> {

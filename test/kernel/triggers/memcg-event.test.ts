@@ -3,7 +3,9 @@
 // pressure_level "critical" and oom_control eventfds must both fire; rmdir then ends them.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { FdPoller, MemcgEventTrigger, TriggerError, type TriggerEnd } from '../../../src/kernel/triggers/index.js';
+import { FdPoller } from '../../../src/kernel/fd-poller.js';
+import { MemcgEventTrigger } from '../../../src/kernel/triggers/memcg-event.js';
+import { TriggerError, type TriggerEnd } from '../../../src/kernel/triggers/types.js';
 import type { TriggerEvent } from '../../../src/engine/ports.js';
 import { memcgV1 } from '../../helpers/cgroup.js';
 import { spawnHog, waitFor, withTimeout, type Hog } from '../../helpers/hog.js';

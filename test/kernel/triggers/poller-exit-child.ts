@@ -2,8 +2,8 @@
 // blocked on a libuv pool thread. libuv joins its pool at exit, so without the poller's
 // exit hook this would hang forever (kernel-interfaces §0.1).
 //   node poller-exit-child.js exit|throw
-import { FdPoller } from '../../../src/kernel/triggers/index.js';
-import { eventfd, EFD_NONBLOCK, POLLIN } from '../../../src/kernel/sys/index.js';
+import { FdPoller } from '../../../src/kernel/fd-poller.js';
+import { eventfd, EFD_NONBLOCK, POLLIN } from '../../../src/kernel/sys/io.js';
 
 const poller = new FdPoller();
 poller.watch(eventfd(0, EFD_NONBLOCK), POLLIN, () => undefined);

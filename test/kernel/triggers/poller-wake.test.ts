@@ -6,7 +6,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { FdPoller, PsiTrigger, ThresholdPoller, type Sleeper, type TriggerSource } from '../../../src/kernel/triggers/index.js';
+import { FdPoller } from '../../../src/kernel/fd-poller.js';
+import { PsiTrigger } from '../../../src/kernel/triggers/psi-trigger.js';
+import { ThresholdPoller, type Sleeper } from '../../../src/kernel/triggers/threshold-poller.js';
+import type { TriggerSource } from '../../../src/kernel/triggers/types.js';
 import type { TriggerEvent } from '../../../src/engine/ports.js';
 import { waitFor, withTimeout } from '../../helpers/hog.js';
 import { firstReason, needCc, needCgroup2, needCgroupV1, needPsi, needRoot } from '../../helpers/skip.js';

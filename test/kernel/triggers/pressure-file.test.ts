@@ -1,9 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import {
-  MIN_PRESSURE_READ_INTERVAL_MS, parsePressure, pressureReadDelayMs, readPressure, readPressureIfAllowed,
-} from '../../../src/kernel/triggers/index.js';
+import { MIN_PRESSURE_READ_INTERVAL_MS, parsePressure, pressureReadDelayMs, readPressure, readPressureIfAllowed } from '../../../src/kernel/triggers/pressure-file.js';
 import { needPsi } from '../../helpers/skip.js';
 
 test('parsePressure reads real 6.18 text', () => {

@@ -3,7 +3,9 @@
 //   node psi-child.js PATH KIND STALL_US WINDOW_US
 // Prints JSON lines: {"type":"armed",...}, then {"type":"event","wallMs":...} for the first
 // event (or {"type":"ended"} / {"type":"error"}), then stops and exits. Gives up after 10 s.
-import { FdPoller, PsiTrigger, type PsiKind } from '../../../src/kernel/triggers/index.js';
+import { FdPoller } from '../../../src/kernel/fd-poller.js';
+import { PsiTrigger } from '../../../src/kernel/triggers/psi-trigger.js';
+import type { PsiKind } from '../../../src/kernel/triggers/psi-arm.js';
 
 const [path, kind, stall, window] = process.argv.slice(2);
 const say = (o: Record<string, unknown>): void => {

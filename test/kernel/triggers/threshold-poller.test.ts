@@ -1,9 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import {
-  adaptiveSleepMs, EARLYOOM_POLL_CONSTANTS, FLOOR_SLEEP_MS,
-  ThresholdPoller, type Sleeper, type ThresholdCheck,
-} from '../../../src/kernel/triggers/index.js';
+import { adaptiveSleepMs, EARLYOOM_POLL_CONSTANTS, FLOOR_SLEEP_MS, ThresholdPoller, type Sleeper, type ThresholdCheck } from '../../../src/kernel/triggers/threshold-poller.js';
 import { availableHeadroom, memcgHeadroom, minfreeHeadroom } from '../../../src/policy/headroom.js';
 import type { TriggerEvent } from '../../../src/engine/ports.js';
 import type { MemoryState } from '../../../src/model/snapshot.js';

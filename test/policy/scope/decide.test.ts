@@ -3,7 +3,7 @@
 // the decision is exactly the policy's.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { POLICIES } from '../../../src/policy/index.js';
+import { POLICIES } from '../../../src/policy/registry.js';
 import { decideWithScopes, observeScopes } from '../../../src/policy/scope/decide.js';
 import { EMPTY_HISTORY, addSample, growthKiB, type ScopeHistory } from '../../../src/policy/scope/history.js';
 import { scopeOfPath } from '../../../src/policy/scope/members.js';

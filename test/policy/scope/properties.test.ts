@@ -6,7 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { POLICIES } from '../../../src/policy/index.js';
+import { POLICIES } from '../../../src/policy/registry.js';
 import { decideWithScopes } from '../../../src/policy/scope/decide.js';
 import { addSample, EMPTY_HISTORY, type ScopeHistory } from '../../../src/policy/scope/history.js';
 import { scopeOf } from '../../../src/policy/scope/members.js';
