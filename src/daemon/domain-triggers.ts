@@ -24,7 +24,8 @@ interface Slot {
 export class DomainTriggers {
   private slots: Slot[] = [];
   private retry: NodeJS.Timeout | undefined;
-  private emit: ((e: TriggerEvent) => void) | undefined;
+  /** Where the triggers' events go (LiveDomain.onEvent): handed to each trigger as it is, no hop between. */
+  private emit: (e: TriggerEvent) => void = () => undefined;
 
   constructor(
     private readonly log: Log,
@@ -68,7 +69,7 @@ export class DomainTriggers {
       if (slot.trigger === holder.t) this.onEnded(slot, end);
     });
     holder.t = t;
-    t.start((e) => this.emit?.(e));
+    t.start(this.emit);
     slot.trigger = t;
     return t;
   }

@@ -2,7 +2,7 @@
 // decision, one per kill), and passes kills on (the control socket's subscribers).
 // Decisions that choose nobody repeat while memory stays low (a threshold poller asks
 // every 100 ms): the first is logged at info, identical repeats at debug.
-import type { EventSink, TriggerEvent } from '../engine/ports.js';
+import type { EventSink, KillResult, TriggerEvent } from '../engine/ports.js';
 import type { LogLevel } from '../model/log-level.js';
 import type { Decision } from '../model/decision.js';
 import type { KillRecord } from '../model/kill-record.js';
@@ -19,6 +19,8 @@ interface DomainEventsOptions {
   observer?: KillObserver;
   /** Pages the whole process faulted in from the trigger to the signal (undefined: not measured). */
   eventFaults?(): { minor: number; major: number } | undefined;
+  /** Once the signals have left and the observer heard of them (the end of the trigger -> SIGKILL window). */
+  afterSignals?(): void;
 }
 
 const round = (ms: number): number => Math.round(ms * 1000) / 1000;
@@ -63,6 +65,12 @@ export class DomainEvents implements EventSink {
       scanMs: scanMs === undefined ? undefined : round(scanMs),
     });
     this.o.observer?.decision?.(domain, d, trigger, scanMs);
+  }
+
+  /** The kill thread reported the batch: the observer hears it before the wait for the exits (a pre_kill hook starts beside the kill, never before it). */
+  signalled(domain: string, results: readonly KillResult[], dryRun: boolean): void {
+    this.o.observer?.signalled?.(domain, results, dryRun);
+    this.o.afterSignals?.();
   }
 
   /** signalAtMs: when SIGKILL left, on the daemon's clock, so the line carries event -> SIGKILL. */

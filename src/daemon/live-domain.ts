@@ -95,9 +95,12 @@ export class LiveDomain {
     const eventOpts: ConstructorParameters<typeof DomainEvents>[0] = { log: this.log, formatKill: deps.formatKill, eventFaults: () => this.eventFaults() };
     if (deps.onKill) eventOpts.onKill = deps.onKill;
     if (deps.observer) eventOpts.observer = deps.observer;
+    // The fault counters once the signals have left (the trigger -> SIGKILL window).
+    if (deps.pageFaults) eventOpts.afterSignals = () => (this.faultsAtSignal = deps.pageFaults?.());
     this.events = new DomainEvents(eventOpts);
+    // The kill thread's proxy itself: the engine hands its victims straight to it.
     const ports: ConstructorParameters<typeof Domain>[1] = {
-      source: this.source, killer: this.faultNotingKiller(observedKiller(deps.killer, cfg.name, deps.observer)), journal: deps.journal, events: this.events, clock: deps.clock, selfPid: deps.selfPid,
+      source: this.source, killer: deps.killer, journal: deps.journal, events: this.events, clock: deps.clock, selfPid: deps.selfPid,
     };
     if (deps.registry) ports.registry = deps.registry;
     this.domain = new Domain(cfg, ports);
@@ -175,6 +178,12 @@ export class LiveDomain {
     });
   }
 
+  private eventFaults(): PageFaults | undefined {
+    const a = this.faultsAtTrigger;
+    const b = this.faultsAtSignal;
+    return a && b ? { minor: b.minor - a.minor, major: b.major - a.major } : undefined;
+  }
+
   /**
    * Scans right after start, off the critical path: the kernel source opens and caches
    * its per-process fds on the first scan (a few hundred ms for thousands of processes),
@@ -183,25 +192,6 @@ export class LiveDomain {
    * incremental scan, the policy — before an event needs it: run cold, the first event
    * with 2,000 processes took 50–70 ms instead of a few. Once, never periodic.
    */
-  /** The killer, noting the fault counters once the signals have left (the trigger → SIGKILL window). */
-  private faultNotingKiller(killer: Killer): Killer {
-    if (!this.deps.pageFaults) return killer;
-    return {
-      kill: async (victims, options) => {
-        const results = await killer.kill(victims, options);
-        this.faultsAtSignal = this.deps.pageFaults?.();
-        return results;
-      },
-      waitForExit: (results, timeoutMs) => killer.waitForExit(results, timeoutMs),
-    };
-  }
-
-  private eventFaults(): PageFaults | undefined {
-    const a = this.faultsAtTrigger;
-    const b = this.faultsAtSignal;
-    return a && b ? { minor: b.minor - a.minor, major: b.major - a.major } : undefined;
-  }
-
   private prewarm(): void {
     const started = this.deps.clock.nowMs();
     this.warmedUp = this.warmUp().then(
@@ -351,21 +341,4 @@ export class LiveDomain {
     // The kernel source keeps per-process fds between scans.
     (this.deps.source as { close?: () => void }).close?.();
   }
-}
-
-/**
- * The killer as this domain's engine sees it: the observer hears each batch once the kill
- * thread reported it (SIGKILL sent, reaping done), before the reclaim waits for the exits
- * — where a pre_kill hook starts beside the kill, never before it.
- */
-function observedKiller(inner: Killer, domain: string, observer: KillObserver | undefined): Killer {
-  if (!observer?.signalled) return inner;
-  return {
-    kill: async (victims, options) => {
-      const results = await inner.kill(victims, options);
-      observer.signalled?.(domain, results, options.dryRun);
-      return results;
-    },
-    waitForExit: (results, timeoutMs) => inner.waitForExit(results, timeoutMs),
-  };
 }

@@ -1,10 +1,10 @@
 // Who else hears about decisions and kills besides the log: metrics, hooks, later D-Bus.
-// The domain's event sink (events.ts) and its killer (live-domain.ts) call one KillObserver after
-// they have done their own work, so an observer never stands between a decision and its
-// SIGKILL: `decision` and `kill` run where the log line is written (the kill line is
-// written after the victims exited or the reclaim timed out), `signalled` when the kill
-// thread reports the signals sent. An observer that throws is logged once and the kill
-// path goes on; fanOut() is that guard.
+// The domain's event sink (events.ts) calls one KillObserver after the engine has done
+// its own work, so an observer never stands between a decision and its SIGKILL:
+// `decision` and `kill` run where the log line is written (the kill line is written after
+// the victims exited or the reclaim timed out), `signalled` when the kill thread reports
+// the signals sent (the engine tells its sink, before the wait for the exits). An
+// observer that throws is logged once and the kill path goes on; fanOut() is that guard.
 import type { KillResult, TriggerEvent } from '../engine/ports.js';
 import type { Decision } from '../model/decision.js';
 import type { KillRecord } from '../model/kill-record.js';

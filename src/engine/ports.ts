@@ -91,6 +91,11 @@ export interface EventSink {
   log(level: LogLevel, event: string, message: string, fields?: Record<string, unknown>): void;
   /** scanMs: time in the source (scan, freshen, recheck) behind this decision, on the engine's clock. */
   decision(domain: string, decision: Decision, trigger: TriggerEvent, scanMs?: number): void;
+  /**
+   * The kill thread reported the batch (SIGKILL sent or not to each victim, reaping done),
+   * before the wait for the exits: where the daemon's observers hear of it.
+   */
+  signalled?(domain: string, results: readonly KillResult[], dryRun: boolean): void;
   /** signalAtMs: when SIGKILL left (KillResult.signalAtMs), null when it did not. */
   kill(record: KillRecord, signalAtMs?: number | null): void;
 }

@@ -152,6 +152,8 @@ export class ReclaimEngine<P = unknown, S = unknown> {
     const { policy } = this.deps;
     const { params } = this.settings;
     if (this.gatedByMemory() && !policy.needsAction(snapshot, params)) return undefined;
+    // Without scopes the policy decides alone (what decideWithScopes does then, one call less).
+    if (!scopesOn(this.settings.scopes)) return policy.decide(snapshot, this.state, params, this.context());
     const scoped = decideWithScopes(policy, snapshot, this.state, params, this.context(), this.settings.scopes, this.scopeHistory);
     this.scopeHistory = scoped.history;
     return scoped.decision;
@@ -252,6 +254,7 @@ export class ReclaimEngine<P = unknown, S = unknown> {
     const { dryRun, reclaimTimeoutMs } = this.settings;
     const group = decision.scopes?.group;
     const results = await killer.kill(decision.victims, group === undefined ? { dryRun } : { dryRun, group });
+    events.signalled?.(this.deps.domain, results, dryRun);
     const stages = this.journalSignalled(decision, results);
     const exits = dryRun
       ? results.map(() => null)

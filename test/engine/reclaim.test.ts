@@ -374,3 +374,32 @@ test('the grower that keeps growing still gets its second reclaim (issue 11 item
   assert.equal((await e.onTrigger({ ...trigger, atMs: 1000 })).kind, 'killed');
   assert.equal(world.killCalls.length, 3);
 });
+
+test('the event sink hears signalled after the kill, before the wait for the exits (the observers\' place)', async () => {
+  const world = new FakeWorld();
+  const order: string[] = [];
+  const kill = world.kill.bind(world);
+  const wait = world.waitForExit.bind(world);
+  world.kill = async (victims, options) => {
+    const results = await kill(victims, options);
+    order.push('kill');
+    return results;
+  };
+  world.waitForExit = async (results) => {
+    order.push('wait');
+    return wait(results);
+  };
+  const policy = getPolicy('oom-score') as Policy<unknown, unknown>;
+  const events: EventSink = {
+    log: () => undefined,
+    decision: () => undefined,
+    signalled: (domain, results, dryRun) => order.push(`signalled ${domain} ${results.map((r) => r.victim.pid).join(',')} ${dryRun}`),
+    kill: () => undefined,
+  };
+  const e = new ReclaimEngine<unknown, unknown>(
+    { domain: 'test', policy, source: world, killer: world, journal: world.journal, events, clock: world },
+    { params: policy.defaultParams(), rules: NO_RULES, reclaimTimeoutMs: 100, dryRun: false },
+  );
+  assert.equal((await e.onTrigger(trigger)).kind, 'killed');
+  assert.deepEqual(order, ['kill', `signalled test ${world.killCalls[0]?.join(',')} false`, 'wait']);
+});
