@@ -49,8 +49,10 @@ export class DomainEvents implements EventSink {
     this.decisionCount++;
     this.lastTrigger = trigger;
     const empty = d.victims.length === 0;
-    const level: LogLevel = empty && this.lastEmpty === d.summary ? 'debug' : 'info';
-    this.lastEmpty = empty ? d.summary : undefined;
+    // lmkd's polls after a PSI event (ten a second) log their empty decisions at debug.
+    const poll = trigger.level === 'psi-poll';
+    const level: LogLevel = empty && (poll || this.lastEmpty === d.summary) ? 'debug' : 'info';
+    if (!poll) this.lastEmpty = empty ? d.summary : undefined;
     const victims = d.victims.map((v) => ({ pid: v.pid, name: v.name, oomScoreAdj: v.oomScoreAdj, sizeKiB: v.sizeKiB, reason: v.reason, scope: v.scope }));
     const who = empty ? 'nobody' : d.victims.map((v) => `${v.name}(${v.pid})`).join(', ');
     this.o.log.log(level, 'decision', `${d.policy} on ${trigger.source} ${trigger.level}: ${who} — ${d.summary}`, {

@@ -21,6 +21,7 @@ import { pressurePathFor } from './trigger-plan.js';
 import type { MemoryView } from '../model/memory-view.js';
 import type { KillObserver } from './observer.js';
 import { DomainWarner, type WarnedProcess, type WarningRecord } from './warning.js';
+import { PsiPollAfterEvent } from './psi-poll.js';
 import { WARN_DEFAULTS } from '../config/schema.js';
 import { holdBack, releaseHoldBack, type HeldBack } from '../kernel/procfs/hold-back.js';
 import { ScopeAttrSource } from '../kernel/scope-source.js';
@@ -77,6 +78,8 @@ export class LiveDomain {
   private stopped = false;
   private eventCount = 0;
   private readonly warner: DomainWarner;
+  /** lmkd's re-assessment after each PSI event (Policy.pollsAfterEvent). */
+  private readonly psiPoll: PsiPollAfterEvent;
   /** What hold_back changed in memory.high, restored by stop(). */
   private heldBack: HeldBack | undefined;
   private scopeSampler: ReturnType<typeof setInterval> | undefined;
@@ -116,6 +119,7 @@ export class LiveDomain {
       onWarning: (w) => deps.onWarning?.(w),
       onLevel: (level) => deps.observer?.level?.(cfg.name, level),
     });
+    this.psiPoll = new PsiPollAfterEvent({ clock: deps.clock, busy: () => this.domain.engine.busy, fire: (e) => this.onEvent(e) });
   }
 
   /** Memory now and how far it is from the policy's kill level, KiB (metrics, warnings, status). */
@@ -245,6 +249,7 @@ export class LiveDomain {
     this.eventCount++;
     if (!this.domain.engine.busy) this.faultsAtTrigger = this.deps.pageFaults?.();
     this.log.debug('trigger', `${e.source} ${e.level}${e.detail ? `: ${e.detail}` : ''}`, { source: e.source, triggerLevel: e.level, atMs: e.atMs });
+    if (e.source === 'psi') this.psiPoll.afterEvent(e.atMs, this.policy.pollsAfterEvent?.(this.domain.settings.params));
     const run: Promise<void> = this.domain.onTrigger(e).then(
       (outcome) => {
         this.logOutcome(outcome);
@@ -332,6 +337,7 @@ export class LiveDomain {
   async stop(waitMs = 2000): Promise<void> {
     this.stopped = true;
     this.warner.stop();
+    this.psiPoll.stop();
     this.releaseHoldBack();
     this.syncScopeSampler();
     await this.disarm();

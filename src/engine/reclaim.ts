@@ -223,7 +223,7 @@ export class ReclaimEngine<P = unknown, S = unknown> {
     const stale = this.settle && (await this.staleEvent(this.settle));
     if (stale) {
       this.absorbedCount++;
-      events.log('info', 'absorbed', `${trigger.source} ${trigger.level} absorbed: ${stale}`, { domain: this.deps.domain, why: stale });
+      events.log(trigger.level === 'psi-poll' ? 'debug' : 'info', 'absorbed', `${trigger.source} ${trigger.level} absorbed: ${stale}`, { domain: this.deps.domain, why: stale });
       return { kind: 'absorbed' };
     }
     this.scanMs = 0;

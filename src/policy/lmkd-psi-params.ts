@@ -65,6 +65,12 @@ export const LMKD_PSI_DEFAULTS: Readonly<LmkdPsiParams> = {
 
 /** lmkd's PSI_WINDOW_SIZE_MS: both triggers measure their stall over 1 s. */
 export const LMKD_PSI_WINDOW_MS = 1000;
+/**
+ * lmkd's PSI_POLL_PERIOD_LONG_MS: after an event it re-assesses memory this often for one
+ * window (PSI_POLL_PERIOD_SHORT_MS, 10 ms, while swap is low or a kill is under way: not
+ * modelled — reapd waits for its victim's exit on the pidfd instead).
+ */
+export const LMKD_PSI_POLL_MS = 100;
 
 /** The properties as text, by lmkd's name, for logs and explain. */
 export function describePsiParams(p: LmkdPsiParams): string {

@@ -49,6 +49,7 @@ export function decideLmkdPsi(snapshot: Snapshot, state: PsiDecideState, params:
   // While the last victim may still be dying lmkd skips the event and changes nothing.
   const waiting = sinceKill !== undefined && sinceKill < params.killTimeoutMs;
   // A poll (available_low_percentage) woke the engine between PSI events: only the backstop can hold.
+  // lmkd's own polls in the window after an event (level "psi-poll") run the whole table, never critical.
   const assess = (): PsiAssessment => (ctx.eventLevel === 'poll'
     ? assessPolled(snapshot.memory, psiState, params.psi)
     : assessPsi(snapshot.memory, psiState, params.psi, ctx.nowMs, isCriticalEvent(ctx)));

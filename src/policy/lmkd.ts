@@ -15,7 +15,7 @@ import type { MemoryView } from '../model/memory-view.js';
 import { availableHeadroom, minfreeDomainHeadroom, tableNeededKiB } from './headroom.js';
 import { decideLmkdPsi } from './lmkd-psi.js';
 import { availableExhausted, type LmkdPsiState } from './lmkd-psi-assess.js';
-import { describePsiParams, LMKD_PSI_DEFAULTS, LMKD_PSI_WINDOW_MS, type LmkdPsiParams } from './lmkd-psi-params.js';
+import { describePsiParams, LMKD_PSI_DEFAULTS, LMKD_PSI_POLL_MS, LMKD_PSI_WINDOW_MS, type LmkdPsiParams } from './lmkd-psi-params.js';
 
 /** heaviest: the largest resident size at the adj (ro.lmk.kill_heaviest_task);
  * lru: the least recently registered at the adj (proc_adj_lru, the seed's choice). */
@@ -205,6 +205,7 @@ export const lmkd: Policy<LmkdParams, LmkdState> = {
   triggerFor: (p) => (p.mode === 'psi' ? 'pressure' : 'threshold'),
   psiTriggers: lmkdPsiTriggers,
   pollsBetweenEvents: (p) => p.mode === 'psi' && p.psi.availableLowPct > 0,
+  pollsAfterEvent: (p) => (p.mode === 'psi' ? { windowMs: LMKD_PSI_WINDOW_MS, intervalMs: LMKD_PSI_POLL_MS } : undefined),
   defaultParams: () => ({
     mode: 'table',
     psi: { ...LMKD_PSI_DEFAULTS },

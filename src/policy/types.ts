@@ -108,6 +108,13 @@ export interface Policy<P = unknown, S = unknown> {
    * level "poll", gated by needsAction) — lmkd psi's available_low_percentage backstop.
    */
   pollsBetweenEvents?(params: P): boolean;
+  /**
+   * Optional: after each of its PSI events the domain re-assesses memory every intervalMs
+   * for windowMs (events of level "psi-poll", which the policy judges as an event that is
+   * not critical) — lmkd's polling after an event, since the kernel sends at most one per
+   * trigger per window.
+   */
+  pollsAfterEvent?(params: P): { windowMs: number; intervalMs: number } | undefined;
   defaultParams(): P;
   initialState(): S;
   /**

@@ -50,6 +50,8 @@ export class DomainDriver {
   readonly policy: Policy;
   readonly params: unknown;
   private lastEventMs: number | null = null;
+  /** The last of lmkd's polls after an event (pollAfterEvent). */
+  private lastPsiPollMs: number | null = null;
   private lastScopeSampleMs: number | null = null;
   private inflight: Promise<void> | null = null;
   private failure: { error: unknown } | null = null;
@@ -93,7 +95,8 @@ export class DomainDriver {
     await this.sampleScopes(nowMs);
     const event = this.triggerEvent(nowMs);
     if (event) {
-      this.triggers++;
+      // Kernel events only: lmkd's polls after an event are the domain's own timer.
+      if (event.source !== 'psi-poll') this.triggers++;
       await this.fire(event);
     }
     if (this.failure) throw this.failure.error;
@@ -119,7 +122,9 @@ export class DomainDriver {
     if (wants && wants.length > 0) {
       // Between its PSI events such a policy may poll too: an event when needsAction holds, as the daemon's poller sends one.
       const event = this.wantedEvent(nowMs, wants);
-      if (event || !this.policy.pollsBetweenEvents?.(this.params)) return event;
+      if (event) return event;
+      const poll = this.pollAfterEvent(nowMs);
+      if (poll || !this.policy.pollsBetweenEvents?.(this.params)) return poll;
       return this.policy.needsAction(this.backend.source.view(), this.params) ? { source: 'threshold', level: 'poll', atMs: nowMs } : null;
     }
     const { psi, trigger } = this.settings;
@@ -143,6 +148,17 @@ export class DomainDriver {
    * figure; it stands for both lines (a "full" stall is at most the "some" one, so this
    * errs towards critical). One event per window, the highest level that holds.
    */
+  /** lmkd's polls for a window after each PSI event (src/daemon/psi-poll.ts), on virtual time. */
+  private pollAfterEvent(nowMs: number): TriggerEvent | null {
+    const plan = this.policy.pollsAfterEvent?.(this.params);
+    // As the daemon: none while a reclaim runs (it would only be absorbed).
+    if (!plan || this.inflight || this.lastEventMs === null || nowMs - this.lastEventMs > plan.windowMs) return null;
+    if (this.lastPsiPollMs !== null && this.lastPsiPollMs > this.lastEventMs && nowMs - this.lastPsiPollMs < plan.intervalMs) return null;
+    if (nowMs - this.lastEventMs < plan.intervalMs) return null;
+    this.lastPsiPollMs = nowMs;
+    return { source: 'psi-poll', level: 'psi-poll', atMs: nowMs, detail: 'polled within the PSI window' };
+  }
+
   private wantedEvent(nowMs: number, wants: readonly PsiWant[]): TriggerEvent | null {
     const stall = this.backend.pressure().windowStallMs;
     const hit = wants.filter((w) => stall >= w.stallMs).sort((a, b) => (a.level === 'critical' ? -1 : 0) - (b.level === 'critical' ? -1 : 0))[0];

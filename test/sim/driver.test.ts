@@ -70,3 +70,24 @@ test('lmkd psi in the simulator: the policy\'s own PSI levels wake it, it kills 
   for (const k of byPolicy) assert.match(k.reason, /^(pressure-after-kill|not-responding|low-swap-and-thrashing|low-mem-and-swap|low-mem-and-thrashing|direct-reclaim-and-thrashing|low-mem-and-swap-util|low-filecache-after-thrashing|low-mem)$/);
   assert.ok(byPolicy.some((k) => k.name === 'grower'), 'the heaviest (the grower) dies');
 });
+
+test('lmkd psi in the simulator polls for a window after each PSI event, as lmkd does: free memory that falls below the low watermark between two events is seen at a poll', async () => {
+  // A fast leak on a machine whose cache is nearly gone: the first PSI event may find free
+  // memory above the low watermark (no reason), and the kernel sends the next one only a
+  // window later. lmkd (and reapd) re-assess every 100 ms for that window.
+  const s = scenario({
+    duration: '30s',
+    domain: [{
+      size: '2GiB', swap: '512MiB', cache: '256MiB', cache_floor: '128MiB', system_processes: false,
+      params: { lmkd: { mode: 'psi', perceptible_adj: -1, lowmem_min_oom_score: 0 } },
+    }],
+    process: [
+      { name: 'idle{i}', count: 3, adj: [0, 0], memory: '100MiB' },
+      { name: 'grower', memory: { curve: 'leak', from: '100MiB', rate: '200MiB/s' } },
+    ],
+  });
+  const run = await runScenario(s, { label: 'lmkd', policyFor: () => 'lmkd', reap: true });
+  const triggers = run.reclaims.map((r) => r.trigger);
+  assert.ok(run.kills.some((k) => k.by === 'policy' && k.name === 'grower'), 'the grower died');
+  assert.ok(triggers.some((t) => /psi-poll/.test(t)), `a kill came at a poll between PSI events: ${triggers.join(', ')}`);
+});
