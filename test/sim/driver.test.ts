@@ -52,18 +52,23 @@ test('pressure events: at most one per PSI window; threshold policies are asked 
   assert.equal(threshold.domains[0]?.triggers, 600, 'one poll per 100 ms tick');
 });
 
-test('lmkd psi in the simulator: the policy\'s own PSI levels wake it, it kills for lmkd\'s named reasons, the heaviest first', async () => {
-  const s = scenario({
-    duration: '60s',
+/** A machine with zram, three idle programs and a leak, guarded by lmkd's PSI strategy in the desktop's settings. */
+function lmkdPsiLeak(duration: string, rate: string) {
+  return scenario({
+    duration,
     domain: [{
       size: '2GiB', swap: '512MiB', cache: '256MiB', cache_floor: '128MiB', system_processes: false,
       params: { lmkd: { mode: 'psi', perceptible_adj: -1, lowmem_min_oom_score: 0 } },
     }],
     process: [
       { name: 'idle{i}', count: 3, adj: [0, 0], memory: '100MiB' },
-      { name: 'grower', memory: { curve: 'leak', from: '100MiB', rate: '60MiB/s' } },
+      { name: 'grower', memory: { curve: 'leak', from: '100MiB', rate } },
     ],
   });
+}
+
+test('lmkd psi in the simulator: the policy\'s own PSI levels wake it, it kills for lmkd\'s named reasons, the heaviest first', async () => {
+  const s = lmkdPsiLeak('60s', '60MiB/s');
   const run = await runScenario(s, { label: 'lmkd', policyFor: () => 'lmkd', reap: true });
   const byPolicy = run.kills.filter((k) => k.by === 'policy');
   assert.ok(byPolicy.length > 0, 'lmkd killed');
@@ -75,17 +80,7 @@ test('lmkd psi in the simulator polls for a window after each PSI event, as lmkd
   // A fast leak on a machine whose cache is nearly gone: the first PSI event may find free
   // memory above the low watermark (no reason), and the kernel sends the next one only a
   // window later. lmkd (and reapd) re-assess every 100 ms for that window.
-  const s = scenario({
-    duration: '30s',
-    domain: [{
-      size: '2GiB', swap: '512MiB', cache: '256MiB', cache_floor: '128MiB', system_processes: false,
-      params: { lmkd: { mode: 'psi', perceptible_adj: -1, lowmem_min_oom_score: 0 } },
-    }],
-    process: [
-      { name: 'idle{i}', count: 3, adj: [0, 0], memory: '100MiB' },
-      { name: 'grower', memory: { curve: 'leak', from: '100MiB', rate: '200MiB/s' } },
-    ],
-  });
+  const s = lmkdPsiLeak('30s', '200MiB/s');
   const run = await runScenario(s, { label: 'lmkd', policyFor: () => 'lmkd', reap: true });
   const triggers = run.reclaims.map((r) => r.trigger);
   assert.ok(run.kills.some((k) => k.by === 'policy' && k.name === 'grower'), 'the grower died');
