@@ -45,6 +45,8 @@ interface Run {
   leakedMiB: number;
   psiFullAvg10Max: number;
   swapUsedMaxKiB: number;
+  /** What woke reapd's killing decision (psi, psi-poll, threshold); absent in runs before 4 Dec 19:30. */
+  killTrigger?: string | null;
 }
 
 /** 600 MiB of incompressible bytes on the host: the guest reads it through virtiofs into its page cache. */
@@ -92,7 +94,7 @@ function row(r: Run, label = r.killer, limitS = LIMIT_S): string {
   const others = [r.readerAlive ? '' : 're-reader died', r.kernelOomKills > 0 ? `${r.kernelOomKills} kernel OOM kill(s)` : '', r.killerAlive === false ? 'the killer itself died' : '']
     .filter((s) => s !== '').join(', ') || 'nothing';
   const by = r.killer === 'none' ? (r.kernelOomKills > 0 ? 'kernel OOM killer' : '—')
-    : (r.killerKills ?? 0) === 0 ? '— (no kill)' : `${r.killer}${r.reason ? ` (${r.reason})` : ''}`;
+    : (r.killerKills ?? 0) === 0 ? '— (no kill)' : `${r.killer}${r.reason ? ` (${r.reason}${r.killTrigger ? ` at ${r.killTrigger}` : ''})` : ''}`;
   const zram = `${Math.round(r.swapUsedMaxKiB / 1024)} MiB`;
   return `| ${label} | ${died} | ${by} | ${r.leakedMiB} MiB | ${normal} ms | ${worst} ms (${(worst / normal).toFixed(2)}×) | ${during.length} | ${r.psiFullAvg10Max} % | ${zram} | ${others} |`;
 }

@@ -126,6 +126,10 @@ reason=null
 log_reason=null
 [ "$killer" = reapd ] && log_reason=$(grep '"event":"kill"' "$dir/killer.log" | head -1 | grep -o '"reason":"[a-z-]*"' | head -1 | cut -d'"' -f4 | sed 's/.*/"&"/')
 [ -z "$log_reason" ] && log_reason=null
+# What woke the decision that killed first (psi, psi-poll: lmkd's polls after an event, threshold).
+kill_trigger=null
+[ "$killer" = reapd ] && kill_trigger=$(grep '"event":"decision"' "$dir/killer.log" | grep '"victims":\[{' | head -1 | grep -o '"trigger":{"source":"[a-z-]*"' | cut -d'"' -f6 | sed 's/.*/"&"/')
+[ -z "$kill_trigger" ] && kill_trigger=null
 killed=null
 # The journal writes a kill when SIGKILL goes out and again when it is settled: count victims.
 [ "$killer" = reapd ] && killed=$(grep '"killed":true' "$dir/journal.jsonl" 2>/dev/null | grep -o '"pid":[0-9]*' | sort -u | wc -l)
@@ -151,6 +155,6 @@ fi
 echo "--- killer log: decisions with victims, kills, warnings; then the tail ---" >&2
 grep -E '"event":"(kill|warning|watchdog[a-z-]*|self-swapped)"|"victims":\[\{' "$dir/killer.log" 2>/dev/null | cut -c1-700 >&2
 tail -n 5 "$dir/killer.log" >&2 2>/dev/null
-printf '{"killer":"%s","basePasses":%d,"passesMs":[%s],"leakerDiedMs":%s,"leakerRc":%d,"readerAlive":%s,"killerAlive":%s,"killerKills":%s,"kernelOomKills":%d,"reason":%s,"logReason":%s,"swapMaxKiB":%s,"swapSamples":%d,"majorFaults":%s,"eventToSignalMs":[%s],"leakerKilledByReapd":%s,"leakedMiB":%d,"psiFullAvg10Max":%s,"swapUsedMaxKiB":%d,"runMs":%d}\n' \
-  "$killer" "$base_passes" "$passes" "$died_ms" "$leaker_rc" "$reader_alive" "$killer_alive" "$killed" "$kernel_kills" "$reason" "$log_reason" "$swap_max" "$swap_samples" "$majflt" "$event_ms" "$leaker_killed" "$leaked" "$psi_max" "$swap_used_max" $(( $(now_ms) - run_start ))
+printf '{"killer":"%s","basePasses":%d,"passesMs":[%s],"leakerDiedMs":%s,"leakerRc":%d,"readerAlive":%s,"killerAlive":%s,"killerKills":%s,"kernelOomKills":%d,"reason":%s,"logReason":%s,"swapMaxKiB":%s,"swapSamples":%d,"majorFaults":%s,"eventToSignalMs":[%s],"leakerKilledByReapd":%s,"leakedMiB":%d,"psiFullAvg10Max":%s,"swapUsedMaxKiB":%d,"killTrigger":%s,"runMs":%d}\n' \
+  "$killer" "$base_passes" "$passes" "$died_ms" "$leaker_rc" "$reader_alive" "$killer_alive" "$killed" "$kernel_kills" "$reason" "$log_reason" "$swap_max" "$swap_samples" "$majflt" "$event_ms" "$leaker_killed" "$leaked" "$psi_max" "$swap_used_max" "$kill_trigger" $(( $(now_ms) - run_start ))
 rm -rf "$dir"
