@@ -102,7 +102,7 @@ export interface EventSink {
 
 /** A reason to run a reclaim. */
 export interface TriggerEvent {
-  /** psi, vmpressure, oom-control, threshold, watchdog, manual … */
+  /** psi, psi-poll (lmkd's polls after a PSI event), vmpressure, oom-control, threshold, watchdog, manual … */
   source: string;
   /** critical, medium, low, or a threshold name. */
   level: string;
