@@ -56,6 +56,8 @@ class Group {
     const grow = spawnHog({ mib: 120, stepMiB: 4, stepMs: 50, oomScoreAdj: 0, cgroups: [this.path], name: 'vm-grower' });
     this.hogs.push(grow);
     const grower = await withTimeout(grow.ready.then(() => 'ready', () => 'died'), 90_000, 'grower').catch(() => 'blocked');
+    // How a grower that died ended (a signal, an exit code), so that a failure says why.
+    const growerExit = grower === 'died' ? { code: grow.child.exitCode, signal: grow.child.signalCode } : undefined;
     const [h0, h900] = this.hogs;
     const alive = (h: Hog | undefined): boolean => h !== undefined && h.child.exitCode === null && h.child.signalCode === null;
     return {
@@ -63,6 +65,7 @@ class Group {
       eventsAfter: Object.fromEntries(this.read('memory.events').split('\n').map((l) => l.split(' ')).map(([k, v]) => [k, Number(v)])),
       alive: { adj0: alive(h0), adj900: alive(h900) },
       pids: { adj0: h0?.pid, adj900: h900?.pid, grower: grow.pid },
+      ...(growerExit ? { growerExit } : {}),
     };
   }
 
