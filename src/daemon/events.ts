@@ -2,7 +2,7 @@
 // decision, one per kill), and passes kills on (the control socket's subscribers).
 // Decisions that choose nobody repeat while memory stays low (a threshold poller asks
 // every 100 ms): the first is logged at info, identical repeats at debug.
-import type { EventSink, KillResult, TriggerEvent } from '../engine/ports.js';
+import { PSI_POLL, type EventSink, type KillResult, type TriggerEvent } from '../engine/ports.js';
 import type { LogLevel } from '../model/log-level.js';
 import type { Decision } from '../model/decision.js';
 import type { KillRecord } from '../model/kill-record.js';
@@ -50,7 +50,7 @@ export class DomainEvents implements EventSink {
     this.lastTrigger = trigger;
     const empty = d.victims.length === 0;
     // lmkd's polls after a PSI event (ten a second) log their empty decisions at debug.
-    const poll = trigger.level === 'psi-poll';
+    const poll = trigger.level === PSI_POLL;
     const level: LogLevel = empty && (poll || this.lastEmpty === d.summary) ? 'debug' : 'info';
     if (!poll) this.lastEmpty = empty ? d.summary : undefined;
     const victims = d.victims.map((v) => ({ pid: v.pid, name: v.name, oomScoreAdj: v.oomScoreAdj, sizeKiB: v.sizeKiB, reason: v.reason, scope: v.scope }));

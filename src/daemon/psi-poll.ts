@@ -5,7 +5,7 @@
 // timer does the same for a domain whose policy asks for it (Policy.pollsAfterEvent),
 // sending the domain events of level "psi-poll". Each real event restarts the window; a
 // poll never extends it, and none is sent while a reclaim runs (it would only be absorbed).
-import type { Clock, TriggerEvent } from '../engine/ports.js';
+import { psiPollEvent, type Clock, type TriggerEvent } from '../engine/ports.js';
 
 interface PsiPollPlan {
   windowMs: number;
@@ -40,7 +40,7 @@ export class PsiPollAfterEvent {
       if (this.stopped) return;
       const now = this.deps.clock.nowMs();
       if (now > this.untilMs) return;
-      if (!this.deps.busy()) this.deps.fire({ source: 'psi-poll', level: 'psi-poll', atMs: now, detail: `polled ${Math.round(this.untilMs - now)} ms before the PSI window ends` });
+      if (!this.deps.busy()) this.deps.fire(psiPollEvent(now, `polled ${Math.round(this.untilMs - now)} ms before the PSI window ends`));
       this.schedule(plan);
     }, plan.intervalMs);
     this.timer.unref();

@@ -100,6 +100,16 @@ export interface EventSink {
   kill(record: KillRecord, signalAtMs?: number | null): void;
 }
 
+/**
+ * lmkd's polls after a PSI event (Policy.pollsAfterEvent): the daemon's timer and the
+ * simulator send the same event, and it is not the kernel's (logged at debug, not counted).
+ */
+export const PSI_POLL = 'psi-poll';
+
+export function psiPollEvent(atMs: number, detail: string): TriggerEvent {
+  return { source: PSI_POLL, level: PSI_POLL, atMs, detail };
+}
+
 /** A reason to run a reclaim. */
 export interface TriggerEvent {
   /** psi, psi-poll (lmkd's polls after a PSI event), vmpressure, oom-control, threshold, watchdog, manual … */

@@ -6,7 +6,7 @@ import type { Decision, PolicyName } from '../model/decision.js';
 import type { Snapshot } from '../model/snapshot.js';
 import type { KillRecord } from '../model/kill-record.js';
 import { triggerKindOf, type Policy, type PolicyContext, type ProtectionRules, type RegistryEntry } from '../policy/types.js';
-import type { Clock, EventSink, JournalPort, Killer, KillResult, ProcessSource, TriggerEvent } from './ports.js';
+import { PSI_POLL, type Clock, type EventSink, type JournalPort, type Killer, type KillResult, type ProcessSource, type TriggerEvent } from './ports.js';
 import { killRecordFrom } from './record.js';
 import { settleAfter, staleBecause, type Settle } from './settle.js';
 import { scopesOn, type ScopeSettings } from '../policy/scope/settings.js';
@@ -223,7 +223,7 @@ export class ReclaimEngine<P = unknown, S = unknown> {
     const stale = this.settle && (await this.staleEvent(this.settle));
     if (stale) {
       this.absorbedCount++;
-      events.log(trigger.level === 'psi-poll' ? 'debug' : 'info', 'absorbed', `${trigger.source} ${trigger.level} absorbed: ${stale}`, { domain: this.deps.domain, why: stale });
+      events.log(trigger.level === PSI_POLL ? 'debug' : 'info', 'absorbed', `${trigger.source} ${trigger.level} absorbed: ${stale}`, { domain: this.deps.domain, why: stale });
       return { kind: 'absorbed' };
     }
     this.scanMs = 0;

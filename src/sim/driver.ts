@@ -6,7 +6,7 @@
 // promise chain run until the reclaim ends or blocks in waitForExit — no timers, no I/O,
 // so every run interleaves identically.
 import { Domain } from '../engine/domain.js';
-import type { Clock, Killer, ProcessSource, TriggerEvent } from '../engine/ports.js';
+import { PSI_POLL, psiPollEvent, type Clock, type Killer, type ProcessSource, type TriggerEvent } from '../engine/ports.js';
 import type { Decision, PolicyName } from '../model/decision.js';
 import { triggerKindOf, type Policy, type ProtectionRules, type PsiWant } from '../policy/types.js';
 import type { MemoryView } from '../model/memory-view.js';
@@ -96,7 +96,7 @@ export class DomainDriver {
     const event = this.triggerEvent(nowMs);
     if (event) {
       // Kernel events only: lmkd's polls after an event are the domain's own timer.
-      if (event.source !== 'psi-poll') this.triggers++;
+      if (event.source !== PSI_POLL) this.triggers++;
       await this.fire(event);
     }
     if (this.failure) throw this.failure.error;
@@ -153,10 +153,11 @@ export class DomainDriver {
     const plan = this.policy.pollsAfterEvent?.(this.params);
     // As the daemon: none while a reclaim runs (it would only be absorbed).
     if (!plan || this.inflight || this.lastEventMs === null || nowMs - this.lastEventMs > plan.windowMs) return null;
-    if (this.lastPsiPollMs !== null && this.lastPsiPollMs > this.lastEventMs && nowMs - this.lastPsiPollMs < plan.intervalMs) return null;
-    if (nowMs - this.lastEventMs < plan.intervalMs) return null;
+    // Every interval from the event: from the last poll of this window, or the event itself.
+    const from = this.lastPsiPollMs !== null && this.lastPsiPollMs > this.lastEventMs ? this.lastPsiPollMs : this.lastEventMs;
+    if (nowMs - from < plan.intervalMs) return null;
     this.lastPsiPollMs = nowMs;
-    return { source: 'psi-poll', level: 'psi-poll', atMs: nowMs, detail: 'polled within the PSI window' };
+    return psiPollEvent(nowMs, 'polled within the PSI window');
   }
 
   private wantedEvent(nowMs: number, wants: readonly PsiWant[]): TriggerEvent | null {
