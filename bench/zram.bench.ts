@@ -165,7 +165,7 @@ function render({ results, calm, control }: Saved, when: string): string {
   return [
     '### Desktop with zram: a leak grows into zram while a 600 MiB working set is re-read',
     '',
-    `\`npm run bench -- zram\` (in ${repoRoot === '/' ? '' : 'the repository'}; boots the VM tier once: Debian 6.12 guest, 3 GiB RAM, 1 GiB zram, TCG ~20× slower than native); ${when}.`,
+    `\`npm run bench -- zram\` (in ${repoRoot === '/' ? '' : 'the repository'}; boots the VM tier once: Debian 6.12 guest, 3 GiB RAM, 1 GiB zram, emulated by TCG: its times compare the runs with each other, not with a real machine); ${when}.`,
     'A re-reader `cat`s a 600 MiB file (virtiofs, real guest page cache) in a loop and times each pass; after 3 normal passes a node process',
     'leaks 16 MiB every 20 ms (pages ~3:1 compressible, as heaps are) up to 6 GiB. All runs in one boot, each from dropped caches.',
     '"normal pass": the median of passes 2–4 (pass 1 reads cold); "worst pass": the slowest pass after the leak started.',
