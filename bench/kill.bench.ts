@@ -276,7 +276,7 @@ const bench: Benchmark = {
       cBin ? '' : '\n**No C compiler: the C program rows are missing.**\n',
       ...sizes,
       '',
-      'Goal (issue 18): reapd ≤ 1.0× the C program like for like at 1 GiB and 4 GiB. Like for like: `reapd` (its defaults: kill thread at SCHED_FIFO 10, victim boost) against `c-rt-boost` (the C program at FIFO 10 doing the same boost: every thread of the victim, listed before the signal, on every CPU at SCHED_RR 1 after the reap), and `reapd-noboost` against `c-rt` (neither boosts). The plain C program is often preempted by the victim it just woke and loses the race to exit_mm().',
+      'Goal (issue 18): reapd ≤ 1.0× the C program like for like at 1 GiB and 4 GiB. Like for like: `reapd` (its defaults: kill thread at SCHED_FIFO 10, victim boost) against `c-rt-boost` (the C program at FIFO 10 doing the same boost: every thread of the victim, listed before the signal, on every CPU at SCHED_RR 1 after the reap), and `reapd-noboost` against `c-rt` (neither boosts).',
       '',
       '### Hand-off to the kill thread (4 MiB victims, medians of 10)',
       '',
